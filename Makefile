@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint check-content clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+## run: the main job on embedded defaults (SQLite under ./data/): terminal chat without LINE credentials, webhook server with them
+run: $(STAMP)
+	$(PY) -m bot run
+
+## test: every test (PostgreSQL tests use TEST_POSTGRES_URL, default the local server)
+test: $(STAMP)
+	$(PY) -m ruff check bot tests
+	$(PY) -m bot check-content
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check bot tests
+	$(PY) -m ruff format --check bot tests
+
+check-content: $(STAMP)
+	$(PY) -m bot check-content
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

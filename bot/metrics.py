@@ -1,0 +1,22 @@
+"""Prometheus metrics: what an operator watches at 1 a.m. when the bot spikes."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+EVENTS = Counter("hitoban_events_total", "Webhook events received, by type", ["type"])
+DUPLICATES = Counter("hitoban_duplicate_events_total", "Events dropped as already handled")
+WEBHOOK_REQUESTS = Counter(
+    "hitoban_webhook_requests_total", "POST /callback requests, by HTTP status", ["status"]
+)
+SENT = Counter("hitoban_messages_sent_total", "Reply/push calls accepted by LINE", ["kind"])
+SEND_FAILED = Counter(
+    "hitoban_messages_failed_total", "Reply/push calls that failed, by reason", ["kind", "reason"]
+)
+HANDLING = Histogram(
+    "hitoban_event_handling_seconds",
+    "From webhook receipt to reply accepted by LINE",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+INTENTS = Counter("hitoban_intents_total", "Classified messages, by intent", ["intent"])
+REMINDERS = Counter("hitoban_reminders_total", "Reminder dispatch outcomes", ["outcome"])
