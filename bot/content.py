@@ -1,0 +1,218 @@
+"""Load and validate what an operator edits in `content/`: phrases, crisis lines, advice cards,
+intents and their training examples. Errors name the file and the entry, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+INTENT_IDS = (
+    "greeting", "help", "thanks", "refused", "ghosted", "why", "chance", "what_to_do",
+    "cooling", "self_improvement", "ng_actions", "want_contact", "draft", "got_reply",
+    "new_partner", "blocked", "stalking_risk", "vent", "crisis", "cancel", "delete_data",
+    "other",
+)  # fmt: skip
+SITUATIONS = ("refused", "ghosted", "any")
+
+# Phrase ids the code asks for; check-content fails if one is missing.
+REQUIRED_PHRASES: set[str] = set()
+
+
+def require_phrases(*ids: str) -> None:
+    """Modules declare the phrase ids they use at import, so validation knows them all."""
+    REQUIRED_PHRASES.update(ids)
+
+
+class ContentError(Exception):
+    """content/ is not valid; `problems` lists each one as `file: where: what`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CrisisLine(_Strict):
+    name: str = Field(min_length=1)
+    contact: str = Field(min_length=1)  # a phone number or a URL
+    kind: str = Field(pattern="^(phone|chat|sns)$")
+    hours: str = Field(min_length=1)
+    note: str = ""
+
+
+class AdviceCard(_Strict):
+    id: str = Field(pattern="^[a-z0-9_]+$")
+    situations: tuple[str, ...] = Field(min_length=1)
+    intents: tuple[str, ...] = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=40)
+    body: str = Field(min_length=1, max_length=400)
+    source: str = Field(min_length=1)
+    label: str = Field(min_length=1, max_length=20)
+    next: tuple[str, ...] = ()
+
+    @field_validator("situations")
+    @classmethod
+    def _situations(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [s for s in v if s not in SITUATIONS]
+        if bad:
+            raise ValueError(f"unknown situation(s) {bad}; use {list(SITUATIONS)}")
+        return v
+
+    @field_validator("intents")
+    @classmethod
+    def _intents(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [i for i in v if i not in INTENT_IDS]
+        if bad:
+            raise ValueError(f"unknown intent(s) {bad}")
+        return v
+
+
+@dataclass(frozen=True)
+class Content:
+    phrases: dict[str, tuple[str, ...]]
+    crisis_lines: tuple[CrisisLine, ...] = ()
+    cards: dict[str, AdviceCard] = field(default_factory=dict)
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # other YAML documents, by file stem
+
+    def phrase(self, key: str, turn: int = 0) -> str:
+        """The phrase `key`; with variants, the one for this turn (so repeats vary)."""
+        variants = self.phrases[key]
+        return variants[turn % len(variants)]
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        problems.append(f"{path.name}: missing")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "?"
+        problems.append(f"{path.name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})")
+    return None
+
+
+def _pydantic_problem(file: str, where: str, exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        out.append(f"{file}: {where}{'.' + loc if loc else ''}: {err['msg']}")
+    return out
+
+
+def _load_phrases(root: Path, problems: list[str]) -> dict[str, tuple[str, ...]]:
+    data = _read_yaml(root / "phrases.yaml", problems)
+    phrases: dict[str, tuple[str, ...]] = {}
+    if data is None:
+        return phrases
+    raw = data.get("phrases") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        problems.append("phrases.yaml: expected a mapping under `phrases:`")
+        return phrases
+    for key, value in raw.items():
+        variants = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(variants, list)
+            or not variants
+            or not all(isinstance(v, str) and v.strip() for v in variants)
+        ):
+            problems.append(f"phrases.yaml: {key}: must be a non-empty text or list of texts")
+            continue
+        phrases[str(key)] = tuple(v.strip() for v in variants)
+    return phrases
+
+
+def _load_crisis_lines(root: Path, problems: list[str]) -> tuple[CrisisLine, ...]:
+    data = _read_yaml(root / "crisis_lines.yaml", problems)
+    if data is None:
+        return ()
+    items = data.get("lines") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        problems.append("crisis_lines.yaml: expected a non-empty list under `lines:`")
+        return ()
+    out = []
+    for n, item in enumerate(items, 1):
+        try:
+            out.append(CrisisLine.model_validate(item))
+        except ValidationError as exc:
+            problems += _pydantic_problem("crisis_lines.yaml", f"line #{n}", exc)
+    return tuple(out)
+
+
+def _load_cards(root: Path, problems: list[str]) -> dict[str, AdviceCard]:
+    path = root / "advice.yaml"
+    if not path.exists():
+        return {}
+    data = _read_yaml(path, problems)
+    items = data.get("cards") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        problems.append("advice.yaml: expected a list under `cards:`")
+        return {}
+    cards: dict[str, AdviceCard] = {}
+    labels: dict[str, str] = {}
+    for n, item in enumerate(items, 1):
+        where = f"card #{n} ({item.get('id', '?')})" if isinstance(item, dict) else f"card #{n}"
+        try:
+            card = AdviceCard.model_validate(item)
+        except ValidationError as exc:
+            problems += _pydantic_problem("advice.yaml", where, exc)
+            continue
+        if card.id in cards:
+            problems.append(f"advice.yaml: {where}: duplicate id")
+        if card.label in labels:
+            problems.append(f"advice.yaml: {where}: label also used by {labels[card.label]}")
+        cards[card.id] = card
+        labels[card.label] = card.id
+    for card in cards.values():
+        for nxt in card.next:
+            if nxt not in cards:
+                problems.append(f"advice.yaml: {card.id}: next names unknown card {nxt!r}")
+    return cards
+
+
+def _load_examples(root: Path, problems: list[str]) -> dict[str, tuple[str, ...]]:
+    folder = root / "examples"
+    examples: dict[str, tuple[str, ...]] = {}
+    if not folder.is_dir():
+        return examples
+    for path in sorted(folder.glob("*.txt")):
+        if path.stem not in INTENT_IDS:
+            problems.append(f"examples/{path.name}: not an intent id (see intents.yaml)")
+            continue
+        lines = [
+            line.strip()
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+        examples[path.stem] = tuple(dict.fromkeys(lines))
+    return examples
+
+
+def load_content(root: Path) -> Content:
+    """Load everything under `root`; raise ContentError listing every problem found."""
+    problems: list[str] = []
+    if not root.is_dir():
+        raise ContentError([f"{root}: content folder not found (set CONTENT_DIR)"])
+    phrases = _load_phrases(root, problems)
+    for key in sorted(REQUIRED_PHRASES - phrases.keys()):
+        problems.append(f"phrases.yaml: {key}: missing (the bot says it)")
+    content = Content(
+        phrases=phrases,
+        crisis_lines=_load_crisis_lines(root, problems)
+        if (root / "crisis_lines.yaml").exists()
+        else (),
+        cards=_load_cards(root, problems),
+        examples=_load_examples(root, problems),
+    )
+    if problems:
+        raise ContentError(problems)
+    return content

@@ -1,0 +1,66 @@
+"""Runs one user input through the engine inside one database transaction.
+
+The claim of the webhook event id, the per-user lock, the new state and the effects commit
+together: a crash before commit leaves nothing (a redelivery is handled afresh), a crash
+after commit never handles the event twice. Used by the webhook and the terminal chat alike."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import metrics
+from bot.dialogue.engine import Engine, Outcome
+from bot.dialogue.state import DialogueState
+from bot.dialogue.types import EraseUser, Incoming
+from bot.logs import user_ref
+from bot.store import repo
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class Conversations:
+    def __init__(self, db: Database, engine: Engine) -> None:
+        self.db = db
+        self.engine = engine
+
+    def handle(
+        self, line_user_id: str, incoming: Incoming, now: datetime, event_id: str | None = None
+    ) -> Outcome | None:
+        """The engine's outcome, or None when `event_id` was already handled."""
+        with self.db.session() as session:
+            if event_id is not None and not repo.claim_event(session, event_id, now):
+                metrics.DUPLICATES.inc()
+                log.info("duplicate event skipped", extra={"user": user_ref(line_user_id)})
+                return None
+            user = repo.lock_user(session, line_user_id, now)
+            state = DialogueState.from_json(repo.load_state(session, user))
+            outcome = self.engine.handle(state, incoming, now)
+            if outcome.intent:
+                metrics.INTENTS.labels(outcome.intent).inc()
+            if any(isinstance(e, EraseUser) for e in outcome.effects):
+                repo.erase_user(session, line_user_id)
+                return outcome
+            repo.save_state(session, user, outcome.state.to_json(), now)
+            self._apply_effects(session, user.id, outcome, now)
+        return outcome
+
+    def forget(self, line_user_id: str, now: datetime, event_id: str | None = None) -> bool:
+        """Unfollow: erase the user's data. False if the event was a duplicate."""
+        with self.db.session() as session:
+            if event_id is not None and not repo.claim_event(session, event_id, now):
+                metrics.DUPLICATES.inc()
+                return False
+            repo.erase_user(session, line_user_id)
+        log.info("user data erased", extra={"user": user_ref(line_user_id)})
+        return True
+
+    def _apply_effects(
+        self, session: Session, user_id: int, outcome: Outcome, now: datetime
+    ) -> None:
+        """Drafts and reminders; filled in by the wait-a-night feature."""
+        for effect in outcome.effects:
+            log.debug("effect", extra={"effect": type(effect).__name__})

@@ -1,0 +1,98 @@
+"""What goes into the engine and what comes out. Plain data, nothing LINE-specific:
+the webhook, the terminal chat and the tests all drive the engine with these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# ---- input ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextIn:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostbackIn:
+    data: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowIn:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class NonTextIn:
+    kind: str  # sticker, image, video, audio, file, location
+
+
+Incoming = TextIn | PostbackIn | FollowIn | NonTextIn
+
+# ---- output --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A quick-reply (or card) button. Exactly one of `text` (sends that message when tapped)
+    or `data` (a postback) is set; `pick_datetime` opens LINE's date-time picker."""
+
+    label: str
+    text: str | None = None
+    data: str | None = None
+    display_text: str | None = None
+    pick_datetime: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """An advice card: rendered as a flex bubble in LINE, as a boxed block in the terminal."""
+
+    title: str
+    body: str
+    buttons: tuple[Choice, ...] = ()
+
+
+Reply = Text | Card
+
+# ---- effects: what the service must do in the store, in the same transaction ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class HoldDraft:
+    text: str
+    reasons: tuple[str, ...]
+    remind_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CancelHeld:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveDraft:
+    draft_id: int
+    outcome: str  # sent | rewrite | dropped
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleCheckin:
+    due_at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EraseUser:
+    pass
+
+
+Effect = HoldDraft | CancelHeld | ResolveDraft | ScheduleCheckin | EraseUser

@@ -1,0 +1,37 @@
+"""Builds the parts every entry point shares (store, content, classifier, engine) from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.content import Content, load_content
+from bot.conversation import Conversations
+from bot.dialogue.engine import Engine
+from bot.nlu.rules import RuleClassifier
+from bot.store.db import Database
+
+
+@dataclass
+class Core:
+    settings: Settings
+    db: Database
+    content: Content
+    engine: Engine
+    conversations: Conversations
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_classifier(content: Content) -> RuleClassifier:
+    return RuleClassifier()
+
+
+def build_core(settings: Settings, migrate: bool = True) -> Core:
+    content = load_content(settings.content_dir)
+    db = Database(settings.database_url)
+    if migrate:
+        db.migrate()
+    engine = Engine(content, build_classifier(content))
+    return Core(settings, db, content, engine, Conversations(db, engine))

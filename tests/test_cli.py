@@ -1,0 +1,70 @@
+"""The command line as an operator uses it: subprocesses, real stdin/stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import httpx
+
+from tests.helpers import REPO, SECRET, TOKEN, ServeProcess, payload, text_event
+from tests.line_standin import LineStandIn
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 60):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
+                          capture_output=True, cwd=REPO, env={**clean, **env}, timeout=timeout)  # fmt: skip
+
+
+def test_serve_without_credentials_is_one_clear_line(tmp_path) -> None:
+    r = run(["serve"], {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite"})
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0
+    assert "LINE_CHANNEL_SECRET" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bad_database_url_is_one_clear_line(tmp_path) -> None:
+    r = run(["chat"], {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nowhere"})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "database" in r.stderr
+
+
+def test_chat_reads_stdin_and_answers(tmp_path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/chat.db"}
+    r = run(["chat"], env, stdin="使い方\n4\n")
+    assert r.returncode == 0, r.stderr
+    assert "友だち追加ありがとう" in r.stdout  # a first visit starts with the welcome
+    assert r.stdout.count("一晩にできること") == 2  # typed, then chosen by number
+    r = run(["chat"], env, stdin="こんにちは\n")
+    assert "友だち追加ありがとう" not in r.stdout  # the same user, remembered
+
+
+def test_classify_prints_json_lines(tmp_path) -> None:
+    r = run(["classify"], {}, stdin="こんにちは\n\n使い方を教えて\n")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [d["text"] for d in lines] == ["こんにちは", "使い方を教えて"]
+    assert all({"text", "intent", "confidence"} <= d.keys() for d in lines)
+    assert lines[1]["intent"] == "help"
+
+
+def test_serve_process_answers_a_signed_message(tmp_path) -> None:
+    with LineStandIn(access_token=TOKEN) as line:
+        proc = ServeProcess({
+            "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+            "LINE_API_BASE_URL": line.base_url, "DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
+        }).start()  # fmt: skip
+        try:
+            body = payload(text_event("Uproc", "使い方"))
+            from tests.helpers import sign
+
+            r = httpx.post(proc.url + "/callback", content=body,
+                           headers={"x-line-signature": sign(body)})  # fmt: skip
+            assert r.status_code == 200
+            assert line.wait_for(lambda s: len(s.replies()) == 1, timeout=10)
+            assert httpx.get(proc.url + "/healthz").status_code == 200
+        finally:
+            logs = proc.stop()
+        assert "使い方" not in logs and "Uproc" not in logs
