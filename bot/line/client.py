@@ -1,0 +1,120 @@
+"""The Messaging API calls the bot makes (reply, push, loading indicator), through
+line-bot-sdk's async client. Outcomes are classified, counted and logged here; nothing raises
+into the caller, so a failed send never takes a worker down."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Sequence
+
+import aiohttp
+from linebot.v3.messaging import (
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    Message,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+from bot import metrics
+from bot.logs import user_ref
+
+log = logging.getLogger(__name__)
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+class SendResult(enum.Enum):
+    OK = "ok"
+    DUPLICATE = "duplicate"  # 409: a push with this retry key was already accepted
+    QUOTA = "quota"  # 429 monthly limit: retrying will not help this month
+    RETRY = "retry"  # 5xx, rate limit, network: try again later
+    REJECTED = "rejected"  # other 4xx: the request itself is wrong (or the token expired)
+
+
+def classify_error(exc: BaseException) -> SendResult:
+    if isinstance(exc, ApiException):
+        status = exc.status or 0
+        if status == 409:
+            return SendResult.DUPLICATE
+        if status == 429:
+            body = exc.body.decode() if isinstance(exc.body, bytes) else str(exc.body or "")
+            return SendResult.QUOTA if "monthly limit" in body.lower() else SendResult.RETRY
+        if status >= 500:
+            return SendResult.RETRY
+        return SendResult.REJECTED
+    return SendResult.RETRY  # network errors, timeouts
+
+
+class Messenger:
+    """Owns the SDK client. Create it, then `await start()` inside the running event loop."""
+
+    def __init__(self, base_url: str, access_token: str) -> None:
+        self._config = Configuration(host=base_url.rstrip("/"), access_token=access_token)
+        self._client: AsyncApiClient | None = None
+        self._api: AsyncMessagingApi | None = None
+
+    async def start(self) -> None:
+        self._client = AsyncApiClient(self._config)
+        self._api = AsyncMessagingApi(self._client)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = self._api = None
+
+    @property
+    def api(self) -> AsyncMessagingApi:
+        if self._api is None:
+            raise RuntimeError("Messenger.start() was not awaited")
+        return self._api
+
+    async def reply(self, reply_token: str, messages: Sequence[Message]) -> SendResult:
+        request = ReplyMessageRequest(reply_token=reply_token, messages=list(messages))
+        try:
+            await self.api.reply_message(request, _request_timeout=TIMEOUT)
+        except (TimeoutError, ApiException, aiohttp.ClientError) as exc:
+            return self._failed("reply", exc)
+        metrics.SENT.labels("reply").inc()
+        return SendResult.OK
+
+    async def push(self, to: str, messages: Sequence[Message], retry_key: str) -> SendResult:
+        request = PushMessageRequest(to=to, messages=list(messages))
+        try:
+            await self.api.push_message(
+                request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT
+            )
+        except (TimeoutError, ApiException, aiohttp.ClientError) as exc:
+            result = self._failed("push", exc, user=to)
+            if result is SendResult.DUPLICATE:
+                metrics.SENT.labels("push").inc()  # LINE had it already: delivered
+            return result
+        metrics.SENT.labels("push").inc()
+        return SendResult.OK
+
+    async def show_loading(self, chat_id: str, seconds: int = 20) -> None:
+        request = ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds)
+        try:
+            await self.api.show_loading_animation(request, _request_timeout=TIMEOUT)
+        except (TimeoutError, ApiException, aiohttp.ClientError) as exc:
+            self._failed("loading", exc, user=chat_id)
+
+    @staticmethod
+    def _failed(kind: str, exc: BaseException, user: str | None = None) -> SendResult:
+        result = classify_error(exc)
+        status = getattr(exc, "status", None)
+        if result is not SendResult.DUPLICATE:
+            metrics.SEND_FAILED.labels(kind, result.value).inc()
+        log.warning(
+            f"{kind} failed",
+            extra={
+                "result": result.value,
+                "status": status,
+                "error": type(exc).__name__,
+                **({"user": user_ref(user)} if user else {}),
+            },
+        )
+        return result

@@ -1,0 +1,65 @@
+"""line-bot-sdk webhook events → engine inputs. Only 1:1 chats with a user are handled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from linebot.v3.webhooks import (
+    Event,
+    FollowEvent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+    UserSource,
+)
+
+from bot.dialogue.types import FollowIn, Incoming, NonTextIn, PostbackIn, TextIn
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One event the bot acts on. `incoming` is None for unfollow (erase, no reply)."""
+
+    user_id: str
+    event_id: str
+    at: datetime  # the event's own timestamp, not the server clock
+    timestamp_ms: int
+    reply_token: str | None
+    incoming: Incoming | None
+
+
+def event_type(event: Event) -> str:
+    return str(getattr(event, "type", None) or "unknown")
+
+
+def to_inbound(event: Event) -> Inbound | None:
+    """None for events the bot ignores (groups, rooms, unknown types, joins, ...)."""
+    source = getattr(event, "source", None)
+    if not isinstance(source, UserSource) or not source.user_id:
+        return None
+    incoming: Incoming | None
+    if isinstance(event, MessageEvent):
+        message = event.message
+        if isinstance(message, TextMessageContent):
+            incoming = TextIn(message.text)
+        else:
+            incoming = NonTextIn(str(getattr(message, "type", "other")))
+    elif isinstance(event, PostbackEvent):
+        params = {k: str(v) for k, v in (event.postback.params or {}).items() if v is not None}
+        incoming = PostbackIn(event.postback.data, params)
+    elif isinstance(event, FollowEvent):
+        incoming = FollowIn()
+    elif isinstance(event, UnfollowEvent):
+        incoming = None
+    else:
+        return None
+    return Inbound(
+        user_id=source.user_id,
+        event_id=event.webhook_event_id,
+        at=datetime.fromtimestamp(event.timestamp / 1000, UTC),
+        timestamp_ms=event.timestamp,
+        reply_token=getattr(event, "reply_token", None),
+        incoming=incoming,
+    )

@@ -1,0 +1,126 @@
+"""Engine replies → line-bot-sdk message models, within LINE's limits.
+
+The SDK does not enforce all of LINE's limits, and a request LINE rejects loses the reply
+token, so every limit is applied here: ≤ 5 messages, text ≤ 5000 UTF-16 units (split, never
+cut), ≤ 13 quick-reply items, labels ≤ 20 characters, postback data ≤ 300 characters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from linebot.v3.messaging import (
+    DatetimePickerAction,
+    FlexBox,
+    FlexBubble,
+    FlexButton,
+    FlexMessage,
+    FlexText,
+    Message,
+    MessageAction,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
+
+from bot.dialogue.types import Card, Choice, Reply, Text
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGES = 5
+MAX_TEXT_UTF16 = 5000
+MAX_QUICK_REPLIES = 13
+MAX_LABEL = 20
+MAX_DATA = 300
+MAX_ALT_TEXT = 400
+MAX_CARD_BUTTONS = 3
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT_UTF16) -> list[str]:
+    """Split into chunks of ≤ `limit` UTF-16 units, at a line break when one is near,
+    never inside a surrogate pair."""
+    chunks: list[str] = []
+    while utf16_len(text) > limit:
+        units, cut = 0, 0
+        for i, ch in enumerate(text):
+            units += 2 if ord(ch) > 0xFFFF else 1
+            if units > limit:
+                cut = i
+                break
+        newline = text.rfind("\n", 0, cut)
+        if newline > cut // 2:
+            cut = newline + 1
+        chunks.append(text[:cut])
+        text = text[cut:]
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _action(choice: Choice, label_limit: int = MAX_LABEL) -> object | None:
+    label = clip(choice.label, label_limit)
+    if choice.data is not None:
+        if len(choice.data) > MAX_DATA:
+            log.error("postback data over LINE's limit dropped", extra={"length": len(choice.data)})
+            return None
+        if choice.pick_datetime:
+            return DatetimePickerAction(label=label, data=choice.data, mode="datetime")
+        display = clip(choice.display_text, MAX_DATA) if choice.display_text else None
+        return PostbackAction(label=label, data=choice.data, display_text=display)
+    return MessageAction(label=label, text=clip(choice.text or choice.label, MAX_DATA))
+
+
+def quick_reply(choices: Sequence[Choice]) -> QuickReply | None:
+    items = []
+    for choice in choices[:MAX_QUICK_REPLIES]:
+        action = _action(choice)
+        if action is not None:
+            items.append(QuickReplyItem(action=action))
+    return QuickReply(items=items) if items else None
+
+
+def _card(card: Card) -> FlexMessage:
+    buttons = []
+    for choice in card.buttons[:MAX_CARD_BUTTONS]:
+        action = _action(choice, label_limit=40)
+        if action is not None:
+            buttons.append(FlexButton(action=action, style="link", height="sm"))
+    bubble = FlexBubble(
+        size="kilo",
+        body=FlexBox(
+            layout="vertical",
+            spacing="md",
+            contents=[
+                FlexText(text=card.title, weight="bold", size="md", wrap=True),
+                FlexText(text=card.body, size="sm", wrap=True, color="#444444"),
+            ],
+        ),
+        footer=FlexBox(layout="vertical", contents=buttons) if buttons else None,
+    )
+    alt = clip(f"{card.title}\n{card.body}", MAX_ALT_TEXT)
+    return FlexMessage(alt_text=alt, contents=bubble)
+
+
+def to_messages(replies: Sequence[Reply], choices: Sequence[Choice] = ()) -> list[Message]:
+    """Render replies; quick replies go under the last message, where LINE shows them."""
+    messages: list[Message] = []
+    for reply in replies:
+        if isinstance(reply, Text):
+            messages += [TextMessage(text=chunk) for chunk in split_text(reply.text) if chunk]
+        elif isinstance(reply, Card):
+            messages.append(_card(reply))
+    if len(messages) > MAX_MESSAGES:
+        log.warning("reply trimmed to LINE's 5 messages", extra={"messages": len(messages)})
+        messages = messages[:MAX_MESSAGES]
+    if messages and choices:
+        messages[-1].quick_reply = quick_reply(choices)
+    return messages

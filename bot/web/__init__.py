@@ -1,0 +1,1 @@
+"""The FastAPI application: webhook, health and metrics."""

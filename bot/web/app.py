@@ -1,0 +1,150 @@
+"""FastAPI app factory and lifespan (FastAPI's "bigger applications" layout).
+
+The SDK's aiohttp-based client must be created inside the running loop, so it is built in the
+lifespan, not at import."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import anyio
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from bot import metrics
+from bot.config import Settings
+from bot.dialogue.types import Text
+from bot.line.client import Messenger
+from bot.line.events import Inbound
+from bot.line.render import to_messages
+from bot.logs import user_ref
+from bot.store import repo
+from bot.web.inbox import Inbox
+from bot.web.webhook import router as webhook_router
+from bot.wiring import Core, build_core
+
+log = logging.getLogger(__name__)
+SORRY = "ごめんね、いまうまく返事ができなかった。少し時間をおいて、もう一度送ってくれる？"
+
+
+@dataclass
+class Job:
+    inbound: Inbound
+    received: float = field(default_factory=time.perf_counter)
+
+
+class Runtime:
+    """What the webhook needs while the app runs: the core, the LINE client and the inbox."""
+
+    def __init__(self, core: Core, secret: str, messenger: Messenger) -> None:
+        self.core = core
+        self.settings: Settings = core.settings
+        self.secret = secret
+        self.messenger = messenger
+        self.inbox: Inbox[Job] = Inbox(self._process, core.settings.order_window_seconds)
+
+    def submit(self, inbound: Inbound) -> None:
+        self.inbox.submit(inbound.user_id, inbound.timestamp_ms, Job(inbound))
+
+    async def _process(self, job: Job) -> None:
+        ib = job.inbound
+        conversations = self.core.conversations
+        if ib.incoming is None:  # unfollow
+            await anyio.to_thread.run_sync(conversations.forget, ib.user_id, ib.at, ib.event_id)
+            return
+        loading = asyncio.create_task(self._loading_later(ib.user_id))
+        try:
+            outcome = await anyio.to_thread.run_sync(
+                conversations.handle, ib.user_id, ib.incoming, ib.at, ib.event_id
+            )
+        except Exception:
+            log.exception("event handling failed", extra={"user": user_ref(ib.user_id)})
+            outcome = None
+            if ib.reply_token:
+                await self.messenger.reply(ib.reply_token, to_messages([Text(SORRY)]))
+        finally:
+            loading.cancel()
+        if outcome is not None and ib.reply_token and outcome.replies:
+            await self.messenger.reply(
+                ib.reply_token, to_messages(outcome.replies, outcome.choices)
+            )
+        metrics.HANDLING.observe(time.perf_counter() - job.received)
+
+    async def _loading_later(self, user_id: str) -> None:
+        """Show LINE's typing indicator only when a reply is slow in coming."""
+        await asyncio.sleep(self.settings.loading_indicator_after_seconds)
+        await self.messenger.show_loading(user_id, 20)
+
+    async def prune_seen_events(self) -> None:
+        keep = timedelta(days=self.settings.seen_event_retention_days)
+
+        def prune() -> int:
+            with self.core.db.session() as session:
+                return repo.prune_seen_events(session, datetime.now(UTC) - keep)
+
+        while True:
+            try:
+                removed = await anyio.to_thread.run_sync(prune)
+                if removed:
+                    log.info("pruned seen events", extra={"count": removed})
+            except Exception:
+                log.exception("pruning seen events failed")
+            await asyncio.sleep(3600)
+
+
+def create_app(settings: Settings, core: Core | None = None, dispatcher: bool = True) -> FastAPI:
+    """The webhook app. Raises ConfigError if the LINE credentials are missing.
+    `dispatcher=False` leaves due reminders to a separate `worker` process."""
+    secret, token = settings.require_line_credentials()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime_core = core or await anyio.to_thread.run_sync(build_core, settings)
+        messenger = Messenger(settings.line_api_base_url, token)
+        await messenger.start()
+        runtime = Runtime(runtime_core, secret, messenger)
+        app.state.hitoban = runtime
+        background = [asyncio.create_task(runtime.prune_seen_events())]
+        try:
+            yield
+        finally:
+            await runtime.inbox.join(timeout=10)
+            for task in background:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            await messenger.close()
+            if core is None:
+                runtime_core.close()
+
+    app = FastAPI(title="Hitoban", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(webhook_router)
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        runtime: Runtime = app.state.hitoban
+
+        def ping() -> None:
+            with runtime.core.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        try:
+            await anyio.to_thread.run_sync(ping)
+        except Exception:
+            log.exception("health check: database unreachable")
+            return JSONResponse({"status": "database unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics")
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,410 @@
+"""A local stand-in for the LINE Messaging API, for tests.
+
+It is a real HTTP server (aiohttp, own thread and event loop), so sync tests, async tests and
+subprocesses of the bot can all point ``LINE_API_BASE_URL`` at it. It rejects what LINE rejects
+(see "LINE facts" in DESIGN.md) -- the SDK does not check all of it, the bot must -- and records
+every request so tests can assert on what the bot really sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+REPLY = "/v2/bot/message/reply"
+PUSH = "/v2/bot/message/push"
+LOADING = "/v2/bot/chat/loading/start"
+
+MAX_MESSAGES = 5
+MAX_TEXT_UTF16 = 5000
+MAX_FLEX_ALT = 1500
+MAX_TEMPLATE_ALT = 400
+MAX_QUICK_REPLY_ITEMS = 13
+MAX_LABEL = 20
+MAX_ACTION_TEXT = 300  # postback data / displayText, message action text
+MESSAGE_TYPES = ("text", "sticker", "image", "flex", "template")
+DATETIME_MODES = ("date", "time", "datetime")
+UUID_RE = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
+
+UNAUTHORIZED = (
+    "Authentication failed. Confirm that the access token in the authorization header is valid."
+)
+
+Problem = tuple[str, str]  # (message, property), LINE's "details" entries
+
+
+@dataclass
+class Recorded:
+    """One request as the stand-in saw it. Header names are lower-cased; ``json`` is None when the
+    body was not JSON; ``status`` is 0 while the request is still being answered."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+    status: int
+
+    def texts(self) -> list[str]:
+        """What the user would read: text of text messages, altText of flex/template ones."""
+        body = self.json if isinstance(self.json, dict) else {}
+        messages = body.get("messages")
+        out: list[str] = []
+        for m in messages if isinstance(messages, list) else []:
+            if not isinstance(m, dict):
+                continue
+            key = "text" if m.get("type") == "text" else "altText"
+            if m.get("type") in ("text", "flex", "template") and isinstance(m.get(key), str):
+                out.append(m[key])
+        return out
+
+
+# --- validation: pure functions returning LINE-style problems ------------------------------------
+
+
+def _utf16_len(s: str) -> int:
+    """LINE counts text length in UTF-16 code units: an emoji outside the BMP counts as 2."""
+    return len(s.encode("utf-16-le")) // 2
+
+
+def _nonempty_str(v: Any) -> bool:
+    return isinstance(v, str) and v != ""
+
+
+def _required(obj: dict[str, Any], keys: tuple[str, ...], where: str) -> list[Problem]:
+    prefix = f"{where}." if where else ""
+    return [("May not be empty", prefix + k) for k in keys if not _nonempty_str(obj.get(k))]
+
+
+def _check_len(v: Any, lo: int, hi: int, where: str, required: bool = True) -> list[Problem]:
+    if v is None and not required:
+        return []
+    if not isinstance(v, str):
+        return [("Must be a string", where)]
+    if not lo <= len(v) <= hi:
+        return [(f"Length must be between {lo} and {hi}", where)]
+    return []
+
+
+def _check_action(a: Any, where: str, label_required: bool) -> list[Problem]:
+    """Action checks; labels are limited (and required) for quick reply and template actions."""
+    if not isinstance(a, dict):
+        return [("Must be an object", where)]
+    kind = a.get("type")
+    out: list[Problem] = []
+    if not _nonempty_str(kind):
+        out.append(("May not be empty", f"{where}.type"))
+    if label_required:
+        out += _check_len(a.get("label"), 1, MAX_LABEL, f"{where}.label")
+    if kind == "postback":
+        out += _check_len(a.get("data"), 0, MAX_ACTION_TEXT, f"{where}.data")
+        out += _check_len(a.get("displayText"), 1, MAX_ACTION_TEXT, f"{where}.displayText", False)
+    elif kind == "message":
+        out += _check_len(a.get("text"), 1, MAX_ACTION_TEXT, f"{where}.text")
+    elif kind == "datetimepicker":
+        out += _check_len(a.get("data"), 0, MAX_ACTION_TEXT, f"{where}.data")
+        if a.get("mode") not in DATETIME_MODES:
+            out.append((f"Must be one of {list(DATETIME_MODES)}", f"{where}.mode"))
+    elif kind == "uri":
+        out += _check_len(a.get("uri"), 1, 1000, f"{where}.uri")
+    return out
+
+
+def _walk_actions(node: Any, where: str, label_required: bool) -> list[Problem]:
+    """Find actions nested anywhere in flex contents or a template: LINE checks them all."""
+    out: list[Problem] = []
+    if isinstance(node, list):
+        for i, child in enumerate(node):
+            out += _walk_actions(child, f"{where}[{i}]", label_required)
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            if key in ("action", "defaultAction"):
+                out += _check_action(child, f"{where}.{key}", label_required and key == "action")
+            elif key == "actions" and isinstance(child, list):
+                for i, a in enumerate(child):
+                    out += _check_action(a, f"{where}.actions[{i}]", label_required)
+            else:
+                out += _walk_actions(child, f"{where}.{key}", label_required)
+    return out
+
+
+def _check_quick_reply(qr: Any, where: str) -> list[Problem]:
+    if not isinstance(qr, dict) or not isinstance(qr.get("items"), list):
+        return [("Must be an object with an items array", where)]
+    items = qr["items"]
+    if len(items) > MAX_QUICK_REPLY_ITEMS:
+        return [(f"Size must be between 0 and {MAX_QUICK_REPLY_ITEMS}", f"{where}.items")]
+    out: list[Problem] = []
+    for i, item in enumerate(items):
+        at = f"{where}.items[{i}]"
+        if not isinstance(item, dict) or item.get("type") != "action":
+            out.append(("Must be an object of type 'action'", at))
+        else:
+            out += _check_action(item.get("action"), f"{at}.action", label_required=True)
+    return out
+
+
+def _check_message(m: Any, where: str) -> list[Problem]:
+    if not isinstance(m, dict):
+        return [("Must be an object", where)]
+    kind = m.get("type")
+    if kind not in MESSAGE_TYPES:
+        return [(f"Must be one of {list(MESSAGE_TYPES)}", f"{where}.type")]
+    out: list[Problem] = []
+    if kind == "text":
+        text = m.get("text")
+        if not _nonempty_str(text):
+            out.append(("May not be empty", f"{where}.text"))
+        elif _utf16_len(text) > MAX_TEXT_UTF16:
+            out.append((f"Length must be between 0 and {MAX_TEXT_UTF16}", f"{where}.text"))
+    elif kind == "sticker":
+        out += _required(m, ("packageId", "stickerId"), where)
+    elif kind == "image":
+        out += _required(m, ("originalContentUrl", "previewImageUrl"), where)
+    elif kind == "flex":
+        out += _check_len(m.get("altText"), 1, MAX_FLEX_ALT, f"{where}.altText")
+        if not isinstance(m.get("contents"), dict):
+            out.append(("Must be an object", f"{where}.contents"))
+        else:
+            out += _walk_actions(m["contents"], f"{where}.contents", label_required=False)
+    elif kind == "template":
+        out += _check_len(m.get("altText"), 1, MAX_TEMPLATE_ALT, f"{where}.altText")
+        if not isinstance(m.get("template"), dict):
+            out.append(("Must be an object", f"{where}.template"))
+        else:
+            out += _walk_actions(m["template"], f"{where}.template", label_required=True)
+    if "quickReply" in m:
+        out += _check_quick_reply(m["quickReply"], f"{where}.quickReply")
+    return out
+
+
+def _check_messages(messages: Any) -> list[Problem]:
+    if not isinstance(messages, list) or not 1 <= len(messages) <= MAX_MESSAGES:
+        return [(f"Size must be between 1 and {MAX_MESSAGES}", "messages")]
+    return [p for i, m in enumerate(messages) for p in _check_message(m, f"messages[{i}]")]
+
+
+def _check_loading(body: dict[str, Any]) -> list[Problem]:
+    out: list[Problem] = []
+    if not _nonempty_str(body.get("chatId")):
+        out.append(("May not be empty", "chatId"))
+    secs = body.get("loadingSeconds")
+    if secs is not None and (
+        not isinstance(secs, int) or isinstance(secs, bool) or not 5 <= secs <= 60 or secs % 5
+    ):
+        out.append(("Must be an integer between 5 and 60 and a multiple of 5", "loadingSeconds"))
+    return out
+
+
+def _error(status: int, message: str, problems: list[Problem] | None = None) -> web.Response:
+    body: dict[str, Any] = {"message": message}
+    if problems:
+        body["details"] = [{"message": m, "property": p} for m, p in problems]
+    return web.json_response(body, status=status)
+
+
+def _invalid(problems: list[Problem]) -> web.Response:
+    return _error(400, f"The request body has {len(problems)} error(s)", problems)
+
+
+# --- the server ----------------------------------------------------------------------------------
+
+
+class LineStandIn:
+    """Fake api.line.me on 127.0.0.1:<free port>. Use as ``with LineStandIn() as line: ...``."""
+
+    def __init__(self, access_token: str = "test-token") -> None:
+        self.access_token = access_token
+        self.base_url = ""
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._next_id = 100000000000000000
+        self.reset()
+
+    # lifecycle
+
+    def start(self) -> LineStandIn:
+        """Serve from a daemon thread with its own loop, so sync and async callers can use it."""
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        port = asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._loop.close()
+        self._loop, self._thread, self._runner = None, None, None
+
+    def __enter__(self) -> LineStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def _serve(self) -> int:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        return int(self._runner.addresses[0][1])
+
+    # knobs and records (called from the test's thread)
+
+    def reset(self) -> None:
+        """Forget requests, used tokens and keys, and every injected behaviour."""
+        with self._lock:
+            self._requests: list[Recorded] = []
+            self._failures: dict[str, list[tuple[int, str]]] = {}
+            self._delays: dict[str, float] = {}
+            self._monthly_limit = False
+            self._used_tokens: set[str] = set()
+            self._retry_keys: dict[str, tuple[str, list[dict[str, str]]]] = {}
+
+    @property
+    def requests(self) -> list[Recorded]:
+        """A snapshot of every request, accepted or not, in arrival order."""
+        with self._lock:
+            return list(self._requests)
+
+    def _accepted(self, path: str) -> list[Recorded]:
+        return [r for r in self.requests if r.path == path and 200 <= r.status < 300]
+
+    def replies(self) -> list[Recorded]:
+        return self._accepted(REPLY)
+
+    def pushes(self) -> list[Recorded]:
+        return self._accepted(PUSH)
+
+    def loadings(self) -> list[Recorded]:
+        return self._accepted(LOADING)
+
+    def fail_next(self, path: str, status: int, count: int = 1, message: str = "injected") -> None:
+        """The next ``count`` requests to ``path`` answer ``status`` before any other check."""
+        with self._lock:
+            self._failures.setdefault(path, []).extend([(status, message)] * count)
+
+    def monthly_limit(self, on: bool = True) -> None:
+        """Pushes answer 429 as when the channel's monthly message quota is spent."""
+        with self._lock:
+            self._monthly_limit = on
+
+    def set_delay(self, path: str, seconds: float) -> None:
+        """Answer ``path`` only after ``seconds`` (to test timeouts and answering webhooks fast)."""
+        with self._lock:
+            self._delays[path] = seconds
+
+    def wait_for(self, predicate: Callable[[LineStandIn], bool], timeout: float = 5.0) -> bool:
+        """Poll until ``predicate(self)``: the bot works after answering its webhook."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if predicate(self):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+    # request handling (runs on the server's loop)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            body = None
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        rec = Recorded(request.method, request.path, headers, body, status=0)
+        with self._lock:
+            self._requests.append(rec)
+            delay = self._delays.get(request.path, 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        response = self._answer(rec)
+        response.headers.setdefault("x-line-request-id", str(uuid.uuid4()))
+        rec.status = response.status
+        return response
+
+    def _answer(self, rec: Recorded) -> web.Response:
+        with self._lock:
+            injected = self._failures.get(rec.path)
+            if injected:
+                status, message = injected.pop(0)
+                return _error(status, message)
+        if rec.path not in (REPLY, PUSH, LOADING):
+            return _error(404, "Not found")
+        if rec.method != "POST":
+            return _error(405, "Method not allowed")
+        if rec.headers.get("authorization") != f"Bearer {self.access_token}":
+            return _error(401, UNAUTHORIZED)
+        if not isinstance(rec.json, dict):
+            return _error(400, "The request body must be a JSON object")
+        if rec.path == LOADING:
+            problems = _check_loading(rec.json)
+            return _invalid(problems) if problems else web.json_response({}, status=202)
+        return self._reply(rec.json) if rec.path == REPLY else self._push(rec.json, rec.headers)
+
+    def _sent(self, body: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+        count = len(body["messages"])
+        with self._lock:
+            first, self._next_id = self._next_id, self._next_id + count
+        sent = [
+            {"id": str(first + i), "quoteToken": secrets.token_urlsafe(16)} for i in range(count)
+        ]
+        return str(uuid.uuid4()), sent
+
+    def _reply(self, body: dict[str, Any]) -> web.Response:
+        token = body.get("replyToken")
+        problems = _required(body, ("replyToken",), "") + _check_messages(body.get("messages"))
+        if problems:
+            return _invalid(problems)
+        with self._lock:
+            if token in self._used_tokens:
+                return _error(400, "Invalid reply token")
+            self._used_tokens.add(token)
+        request_id, sent = self._sent(body)
+        return web.json_response({"sentMessages": sent}, headers={"x-line-request-id": request_id})
+
+    def _push(self, body: dict[str, Any], headers: dict[str, str]) -> web.Response:
+        key = headers.get("x-line-retry-key")
+        problems = _required(body, ("to",), "") + _check_messages(body.get("messages"))
+        if problems:
+            return _invalid(problems)
+        if key is not None and not UUID_RE.match(key):
+            return _error(400, "The value for the 'X-Line-Retry-Key' header is invalid")
+        with self._lock:
+            if key is not None and key in self._retry_keys:
+                accepted_id, sent = self._retry_keys[key]
+                return web.json_response(
+                    {"message": "The retry key is already accepted", "sentMessages": sent},
+                    status=409,
+                    headers={"x-line-accepted-request-id": accepted_id},
+                )
+            if self._monthly_limit:
+                return _error(429, "You have reached your monthly limit.")
+        request_id, sent = self._sent(body)
+        if key is not None:
+            with self._lock:
+                self._retry_keys[key] = (request_id, sent)
+        return web.json_response({"sentMessages": sent}, headers={"x-line-request-id": request_id})

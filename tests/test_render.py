@@ -1,0 +1,73 @@
+"""Replies rendered as SDK models stay inside LINE's limits: checked by the stand-in, which
+rejects what LINE rejects, through the real SDK client."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.dialogue.types import Card, Choice, Text
+from bot.line.client import Messenger, SendResult
+from bot.line.render import split_text, to_messages, utf16_len
+from tests.helpers import TOKEN
+from tests.line_standin import LineStandIn
+
+
+def send(line: LineStandIn, messages: list) -> SendResult:
+    async def go() -> SendResult:
+        messenger = Messenger(line.base_url, TOKEN)
+        await messenger.start()
+        try:
+            return await messenger.reply(f"tok-{id(messages)}", messages)
+        finally:
+            await messenger.close()
+
+    return asyncio.run(go())
+
+
+def test_long_text_is_split_at_5000_utf16_units_without_breaking_emoji() -> None:
+    text = "あ" * 4999 + "😭" + "い" * 10
+    chunks = split_text(text)
+    assert "".join(chunks) == text
+    assert all(utf16_len(c) <= 5000 for c in chunks)
+    assert chunks[0].endswith("あ") and chunks[1].startswith("😭")
+
+
+def test_split_prefers_a_line_break() -> None:
+    text = "a" * 3000 + "\n" + "b" * 3000
+    assert split_text(text) == ["a" * 3000 + "\n", "b" * 3000]
+
+
+def test_oversized_reply_is_accepted_by_line(line: LineStandIn) -> None:
+    choices = [
+        Choice(label=f"とても長いボタンのラベルです番号{n}", text=f"選択{n}") for n in range(20)
+    ]
+    replies = [
+        Text("😭" * 6000),
+        Card("見出し", "本文", (Choice("朝", data="x" * 10),)),
+        Text("おわり"),
+    ]
+    messages = to_messages(replies, choices)
+    assert len(messages) == 5
+    assert send(line, messages) is SendResult.OK
+    sent = line.replies()[0].json["messages"]
+    items = sent[-1]["quickReply"]["items"]
+    assert len(items) == 13 and all(len(i["action"]["label"]) <= 20 for i in items)
+
+
+def test_postback_data_over_300_is_dropped_not_sent(line: LineStandIn) -> None:
+    messages = to_messages([Text("hi")], [Choice("ok", data="d" * 301), Choice("fine", data="d")])
+    items = messages[0].quick_reply.items
+    assert [i.action.label for i in items] == ["fine"]
+    assert send(line, messages) is SendResult.OK
+
+
+def test_card_is_a_flex_bubble_with_alt_text(line: LineStandIn) -> None:
+    messages = to_messages([Card("冷却期間", "最低でも1ヶ月。", (Choice("次へ", data="card:x"),))])
+    assert send(line, messages) is SendResult.OK
+    sent = line.replies()[0].json["messages"][0]
+    assert sent["type"] == "flex" and "冷却期間" in sent["altText"]
+
+
+def test_expired_token_is_rejected_not_raised(line: LineStandIn) -> None:
+    line.fail_next("/v2/bot/message/reply", 400, message="Invalid reply token")
+    assert send(line, to_messages([Text("hi")])) is SendResult.REJECTED
