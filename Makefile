@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-content clean
+.PHONY: run test lint check-content eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 
 check-content: $(STAMP)
 	$(PY) -m bot check-content
+
+## eval: cross-validated and held-out classifier figures (the README's table)
+eval: $(STAMP)
+	$(PY) -m bot.evaluate
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

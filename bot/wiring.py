@@ -8,7 +8,8 @@ from bot.config import Settings
 from bot.content import Content, load_content
 from bot.conversation import Conversations
 from bot.dialogue.engine import Engine
-from bot.nlu.rules import RuleClassifier
+from bot.nlu.classifier import IntentClassifier
+from bot.nlu.safety import SafetyRules
 from bot.store.db import Database
 
 
@@ -24,8 +25,8 @@ class Core:
         self.db.dispose()
 
 
-def build_classifier(content: Content) -> RuleClassifier:
-    return RuleClassifier()
+def build_classifier(content: Content) -> IntentClassifier:
+    return IntentClassifier(SafetyRules.from_content(content.safety), content.examples)
 
 
 def build_core(settings: Settings, migrate: bool = True) -> Core:

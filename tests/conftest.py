@@ -100,3 +100,18 @@ def server(settings: Settings, core: Core) -> Iterator[AppServer]:
     srv = AppServer(app).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def content():
+    from bot.config import REPO_ROOT
+    from bot.content import load_content
+
+    return load_content(REPO_ROOT / "content")
+
+
+@pytest.fixture(scope="session")
+def classifier(content):
+    from bot.wiring import build_classifier
+
+    return build_classifier(content)
