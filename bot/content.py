@@ -56,6 +56,7 @@ class AdviceCard(_Strict):
     source: str = Field(min_length=1)
     label: str = Field(min_length=1, max_length=20)
     next: tuple[str, ...] = ()
+    suggests_contact: bool = False  # never shown after a block or a boundary risk
 
     @field_validator("situations")
     @classmethod
@@ -80,7 +81,7 @@ class Content:
     crisis_lines: tuple[CrisisLine, ...] = ()
     cards: dict[str, AdviceCard] = field(default_factory=dict)
     examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)  # other YAML documents, by file stem
+    safety: dict[str, list[str]] = field(default_factory=dict)
 
     def phrase(self, key: str, turn: int = 0) -> str:
         """The phrase `key`; with variants, the one for this turn (so repeats vary)."""
@@ -149,10 +150,7 @@ def _load_crisis_lines(root: Path, problems: list[str]) -> tuple[CrisisLine, ...
 
 
 def _load_cards(root: Path, problems: list[str]) -> dict[str, AdviceCard]:
-    path = root / "advice.yaml"
-    if not path.exists():
-        return {}
-    data = _read_yaml(path, problems)
+    data = _read_yaml(root / "advice.yaml", problems)
     items = data.get("cards") if isinstance(data, dict) else None
     if not isinstance(items, list):
         problems.append("advice.yaml: expected a list under `cards:`")
@@ -197,6 +195,37 @@ def _load_examples(root: Path, problems: list[str]) -> dict[str, tuple[str, ...]
     return examples
 
 
+def _load_safety(root: Path, problems: list[str]) -> dict[str, list[str]]:
+    from bot.nlu.safety import ORDER, SafetyRules
+
+    data = _read_yaml(root / "safety.yaml", problems)
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), list) and data[k] and all(isinstance(p, str) for p in data[k])
+        for k in ORDER
+    ):
+        problems.append(f"safety.yaml: expected non-empty lists of patterns under {list(ORDER)}")
+        return {}
+    try:
+        SafetyRules.from_content(data)
+    except ValueError as exc:
+        problems.append(f"safety.yaml: {exc}")
+    return {k: data[k] for k in ORDER}
+
+
+def _check_examples(examples: dict[str, tuple[str, ...]], problems: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for intent in INTENT_IDS:
+        if len(examples.get(intent, ())) < 10:
+            problems.append(f"examples/{intent}.txt: at least 10 examples needed")
+    for intent, lines in examples.items():
+        for line in lines:
+            if line in seen and seen[line] != intent:
+                problems.append(f"examples/{intent}.txt: {line!r} is also in {seen[line]}.txt")
+            seen[line] = intent
+
+
 def load_content(root: Path) -> Content:
     """Load everything under `root`; raise ContentError listing every problem found."""
     problems: list[str] = []
@@ -205,13 +234,14 @@ def load_content(root: Path) -> Content:
     phrases = _load_phrases(root, problems)
     for key in sorted(REQUIRED_PHRASES - phrases.keys()):
         problems.append(f"phrases.yaml: {key}: missing (the bot says it)")
+    examples = _load_examples(root, problems)
+    _check_examples(examples, problems)
     content = Content(
         phrases=phrases,
-        crisis_lines=_load_crisis_lines(root, problems)
-        if (root / "crisis_lines.yaml").exists()
-        else (),
+        crisis_lines=_load_crisis_lines(root, problems),
         cards=_load_cards(root, problems),
-        examples=_load_examples(root, problems),
+        examples=examples,
+        safety=_load_safety(root, problems),
     )
     if problems:
         raise ContentError(problems)

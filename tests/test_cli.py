@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -34,12 +35,14 @@ def test_bad_database_url_is_one_clear_line(tmp_path) -> None:
 
 def test_chat_reads_stdin_and_answers(tmp_path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/chat.db"}
-    r = run(["chat"], env, stdin="使い方\n4\n")
+    r = run(["chat"], env, stdin="使い方\n")
     assert r.returncode == 0, r.stderr
     assert "友だち追加ありがとう" in r.stdout  # a first visit starts with the welcome
-    assert r.stdout.count("一晩にできること") == 2  # typed, then chosen by number
-    r = run(["chat"], env, stdin="こんにちは\n")
+    assert "一晩にできること" in r.stdout
+    number = re.findall(r"\[(\d+)\] 使い方", r.stdout)[-1]
+    r = run(["chat"], env, stdin=f"使い方\n{number}\n")  # a quick reply, by its number
     assert "友だち追加ありがとう" not in r.stdout  # the same user, remembered
+    assert r.stdout.count("一晩にできること") == 2
 
 
 def test_classify_prints_json_lines(tmp_path) -> None:

@@ -181,3 +181,21 @@ def test_logs_carry_no_message_text_or_user_id(server: AppServer, line, caplog) 
     )
     assert logged, "expected the failed reply to be logged"
     assert secret_text not in logged and "Uprivate0123456789" not in logged
+
+
+def test_refusal_over_the_webhook_gets_a_flex_card_and_quick_replies(
+    server: AppServer, line
+) -> None:
+    server.post(payload(text_event("Ucard", "復縁を申し込んだけど、元カノに断られた")))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    messages = line.replies()[0].json["messages"]
+    flex = [m for m in messages if m["type"] == "flex"]
+    assert flex and "1ヶ月" in flex[0]["altText"]
+    assert messages[-1]["quickReply"]["items"]
+    assert any("1ヶ月" in t for t in line.replies()[0].texts())
+
+
+def test_crisis_over_the_webhook_names_a_line_first(server: AppServer, line) -> None:
+    server.post(payload(text_event("Ucrisis", "もう死にたい")))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    assert "0120-279-338" in line.replies()[0].texts()[0]

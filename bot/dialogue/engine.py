@@ -1,16 +1,26 @@
-"""The dialogue engine: `(state, incoming, now) -> Outcome`. Pure: no I/O, no LINE, no clock."""
+"""The dialogue engine: `(state, incoming, now) -> Outcome`. Pure: no I/O, no LINE, no clock.
+
+Text is classified, the transition table (`table.py`) picks an action and the next phase,
+and the action composes replies from content/. Postbacks (buttons) name their action directly.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.content import Content, require_phrases
-from bot.dialogue.state import DialogueState
+from bot.content import AdviceCard, Content, require_phrases
+from bot.dialogue import advice
+from bot.dialogue.durations import days_ago
+from bot.dialogue.state import DialogueState, Phase
+from bot.dialogue.table import home_phase, lookup
 from bot.dialogue.types import (
+    Card,
     Choice,
     Effect,
+    EraseUser,
     FollowIn,
     Incoming,
     NonTextIn,
@@ -19,12 +29,25 @@ from bot.dialogue.types import (
     Text,
     TextIn,
 )
+from bot.nlu.normalize import normalize
 from bot.nlu.types import Prediction
 
 require_phrases(
-    "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
-    "menu_refused", "menu_ghosted", "menu_draft", "menu_help",
+    "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text", "too_long",
+    "menu_refused", "menu_ghosted", "menu_draft", "menu_help", "menu_vent", "menu_contact",
+    "ask_situation", "ask_situation_first", "clarify",
+    "refused_ack", "ghosted_ack", "refused_since_early", "refused_since_mid", "refused_since_late",
+    "ghosted_since_early", "ghosted_since_late",
+    "crisis_intro", "crisis_more", "crisis_lines_again", "crisis_listen", "check_in",
+    "gentle", "gentle_goodbye", "gentle_no_tactics",
+    "boundary", "blocked", "no_contact", "no_contact_reply", "own_days",
+    "vent", "other", "nothing_held", "already_said", "want_contact", "draft_ask",
+    "erase_ask", "erase_yes", "erase_no", "erase_done", "erase_kept",
 )  # fmt: skip
+
+LOW_CONFIDENCE = 0.30  # below this the model's guess is not acted on: we ask instead
+GENTLE_FOR = timedelta(hours=24)  # after a crisis message, stay gentle at least this long
+MAX_GIVEN = 40
 
 
 class Classifier(Protocol):
@@ -40,53 +63,379 @@ class Outcome:
     intent: str | None = None
 
 
+@dataclass
+class Turn:
+    """What one action sees: the state it may change, the input text, and `now`."""
+
+    state: DialogueState
+    now: datetime
+    text: str = ""
+    intent: str = "other"
+    out: Outcome = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.out = Outcome(self.state)
+
+
 class Engine:
     def __init__(self, content: Content, classifier: Classifier) -> None:
         self.content = content
         self.classifier = classifier
+        self._actions: dict[str, Callable[[Turn], None]] = {
+            name.removeprefix("do_"): getattr(self, name)
+            for name in dir(self)
+            if name.startswith("do_")
+        }
+
+    # -- entry point --------------------------------------------------------------------------
 
     def handle(self, state: DialogueState, incoming: Incoming, now: datetime) -> Outcome:
-        state = state.model_copy(update={"turn": state.turn + 1})
+        state = state.model_copy(deep=True, update={"turn": state.turn + 1})
+        if state.phase is Phase.GENTLE and state.crisis_at and now - state.crisis_at > GENTLE_FOR:
+            state.phase = home_phase(state)
+        turn = Turn(state, now)
         match incoming:
             case FollowIn():
-                return self._welcome(state)
+                self.do_welcome(turn)
             case NonTextIn():
-                return Outcome(state, [self._say("non_text", state)], self._menu())
-            case PostbackIn():
-                return self._fallback(state)
+                self._say(turn, "non_text")
+                turn.out.choices = self._menu(turn)
+            case PostbackIn(data=data, params=params):
+                self._postback(turn, data, params)
             case TextIn(text=text):
-                prediction = self.classifier.classify(text)
-                return self._on_intent(state, prediction)
-        raise TypeError(f"unknown input {incoming!r}")
+                self._text(turn, text)
+        return turn.out
 
-    # -- handlers -----------------------------------------------------------------------------
-
-    def _on_intent(self, state: DialogueState, prediction: Prediction) -> Outcome:
+    def _text(self, turn: Turn, text: str) -> None:
+        turn.text = text
+        prediction = self.classifier.classify(text)
         intent = prediction.intent
-        if intent in ("greeting", "help", "thanks"):
-            choices = [] if intent == "thanks" else self._menu()
-            return Outcome(state, [self._say(intent, state)], choices, intent=intent)
-        outcome = self._fallback(state)
-        outcome.intent = intent
-        return outcome
+        if prediction.source == "model" and prediction.confidence < LOW_CONFIDENCE:
+            intent = "check_in" if intent == "crisis" else "unclear"
+        turn.intent = intent
+        turn.out.intent = prediction.intent
+        self._remember_since(turn, text)
+        if intent == "check_in":
+            self.do_check_in(turn)
+            return
+        self._run(turn, intent)
 
-    def _welcome(self, state: DialogueState) -> Outcome:
-        replies: list[Reply] = [self._say("welcome", state), self._say("welcome_ask", state)]
-        return Outcome(state, replies, self._menu())
+    def _run(self, turn: Turn, intent: str) -> None:
+        step = lookup(turn.state.phase, intent)
+        turn.intent = intent
+        before = turn.state.phase
+        self._actions[step.action](turn)
+        if turn.state.phase == before:  # the action did not move the conversation itself
+            turn.state.phase = step.to or home_phase(turn.state)
 
-    def _fallback(self, state: DialogueState) -> Outcome:
-        return Outcome(state, [self._say("fallback", state)], self._menu())
+    def _postback(self, turn: Turn, data: str, params: dict[str, str]) -> None:
+        kind, _, arg = data.partition(":")
+        turn.out.intent = f"postback:{kind}"
+        match kind:
+            case "situation" if arg in ("refused", "ghosted"):
+                self._run(turn, arg)
+            case "intent" if arg:
+                self._run(turn, arg)
+            case "card" if arg in self.content.cards:
+                turn.intent = "card"
+                self._show_card(turn, self.content.cards[arg])
+                turn.state.phase = home_phase(turn.state)
+            case "crisis" if arg == "lines":
+                self._say(turn, "crisis_lines_again")
+                turn.out.replies.append(Text(self._crisis_lines(all_lines=True)))
+            case "crisis" if arg == "listen":
+                self._say(turn, "crisis_listen")
+            case "erase" if turn.state.phase is Phase.CONFIRM_ERASE:
+                self.do_erase(turn, confirmed=arg == "yes")
+            case "draft" if arg == "start":
+                self.do_draft_ask(turn)
+            case _:
+                self.do_fallback(turn)
+
+    # -- actions (named in table.py) ------------------------------------------------------------
+
+    def do_welcome(self, turn: Turn) -> None:
+        self._say(turn, "welcome")
+        self._say(turn, "welcome_ask")
+        turn.out.choices = self._situation_choices()
+        turn.state.phase = Phase.ASKED_SITUATION
+
+    def do_greeting(self, turn: Turn) -> None:
+        self._say(turn, "greeting")
+        if turn.state.situation is None and not turn.state.no_contact:
+            turn.out.choices = self._situation_choices()
+            turn.state.phase = Phase.ASKED_SITUATION
+        else:
+            turn.out.choices = self._menu(turn)
+
+    def do_help(self, turn: Turn) -> None:
+        self._say(turn, "help")
+        turn.out.choices = self._menu(turn)
+
+    def do_thanks(self, turn: Turn) -> None:
+        self._say(turn, "thanks")
+
+    def do_fallback(self, turn: Turn) -> None:
+        self._say(turn, "fallback")
+        turn.out.choices = self._menu(turn)
+
+    def do_clarify(self, turn: Turn) -> None:
+        self._say(turn, "clarify")
+        turn.out.choices = [*self._situation_choices(), *self._menu(turn, situation=False)]
+
+    def do_other(self, turn: Turn) -> None:
+        self._say(turn, "other")
+        turn.out.choices = self._menu(turn)
+
+    def do_vent(self, turn: Turn) -> None:
+        self._say(turn, "vent")
+        turn.out.choices = [
+            self._intent_choice("どうしたらいい？", "what_to_do"),
+            self._intent_choice("連絡したくなる", "want_contact"),
+            Choice(label="聞いてくれてありがとう", text="聞いてくれてありがとう"),
+        ]
+
+    def do_situation(self, turn: Turn) -> None:
+        """The user told us (or chose) their situation: acknowledge, then the cooling advice
+        with its period, or the question they asked before we knew."""
+        s = turn.state
+        s.situation = turn.intent
+        self._say(turn, f"{turn.intent}_ack")
+        since = self._since_line(turn)
+        if since:
+            turn.out.replies.append(Text(since))
+        pending, s.pending_intent = s.pending_intent, None
+        intent = pending or "cooling"
+        if s.no_contact and intent == "cooling":
+            intent = "what_to_do"
+        card = advice.pick(self.content.cards, intent, s)
+        if card:
+            self._show_card(turn, card)
+
+    def do_advice(self, turn: Turn) -> None:
+        card = advice.pick(self.content.cards, turn.intent, turn.state)
+        if card is None:
+            self.do_fallback(turn)
+            return
+        if card.id == turn.state.last_card:  # nothing new to say: do not repeat the bubble
+            self._say(turn, "already_said", title=card.title)
+            turn.out.choices = self._menu(turn)
+            return
+        since = self._since_line(turn) if turn.intent in ("cooling", "what_to_do") else None
+        if since:
+            turn.out.replies.append(Text(since))
+        self._show_card(turn, card)
+
+    def do_advice_or_ask(self, turn: Turn) -> None:
+        """Before the situation is known: answer with a general card when there is one,
+        otherwise ask first and keep the question for after."""
+        if advice.needs_situation(self.content.cards, turn.intent):
+            turn.state.pending_intent = turn.intent
+            self._say(turn, "ask_situation_first")
+            turn.out.choices = self._situation_choices()
+            turn.state.phase = Phase.ASKED_SITUATION
+            return
+        self.do_advice(turn)
+
+    def do_want_contact(self, turn: Turn) -> None:
+        self._say(turn, "want_contact")
+        card = self._card_for(turn, "ng_actions", prefer="ng_persistent_contact")
+        if card:
+            self._show_card(turn, card)
+        turn.out.choices = [self._draft_choice(), *turn.out.choices][:13]
+
+    def do_draft_ask(self, turn: Turn) -> None:
+        if turn.state.no_contact:
+            self.do_no_contact(turn)
+            return
+        self._say(turn, "draft_ask")
+        turn.state.phase = Phase.AWAITING_DRAFT
+
+    def do_draft(self, turn: Turn) -> None:
+        """A message meant for the ex. The wait-a-night feature reviews it; until then the
+        reply says why to wait and what a light message looks like."""
+        self.do_want_contact(turn)
+
+    def do_cancel(self, turn: Turn) -> None:
+        self._say(turn, "nothing_held")
+
+    # safety
+
+    def do_crisis(self, turn: Turn) -> None:
+        """Warm, short, a line to call or chat with in the very first bubble."""
+        turn.state.crisis_at = turn.now
+        intro = self.content.phrase("crisis_intro", turn.state.turn)
+        turn.out.replies.append(Text(f"{intro}\n\n{self._crisis_lines()}"))
+        self._say(turn, "crisis_more")
+        turn.out.choices = [
+            Choice(label="ほかの窓口も見る", data="crisis:lines", display_text="ほかの窓口も見る"),
+            Choice(
+                label="ここで少し話したい", data="crisis:listen", display_text="ここで少し話したい"
+            ),
+        ]
+
+    def do_check_in(self, turn: Turn) -> None:
+        """The model leaned to crisis without confidence: ask gently, with one line named."""
+        first = self.content.crisis_lines[0]
+        text = self.content.phrase("check_in", turn.state.turn)
+        turn.out.replies.append(Text(f"{text}\n{first.name} {first.contact}({first.hours})"))
+        turn.out.choices = [
+            Choice(label="ほかの窓口も見る", data="crisis:lines", display_text="ほかの窓口も見る"),
+            *self._situation_choices(),
+        ]
+
+    def do_gentle(self, turn: Turn) -> None:
+        self._say(turn, "gentle")
+        turn.out.choices = [
+            Choice(
+                label="窓口をもう一度見る", data="crisis:lines", display_text="窓口をもう一度見る"
+            ),
+        ]
+
+    def do_gentle_goodbye(self, turn: Turn) -> None:
+        first = self.content.crisis_lines[0]
+        text = self.content.phrase("gentle_goodbye", turn.state.turn)
+        turn.out.replies.append(Text(f"{text}\n{first.name} {first.contact}({first.hours})"))
+
+    def do_gentle_no_tactics(self, turn: Turn) -> None:
+        self._say(turn, "gentle_no_tactics")
+        turn.out.choices = [
+            Choice(
+                label="窓口をもう一度見る", data="crisis:lines", display_text="窓口をもう一度見る"
+            ),
+        ]
+
+    def do_boundary(self, turn: Turn) -> None:
+        turn.state.no_contact = True
+        self._say(turn, "boundary")
+        self._own_days(turn)
+
+    def do_blocked(self, turn: Turn) -> None:
+        turn.state.no_contact = True
+        self._say(turn, "blocked")
+        self._own_days(turn)
+
+    def do_no_contact(self, turn: Turn) -> None:
+        self._say(turn, "no_contact")
+        self._own_days(turn)
+
+    def do_no_contact_reply(self, turn: Turn) -> None:
+        self._say(turn, "no_contact_reply")
+        turn.out.choices = self._own_days_choices()
+
+    # erasure
+
+    def do_ask_erase(self, turn: Turn) -> None:
+        self._say(turn, "erase_ask")
+        turn.out.choices = [
+            Choice(label=self.content.phrase("erase_yes"), data="erase:yes",
+                   display_text=self.content.phrase("erase_yes")),
+            Choice(label=self.content.phrase("erase_no"), data="erase:no",
+                   display_text=self.content.phrase("erase_no")),
+        ]  # fmt: skip
+
+    def do_erase(self, turn: Turn, confirmed: bool) -> None:
+        if confirmed:
+            self._say(turn, "erase_done")
+            turn.out.effects.append(EraseUser())
+            turn.out.state = DialogueState()
+            return
+        self._say(turn, "erase_kept")
+        turn.state.phase = home_phase(turn.state)
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _say(self, key: str, state: DialogueState) -> Text:
-        return Text(self.content.phrase(key, state.turn))
+    def _say(self, turn: Turn, key: str, **values: object) -> None:
+        text = self.content.phrase(key, turn.state.turn)
+        turn.out.replies.append(Text(text.format(**values) if values else text))
 
-    def _menu(self) -> list[Choice]:
+    def _show_card(self, turn: Turn, card: AdviceCard) -> None:
+        s = turn.state
+        turn.out.replies.append(Card(card.title, card.body))
+        s.last_card = card.id
+        s.given = [*[c for c in s.given if c != card.id][-MAX_GIVEN + 1 :], card.id]
+        nexts = [self.content.cards[n] for n in card.next if n in self.content.cards]
+        nexts = [n for n in nexts if not (s.no_contact and n.suggests_contact)]
+        turn.out.choices = [
+            Choice(label=n.label, data=f"card:{n.id}", display_text=n.title) for n in nexts
+        ] + self._menu(turn, situation=False)
+
+    def _card_for(self, turn: Turn, intent: str, prefer: str | None = None) -> AdviceCard | None:
+        if prefer and prefer in self.content.cards and turn.state.last_card != prefer:
+            return self.content.cards[prefer]
+        return advice.pick(self.content.cards, intent, turn.state)
+
+    def _own_days(self, turn: Turn) -> None:
+        self._say(turn, "own_days")
+        turn.out.choices = self._own_days_choices()
+
+    def _own_days_choices(self) -> list[Choice]:
+        return [
+            self._intent_choice("自分磨きのこと", "self_improvement"),
+            self._intent_choice("気持ちを聞いて", "vent"),
+            Choice(label="選択肢のひとつとして", data="card:refused_one_option",
+                   display_text="選択肢のひとつとして"),
+        ]  # fmt: skip
+
+    def _since_line(self, turn: Turn) -> str | None:
+        s = turn.state
+        days = s.days_since(turn.now)
+        if days is None or s.situation is None:
+            return None
+        if s.situation == "refused":
+            if days < 30:
+                return self.content.phrase("refused_since_early").format(days=days, left=30 - days)
+            if days < 90:
+                return self.content.phrase("refused_since_mid").format(days=days)
+            return self.content.phrase("refused_since_late").format(months=days // 30)
+        if days < 14:
+            return self.content.phrase("ghosted_since_early").format(days=days)
+        return self.content.phrase("ghosted_since_late").format(days=days)
+
+    def _remember_since(self, turn: Turn, text: str) -> None:
+        if turn.intent not in ("refused", "ghosted", "cooling", "what_to_do", "chance", "vent"):
+            return
+        days = days_ago(normalize(text))
+        if days is not None:
+            turn.state.since_days = days
+            turn.state.since_told_at = turn.now
+
+    def _crisis_lines(self, all_lines: bool = False) -> str:
+        lines = self.content.crisis_lines if all_lines else self.content.crisis_lines[:2]
+        out = []
+        for line in lines:
+            mark = "📞" if line.kind == "phone" else "💬"
+            note = f"・{line.note}" if line.note else ""
+            out.append(f"{mark} {line.name} {line.contact}({line.hours}{note})")
+        return "\n".join(out)
+
+    def _situation_choices(self) -> list[Choice]:
         p = self.content.phrase
         return [
-            Choice(label=p("menu_refused"), text=p("menu_refused")),
-            Choice(label=p("menu_ghosted"), text=p("menu_ghosted")),
-            Choice(label=p("menu_draft"), text=p("menu_draft")),
-            Choice(label=p("menu_help"), text=p("menu_help")),
+            Choice(
+                label=p("menu_refused"), data="situation:refused", display_text=p("menu_refused")
+            ),
+            Choice(
+                label=p("menu_ghosted"), data="situation:ghosted", display_text=p("menu_ghosted")
+            ),
         ]
+
+    def _intent_choice(self, label: str, intent: str) -> Choice:
+        return Choice(label=label, data=f"intent:{intent}", display_text=label)
+
+    def _draft_choice(self) -> Choice:
+        label = self.content.phrase("menu_draft")
+        return Choice(label=label, data="draft:start", display_text=label)
+
+    def _menu(self, turn: Turn, situation: bool = True) -> list[Choice]:
+        p = self.content.phrase
+        items: list[Choice] = []
+        if situation and turn.state.situation is None:
+            items += self._situation_choices()
+        if not turn.state.no_contact:
+            items.append(self._draft_choice())
+        items += [
+            self._intent_choice(p("menu_vent"), "vent"),
+            Choice(label=p("menu_help"), data="intent:help", display_text=p("menu_help")),
+        ]
+        return items

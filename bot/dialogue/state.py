@@ -3,13 +3,42 @@ take defaults, so a state written by an older version still loads after an upgra
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import enum
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Phase(enum.StrEnum):
+    """Where the conversation is; the transition table in `table.py` is keyed by it."""
+
+    START = "start"  # situation not known yet
+    ASKED_SITUATION = "asked_situation"  # we asked: refused or silence?
+    ADVISING = "advising"  # situation known, normal advice
+    NO_CONTACT = "no_contact"  # blocked, or a plan crossing the other's boundary
+    GENTLE = "gentle"  # after a crisis message: no tactics until the user moves on
+    CONFIRM_ERASE = "confirm_erase"  # asked whether to erase everything
+    AWAITING_DRAFT = "awaiting_draft"  # asked the user to paste the draft
+    REVIEWING_DRAFT = "reviewing_draft"  # gave a nudge, waiting for hold / rewrite / drop
 
 
 class DialogueState(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    turn: int = 0  # messages handled; rotates phrase variants
+    turn: int = 0  # inputs handled; rotates phrase variants
+    phase: Phase = Phase.START
+    situation: str | None = None  # refused | ghosted
+    since_days: int | None = None  # how long ago it happened, as told
+    since_told_at: datetime | None = None  # when they told us (since_days counts from here)
+    no_contact: bool = False  # blocked / told not to contact / boundary risk: never help write
+    pending_intent: str | None = None  # a question to answer once the situation is known
+    last_card: str | None = None
+    given: list[str] = Field(default_factory=list)  # cards already shown, oldest first
+    crisis_at: datetime | None = None
+    cooling_started: datetime | None = None
+    draft_times: list[datetime] = Field(default_factory=list)  # recent drafts, for "repeated"
+    draft_text: str | None = None  # the draft under review (not yet held)
+    draft_reasons: list[str] = Field(default_factory=list)
 
     def to_json(self) -> str:
         return self.model_dump_json()
@@ -22,3 +51,9 @@ class DialogueState(BaseModel):
             return cls.model_validate_json(raw)
         except ValueError:
             return cls()
+
+    def days_since(self, now: datetime) -> int | None:
+        """How long ago it happened, as of `now` (the told figure plus the days since telling)."""
+        if self.since_days is None or self.since_told_at is None:
+            return None
+        return self.since_days + max(0, (now - self.since_told_at).days)

@@ -1,0 +1,49 @@
+"""Find "how long ago" in a message: 「3日」「一週間」「2ヶ月」「半年」「昨日」「先月」."""
+
+from __future__ import annotations
+
+import re
+
+_KANJI = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+          "十": 10, "two": 2, "数": 3, "何": 3}  # fmt: skip
+_UNITS = {"日": 1, "週": 7, "週間": 7, "ヶ月": 30, "か月": 30, "カ月": 30, "ヵ月": 30, "ケ月": 30,
+          "箇月": 30, "月": 30, "年": 365}  # fmt: skip
+_AMOUNT = re.compile(
+    r"(\d+|[一二三四五六七八九十数何]+)\s*(週間|週|ヶ月|か月|カ月|ヵ月|ケ月|箇月|日|年)(?!曜|間違)"
+)
+_RELATIONSHIP = re.compile(r"付き合|つきあ|付きあ|交際|同棲|一緒にい|記念日")
+_WORDS = (
+    ("半年", 182), ("昨日", 1), ("きのう", 1), ("一昨日", 2), ("おととい", 2), ("先週", 7),
+    ("先月", 30), ("去年", 365), ("昨年", 365), ("今日", 0), ("さっき", 0), ("今朝", 0),
+)  # fmt: skip
+
+
+def _number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    if token in _KANJI:
+        return _KANJI[token]
+    if len(token) == 2 and token[0] == "十":
+        return 10 + _KANJI.get(token[1], 0)
+    if len(token) >= 2 and token[-1] == "十":
+        return _KANJI.get(token[0], 1) * 10
+    return None
+
+
+def days_ago(normalized: str) -> int | None:
+    """Days, or None when the message names no duration. 「1ヶ月半」 counts as 45."""
+    for match in _AMOUNT.finditer(normalized):
+        around = normalized[max(0, match.start() - 6) : match.end() + 5]
+        if _RELATIONSHIP.search(around):
+            continue  # 「3年付き合った」 is how long they were together, not how long ago
+        n = _number(match.group(1))
+        if n is None or n > 400:
+            continue
+        days = n * _UNITS[match.group(2)]
+        if normalized[match.end() : match.end() + 1] == "半":
+            days += _UNITS[match.group(2)] // 2
+        return days
+    for word, days in _WORDS:
+        if word in normalized:
+            return days
+    return None

@@ -1,0 +1,86 @@
+"""The state machine as one table: (phase, intent) → (action, next phase).
+
+Lookup order, like python-telegram-bot's ConversationHandler: `ALWAYS` (safety and erasure
+outrank everything), then the phase's own row, then `DEFAULT`. `to=None` means "home": the
+phase the user's situation implies (see `home_phase`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.dialogue.state import DialogueState, Phase
+
+ADVICE = ("why", "chance", "what_to_do", "cooling", "self_improvement", "ng_actions",
+          "got_reply", "new_partner")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    action: str
+    to: Phase | None = None  # None: home phase
+
+
+ALWAYS: dict[str, Step] = {
+    "crisis": Step("crisis", Phase.GENTLE),
+    "stalking_risk": Step("boundary", Phase.NO_CONTACT),
+    "blocked": Step("blocked", Phase.NO_CONTACT),
+    "delete_data": Step("ask_erase", Phase.CONFIRM_ERASE),
+}
+
+DEFAULT: dict[str, Step] = {
+    "greeting": Step("greeting"),
+    "help": Step("help"),
+    "thanks": Step("thanks"),
+    "refused": Step("situation"),
+    "ghosted": Step("situation"),
+    **{intent: Step("advice") for intent in ADVICE},
+    "want_contact": Step("want_contact"),
+    "draft": Step("draft", Phase.REVIEWING_DRAFT),
+    "vent": Step("vent"),
+    "cancel": Step("cancel"),
+    "other": Step("other"),
+    "unclear": Step("clarify"),
+}
+
+BY_PHASE: dict[Phase, dict[str, Step]] = {
+    Phase.START: {
+        # Advice that depends on the situation waits for it (the question is kept).
+        **{intent: Step("advice_or_ask") for intent in ADVICE},
+    },
+    Phase.ASKED_SITUATION: {
+        **{intent: Step("advice_or_ask") for intent in ADVICE},
+    },
+    Phase.NO_CONTACT: {
+        "want_contact": Step("no_contact", Phase.NO_CONTACT),
+        "draft": Step("no_contact", Phase.NO_CONTACT),
+        "got_reply": Step("no_contact_reply", Phase.NO_CONTACT),
+    },
+    Phase.GENTLE: {
+        # No tactics until the user moves on: feelings and drafts get care, not strategy.
+        "vent": Step("gentle", Phase.GENTLE),
+        "other": Step("gentle", Phase.GENTLE),
+        "unclear": Step("gentle", Phase.GENTLE),
+        "thanks": Step("gentle_goodbye", Phase.GENTLE),
+        "want_contact": Step("gentle_no_tactics", Phase.GENTLE),
+        "draft": Step("gentle_no_tactics", Phase.GENTLE),
+    },
+    Phase.AWAITING_DRAFT: {
+        # Whatever comes next is the draft (unless a safety rule spoke first).
+        **{intent: Step("draft", Phase.REVIEWING_DRAFT) for intent in DEFAULT if intent != "help"},
+    },
+}
+
+
+def home_phase(state: DialogueState) -> Phase:
+    if state.no_contact:
+        return Phase.NO_CONTACT
+    return Phase.ADVISING if state.situation else Phase.START
+
+
+def lookup(phase: Phase, intent: str) -> Step:
+    return (
+        ALWAYS.get(intent)
+        or BY_PHASE.get(phase, {}).get(intent)
+        or DEFAULT.get(intent)
+        or DEFAULT["other"]
+    )

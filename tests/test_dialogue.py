@@ -1,0 +1,202 @@
+"""The engine as a user meets it: whole conversations through the pure engine, with the real
+content and classifier. No LINE, no database: (state, input, now) → (state, replies)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.dialogue.engine import Engine, Outcome
+from bot.dialogue.state import DialogueState, Phase
+from bot.dialogue.types import Card, EraseUser, FollowIn, PostbackIn, Text, TextIn
+
+NIGHT = datetime(2026, 11, 20, 16, 40, tzinfo=UTC)  # 01:40 in Tokyo
+
+
+class Chat:
+    """Drives the engine like a user would, keeping the state between turns."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.state = DialogueState()
+        self.now = NIGHT
+
+    def say(self, text: str) -> Outcome:
+        return self._send(TextIn(text))
+
+    def tap(self, data: str) -> Outcome:
+        return self._send(PostbackIn(data))
+
+    def _send(self, incoming) -> Outcome:
+        out = self.engine.handle(self.state, incoming, self.now)
+        self.state = out.state
+        self.now += timedelta(minutes=1)
+        return out
+
+
+def texts(out: Outcome) -> str:
+    return "\n".join(r.text if isinstance(r, Text) else f"{r.title}\n{r.body}" for r in out.replies)
+
+
+def cards(out: Outcome) -> list[str]:
+    return [r.title for r in out.replies if isinstance(r, Card)]
+
+
+@pytest.fixture
+def chat(content, classifier) -> Chat:
+    return Chat(Engine(content, classifier))
+
+
+def test_follow_asks_the_situation_with_quick_replies(chat: Chat) -> None:
+    out = chat._send(FollowIn())
+    assert "一晩" in texts(out)
+    assert {c.data for c in out.choices} >= {"situation:refused", "situation:ghosted"}
+    out = chat.tap("situation:refused")
+    assert "1ヶ月" in texts(out) and "2〜3ヶ月" in texts(out)
+
+
+def test_refusal_names_the_cooling_period(chat: Chat) -> None:
+    out = chat.say("元カノに復縁したいって言ったら、ごめん無理って断られた")
+    assert out.intent == "refused"
+    assert "1ヶ月" in texts(out) and "2〜3ヶ月" in texts(out)
+    assert cards(out), "advice comes as a card"
+    assert chat.state.situation == "refused"
+
+
+def test_a_week_of_silence_names_one_to_two_weeks(chat: Chat) -> None:
+    out = chat.say("彼氏から1週間LINEの返事がない、既読無視されてる")
+    assert out.intent == "ghosted"
+    assert "1〜2週間" in texts(out)
+    assert chat.state.since_days == 7
+
+
+def test_refused_and_ghosted_get_different_periods(chat: Chat, content, classifier) -> None:
+    refused = chat.say("復縁断られました")
+    other = Chat(chat.engine)
+    ghosted = other.say("音信不通になって3日")
+    assert "2〜3ヶ月" in texts(refused) and "2〜3ヶ月" not in texts(ghosted)
+    assert "1〜2週間" in texts(ghosted) and "1〜2週間" not in texts(refused)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["もう死にたい",
+     "元カレと別れて三ヶ月、毎日仕事に行って帰ってきて、ご飯も食べずに寝るだけの生活。"
+     "友達には元気なふりをしてるけど、本当は何もかもどうでもよくて、夜になると涙が止まらない。"
+     "冷却期間とか自分磨きとか色々調べたけど、もう頑張れる気がしない。消えてしまいたい"],
+)  # fmt: skip
+def test_crisis_line_in_the_first_reply(chat: Chat, text: str) -> None:
+    out = chat.say(text)
+    first = out.replies[0]
+    assert isinstance(first, Text)
+    assert "0120-279-338" in first.text or "よりそいホットライン" in first.text
+    assert not cards(out), "no tactics in a crisis"
+    assert chat.state.phase is Phase.GENTLE
+
+
+def test_after_a_crisis_the_bot_stays_gentle_until_the_user_moves_on(chat: Chat) -> None:
+    chat.say("復縁断られた")
+    chat.say("消えたい")
+    out = chat.say("寂しくて涙が止まらない")
+    assert not cards(out) and chat.state.phase is Phase.GENTLE
+    out = chat.say("今すぐ元カノにLINEしたい")
+    assert not cards(out) and "連絡" in texts(out)
+    out = chat.say("まだ復縁の可能性ってあるかな")  # moving on: advice again
+    assert cards(out) and chat.state.phase is Phase.ADVISING
+
+
+@pytest.mark.parametrize(
+    "first", ["元カノにLINEブロックされた", "「もう二度と連絡しないで」って言われた",
+              "元カノの家の前で待ち伏せしようと思う"],
+)  # fmt: skip
+def test_after_a_block_it_never_helps_write_to_the_ex(chat: Chat, first: str) -> None:
+    out = chat.say(first)
+    assert "ストーカー規制法" in texts(out)
+    assert chat.state.no_contact
+    for follow_up in ("やっぱりLINE送りたい", "これ送っていい？「会って話したい、お願い」"):
+        out = chat.say(follow_up)
+        assert "手伝うことはできない" in texts(out)
+        assert not any(c.data == "draft:start" for c in out.choices)
+    out = chat.tap("draft:start")
+    assert "手伝うことはできない" in texts(out)
+
+
+def test_no_contact_hides_cards_that_suggest_contact(chat: Chat) -> None:
+    chat.say("既読無視されてる")
+    chat.say("ブロックされた")
+    for _ in range(6):
+        out = chat.say("これからどうしたらいい？")
+        assert "様子見の一言" not in cards(out)
+
+
+def test_the_same_card_is_never_shown_twice_in_a_row(chat: Chat) -> None:
+    chat.say("振られて復縁お願いしたけど断られた")
+    previous = None
+    for question in ["冷却期間ってどれくらい？"] * 3 + ["何がダメだったのかな"] * 3:
+        shown = cards(chat.say(question))
+        assert not shown or shown[0] != previous
+        previous = shown[0] if shown else previous
+
+
+def test_follow_up_quick_replies_lead_to_the_next_card(chat: Chat, content) -> None:
+    out = chat.say("復縁を断られた")
+    follow = [c for c in out.choices if c.data and c.data.startswith("card:")]
+    assert follow
+    card_id = follow[0].data.removeprefix("card:")
+    out = chat.tap(follow[0].data)
+    assert cards(out) == [content.cards[card_id].title]
+
+
+def test_question_before_the_situation_is_asked_then_answered(chat: Chat) -> None:
+    out = chat.say("冷却期間ってどのくらい置けばいい？")
+    assert chat.state.phase is Phase.ASKED_SITUATION
+    assert {c.data for c in out.choices} >= {"situation:refused", "situation:ghosted"}
+    out = chat.tap("situation:ghosted")
+    assert "1〜2週間" in texts(out)
+
+
+def test_got_reply_and_new_partner(chat: Chat) -> None:
+    chat.say("既読無視されて10日たつ")
+    out = chat.say("さっき彼から返信きた！")
+    assert out.intent == "got_reply" and cards(out)
+    assert "責め" in texts(out) or "短め" in texts(out)
+    out = chat.say("元カレに新しい彼女ができたらしい")
+    assert out.intent == "new_partner"
+    assert "アプローチはやめる" in texts(out)
+
+
+def test_other_gets_a_kind_redirect_with_the_menu(chat: Chat) -> None:
+    out = chat.say("明日の天気は晴れるかな？")
+    assert out.intent == "other"
+    assert out.choices and not cards(out)
+
+
+def test_delete_data_asks_then_erases(chat: Chat) -> None:
+    chat.say("復縁断られた")
+    out = chat.say("私のデータを全部消してください")
+    assert chat.state.phase is Phase.CONFIRM_ERASE and not out.effects
+    out = chat.tap("erase:yes")
+    assert any(isinstance(e, EraseUser) for e in out.effects)
+    assert out.state == DialogueState()
+
+
+def test_delete_data_can_be_called_off(chat: Chat) -> None:
+    chat.say("復縁断られた")
+    chat.say("履歴消して")
+    out = chat.tap("erase:no")
+    assert not out.effects and chat.state.situation == "refused"
+
+
+def test_unclear_message_gets_a_question_not_a_guess(chat: Chat) -> None:
+    out = chat.say("んー")
+    assert out.choices
+    assert not cards(out)
+
+
+def test_engine_is_pure(chat: Chat) -> None:
+    before = DialogueState()
+    out1 = chat.engine.handle(before, TextIn("復縁断られた"), NIGHT)
+    out2 = chat.engine.handle(before, TextIn("復縁断られた"), NIGHT)
+    assert before == DialogueState()
+    assert out1.replies == out2.replies and out1.state == out2.state
