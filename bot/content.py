@@ -82,6 +82,8 @@ class Content:
     cards: dict[str, AdviceCard] = field(default_factory=dict)
     examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
     safety: dict[str, list[str]] = field(default_factory=dict)
+    nudge: dict[str, Any] = field(default_factory=dict)  # nudge/signals.yaml as loaded
+    drafts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # nudge/{risky,light}.txt
 
     def phrase(self, key: str, turn: int = 0) -> str:
         """The phrase `key`; with variants, the one for this turn (so repeats vary)."""
@@ -186,32 +188,63 @@ def _load_examples(root: Path, problems: list[str]) -> dict[str, tuple[str, ...]
         if path.stem not in INTENT_IDS:
             problems.append(f"examples/{path.name}: not an intent id (see intents.yaml)")
             continue
-        lines = [
-            line.strip()
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.lstrip().startswith("#")
-        ]
-        examples[path.stem] = tuple(dict.fromkeys(lines))
+        examples[path.stem] = _read_lines(path)
     return examples
 
 
 def _load_safety(root: Path, problems: list[str]) -> dict[str, list[str]]:
     from bot.nlu.safety import ORDER, SafetyRules
 
-    data = _read_yaml(root / "safety.yaml", problems)
+    data = _read_yaml(root / "rules.yaml", problems)
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(
         isinstance(data.get(k), list) and data[k] and all(isinstance(p, str) for p in data[k])
         for k in ORDER
     ):
-        problems.append(f"safety.yaml: expected non-empty lists of patterns under {list(ORDER)}")
+        problems.append(f"rules.yaml: expected non-empty lists of patterns under {list(ORDER)}")
         return {}
     try:
         SafetyRules.from_content(data)
     except ValueError as exc:
-        problems.append(f"safety.yaml: {exc}")
+        problems.append(f"rules.yaml: {exc}")
     return {k: data[k] for k in ORDER}
+
+
+def _load_nudge(root: Path, problems: list[str]) -> dict[str, Any]:
+    from bot.nudge.review import NudgeRules
+
+    data = _read_yaml(root / "nudge" / "signals.yaml", problems)
+    if not isinstance(data, dict):
+        if data is not None:
+            problems.append("nudge/signals.yaml: expected a mapping")
+        return {}
+    try:
+        NudgeRules.from_content(data)
+    except (ValueError, TypeError, AttributeError) as exc:
+        problems.append(f"nudge/signals.yaml: {exc}")
+    return data
+
+
+def _read_lines(path: Path) -> tuple[str, ...]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(dict.fromkeys(x.strip() for x in lines if x.strip() and not x.startswith("#")))
+
+
+def _load_drafts(root: Path, problems: list[str]) -> dict[str, tuple[str, ...]]:
+    drafts = {}
+    for kind in ("risky", "light"):
+        path = root / "nudge" / f"{kind}.txt"
+        if not path.exists():
+            problems.append(f"nudge/{kind}.txt: missing")
+            continue
+        drafts[kind] = _read_lines(path)
+        if len(drafts[kind]) < 20:
+            problems.append(f"nudge/{kind}.txt: at least 20 drafts needed")
+    both = set(drafts.get("risky", ())) & set(drafts.get("light", ()))
+    for text in sorted(both):
+        problems.append(f"nudge/: {text!r} is in both risky.txt and light.txt")
+    return drafts
 
 
 def _check_examples(examples: dict[str, tuple[str, ...]], problems: list[str]) -> None:
@@ -242,6 +275,8 @@ def load_content(root: Path) -> Content:
         cards=_load_cards(root, problems),
         examples=examples,
         safety=_load_safety(root, problems),
+        nudge=_load_nudge(root, problems),
+        drafts=_load_drafts(root, problems),
     )
     if problems:
         raise ContentError(problems)

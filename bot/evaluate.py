@@ -12,12 +12,15 @@ import random
 import time
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import load_settings
-from bot.content import INTENT_IDS, load_content
+from bot.content import INTENT_IDS, Content, load_content
 from bot.nlu.classifier import IntentClassifier
 from bot.nlu.safety import SafetyRules
+from bot.nudge import Nudge
+from bot.wiring import build_nudge
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
@@ -72,6 +75,42 @@ def cross_validate(safety: SafetyRules, examples: dict[str, tuple[str, ...]], fo
     return score(gold, pred), gold, pred
 
 
+def read_drafts(path: Path) -> list[tuple[bool, datetime, str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            label, sent_at, text = line.split("\t", 2)
+            rows.append((label == "wait", datetime.fromisoformat(sent_at), text))
+    return rows
+
+
+def nudge_scores(nudge: Nudge, rows: list[tuple[bool, datetime, str]]) -> dict[str, float]:
+    tp = fp = fn = silent = 0
+    for should_wait, sent_at, text in rows:
+        verdict = nudge.review(text, sent_at)
+        tp += verdict.wait and should_wait
+        fp += verdict.wait and not should_wait
+        fn += should_wait and not verdict.wait
+        silent += verdict.wait and not verdict.reasons
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"n": len(rows), "precision": precision, "recall": recall, "f1": f1,
+            "no_reason": silent}  # fmt: skip
+
+
+def evaluate_nudge(content: Content) -> None:
+    nudge = build_nudge(load_settings(), content)
+    print(
+        "| draft set | drafts | precision (wait) | recall (wait) | F1 (wait) | nudges without reasons |"
+    )
+    print("|---|---|---|---|---|---|")
+    for path in sorted(DATA.glob("drafts_*.tsv")):
+        s = nudge_scores(nudge, read_drafts(path))
+        print(f"| tests/data/{path.name} | {s['n']} | {s['precision']:.3f} | {s['recall']:.3f} | "
+              f"{s['f1']:.3f} | {s['no_reason']} |")  # fmt: skip
+
+
 def row(name: str, s: dict[str, float]) -> str:
     return (
         f"| {name} | {s['n']} | {s['accuracy']:.1%} | {s['macro_f1']:.3f} | "
@@ -100,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(row(f"tests/data/{path.name} (held out)", score([g for g, _ in rows], predicted)))
     if timings:
         print(f"\nclassify: {sum(timings) / len(timings) * 1000:.2f} ms per message")
+    print()
+    evaluate_nudge(content)
     confusions = Counter((g, p) for g, p in zip(gold, pred, strict=True) if g != p)
     print("\nmost frequent cross-validation confusions (gold → predicted):")
     for (g, p), n in confusions.most_common(8):

@@ -10,6 +10,8 @@ from bot.conversation import Conversations
 from bot.dialogue.engine import Engine
 from bot.nlu.classifier import IntentClassifier
 from bot.nlu.safety import SafetyRules
+from bot.nudge import Nudge, NudgeRules
+from bot.nudge.model import RiskModel
 from bot.store.db import Database
 
 
@@ -29,10 +31,18 @@ def build_classifier(content: Content) -> IntentClassifier:
     return IntentClassifier(SafetyRules.from_content(content.safety), content.examples)
 
 
+def build_nudge(settings: Settings, content: Content) -> Nudge:
+    rules = NudgeRules.from_content(
+        content.nudge, settings.morning_hour, settings.morning_min_gap_hours
+    )
+    model = RiskModel(content.drafts["risky"], content.drafts["light"])
+    return Nudge(rules, settings.tz, model)
+
+
 def build_core(settings: Settings, migrate: bool = True) -> Core:
     content = load_content(settings.content_dir)
     db = Database(settings.database_url)
     if migrate:
         db.migrate()
-    engine = Engine(content, build_classifier(content))
+    engine = Engine(content, build_classifier(content), build_nudge(settings, content))
     return Core(settings, db, content, engine, Conversations(db, engine))

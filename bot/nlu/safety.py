@@ -1,5 +1,5 @@
-"""Safety rules from content/safety.yaml. They run before the model and cannot be outvoted:
-a crisis sign anywhere in a message makes it `crisis`."""
+"""Rules from content/rules.yaml. They run before the model and cannot be outvoted: a crisis
+sign anywhere in a message makes it `crisis`; then boundary risks; then a draft's shape."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.nlu.normalize import fold_kana
 
-ORDER = ("crisis", "stalking_risk")
+ORDER = ("crisis", "stalking_risk", "draft")
 
 
 @dataclass(frozen=True)
