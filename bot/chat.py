@@ -8,10 +8,11 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot.dialogue.types import Card, Choice, FollowIn, Incoming, PostbackIn, Reply, Text, TextIn
+from bot.reminders import compose
 from bot.store import repo
 from bot.wiring import Core
 
@@ -61,11 +62,23 @@ def run_chat(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout)
         choices = list(outcome.choices)
         buttons = [b for r in outcome.replies if isinstance(r, Card) for b in r.buttons]
 
+    def deliver_reminders() -> None:
+        """The terminal has no push: held drafts come back here when they are due."""
+        now = datetime.now(UTC)
+        with core.db.session() as session:
+            due = repo.claim_due(session, now, timedelta(0), terminal=True, line_user_id=user_id)
+            for item in due:
+                replies, item_choices = compose(core.content, item)
+                stdout.write(render(replies, item_choices))
+                repo.finish_reminder(session, item.id, "sent", now)
+                choices[:] = item_choices
+
     if interactive:
         stdout.write("一晩 (ひとばん) — 終わるときは /quit か Ctrl-D\n\n")
     if is_new:
         send(FollowIn())
     while True:
+        deliver_reminders()
         if interactive:
             stdout.write("> ")
             stdout.flush()

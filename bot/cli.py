@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+import anyio
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, require_token
 from bot.content import ContentError, load_content
 from bot.logs import setup_logging
+from bot.store.db import Database
+
+if TYPE_CHECKING:
+    from bot.dispatcher import Dispatcher
 
 log = logging.getLogger("bot")
 
@@ -79,6 +88,97 @@ def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_time(value: object, settings: Settings) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("sent_at must be an ISO 8601 string")
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"sent_at {value!r} is not ISO 8601") from None
+    return at.replace(tzinfo=settings.tz) if at.tzinfo is None else at
+
+
+def cmd_nudge(settings: Settings, args: argparse.Namespace) -> int:
+    """JSON lines {"text", "sent_at"?} → {"wait", "reasons", "remind_at"}; a bad line gets
+    {"error": ...} in its place (and exit status 1), the others are still answered."""
+    from bot.wiring import build_nudge
+
+    nudge = build_nudge(settings, load_content(settings.content_dir))
+    errors = 0
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError('expected an object {"text": "...", "sent_at": "ISO 8601"}')
+            raw = item.get("sent_at")
+            sent_at = datetime.now(settings.tz) if raw is None else _parse_time(raw, settings)
+        except ValueError as exc:
+            errors += 1
+            message = (
+                f"line {n}: {exc}"
+                if not isinstance(exc, json.JSONDecodeError)
+                else f"line {n}: not JSON"
+            )
+            print(message, file=sys.stderr)
+            out: dict[str, object] = {"error": message}
+        else:
+            verdict = nudge.review(item["text"], sent_at)
+            out = {
+                "wait": verdict.wait,
+                "reasons": list(verdict.reasons),
+                "remind_at": verdict.remind_at.isoformat() if verdict.remind_at else None,
+            }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 1 if errors else 0
+
+
+async def _with_dispatcher(settings: Settings, run: Callable[[Dispatcher], Awaitable[int]]) -> int:
+    from bot.dispatcher import Dispatcher
+    from bot.line.client import Messenger
+
+    token = require_token(settings)
+    content = load_content(settings.content_dir)
+    db = Database(settings.database_url)
+    await anyio.to_thread.run_sync(db.migrate)
+    messenger = Messenger(settings.line_api_base_url, token)
+    await messenger.start()
+    try:
+        return await run(Dispatcher(db, content, messenger, settings))
+    finally:
+        await messenger.close()
+        db.dispose()
+
+
+def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    """Send every reminder due at --now (default: now), print how many, exit."""
+    now = _parse_time(args.now, settings) if args.now else datetime.now(UTC)
+
+    async def run(dispatcher: Dispatcher) -> int:
+        print(await dispatcher.run_once(now))
+        return 0
+
+    return asyncio.run(_with_dispatcher(settings, run))
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Keep dispatching until SIGTERM/SIGINT (for deployments that run it apart from serve)."""
+
+    async def run(dispatcher: Dispatcher) -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        task = asyncio.create_task(dispatcher.run_forever())
+        await stop.wait()
+        task.cancel()
+        return 0
+
+    return asyncio.run(_with_dispatcher(settings, run))
+
+
 def cmd_check_content(settings: Settings, args: argparse.Namespace) -> int:
     import bot.dialogue.engine  # noqa: F401  (registers the phrase ids the engine uses)
 
@@ -106,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     server_options(sub.add_parser("run", help="serve with LINE credentials, else chat"))
     sub.add_parser("chat", help="talk to the bot in the terminal (no LINE account needed)")
     sub.add_parser("classify", help="stdin lines → JSON lines {text, intent, confidence}")
+    sub.add_parser("nudge", help="JSON lines {text, sent_at?} → {wait, reasons, remind_at}")
+    dispatch = sub.add_parser("dispatch", help="send the reminders due now, print how many")
+    dispatch.add_argument("--now", help="ISO 8601 time to dispatch at (default: now)")
+    sub.add_parser("worker", help="keep sending due reminders (apart from serve)")
     sub.add_parser("check-content", help="validate content/ and exit")
     return parser
 
@@ -115,6 +219,9 @@ COMMANDS = {
     "run": cmd_run,
     "chat": cmd_chat,
     "classify": cmd_classify,
+    "nudge": cmd_nudge,
+    "dispatch": cmd_dispatch,
+    "worker": cmd_worker,
     "check-content": cmd_check_content,
 }
 
@@ -126,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(settings.log_level)
         return COMMANDS[args.command](settings, args)
     except ConfigError as exc:
+        return _die(str(exc))
+    except ValueError as exc:  # e.g. --now that is not a time
         return _die(str(exc))
     except ContentError as exc:
         print("hitoban: content/ has problems:", file=sys.stderr)

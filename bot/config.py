@@ -85,6 +85,15 @@ class Settings(BaseSettings):
         )
 
 
+def require_token(settings: Settings) -> str:
+    token = settings.line_channel_access_token
+    if not (token and token.get_secret_value().strip()):
+        raise ConfigError(
+            "LINE_CHANNEL_ACCESS_TOKEN must be set to push reminders (see .env.example)"
+        )
+    return token.get_secret_value().strip()
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning validation errors into one-line ConfigErrors."""
     from pydantic import ValidationError

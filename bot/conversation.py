@@ -14,10 +14,18 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.dialogue.engine import Engine, Outcome
 from bot.dialogue.state import DialogueState
-from bot.dialogue.types import EraseUser, Incoming
+from bot.dialogue.types import (
+    CancelHeld,
+    EraseUser,
+    HoldDraft,
+    Incoming,
+    ResolveDraft,
+    ScheduleCheckin,
+)
 from bot.logs import user_ref
 from bot.store import repo
 from bot.store.db import Database
+from bot.store.models import User
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +53,7 @@ class Conversations:
                 repo.erase_user(session, line_user_id)
                 return outcome
             repo.save_state(session, user, outcome.state.to_json(), now)
-            self._apply_effects(session, user.id, outcome, now)
+            self._apply_effects(session, user, outcome, now)
         return outcome
 
     def forget(self, line_user_id: str, now: datetime, event_id: str | None = None) -> bool:
@@ -58,9 +66,15 @@ class Conversations:
         log.info("user data erased", extra={"user": user_ref(line_user_id)})
         return True
 
-    def _apply_effects(
-        self, session: Session, user_id: int, outcome: Outcome, now: datetime
-    ) -> None:
-        """Drafts and reminders; filled in by the wait-a-night feature."""
+    def _apply_effects(self, session: Session, user: User, outcome: Outcome, now: datetime) -> None:
+        """Drafts and reminders, in the transaction that saves the state."""
         for effect in outcome.effects:
-            log.debug("effect", extra={"effect": type(effect).__name__})
+            match effect:
+                case HoldDraft(text=text, reasons=reasons, remind_at=at):
+                    repo.hold_draft(session, user, text, list(reasons), at, now)
+                case CancelHeld():
+                    repo.cancel_held(session, user)
+                case ResolveDraft(draft_id=draft_id, outcome=result):
+                    repo.resolve_draft(session, user, draft_id, result, now)
+                case ScheduleCheckin(due_at=due, text=text):
+                    repo.schedule_checkin(session, user, due, text, now)

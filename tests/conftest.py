@@ -96,7 +96,7 @@ def core(settings: Settings) -> Iterator[Core]:
 
 @pytest.fixture
 def server(settings: Settings, core: Core) -> Iterator[AppServer]:
-    app = create_app(settings, core=core)
+    app = create_app(settings, core=core, dispatcher=False)  # tests dispatch at chosen times
     srv = AppServer(app).start()
     yield srv
     srv.stop()

@@ -43,9 +43,17 @@ def cards(out: Outcome) -> list[str]:
     return [r.title for r in out.replies if isinstance(r, Card)]
 
 
+@pytest.fixture(scope="module")
+def engine(content, classifier) -> Engine:
+    from bot.config import Settings
+    from bot.wiring import build_nudge
+
+    return Engine(content, classifier, build_nudge(Settings(_env_file=None), content))
+
+
 @pytest.fixture
-def chat(content, classifier) -> Chat:
-    return Chat(Engine(content, classifier))
+def chat(engine: Engine) -> Chat:
+    return Chat(engine)
 
 
 def test_follow_asks_the_situation_with_quick_replies(chat: Chat) -> None:
@@ -200,3 +208,32 @@ def test_engine_is_pure(chat: Chat) -> None:
     out2 = chat.engine.handle(before, TextIn("復縁断られた"), NIGHT)
     assert before == DialogueState()
     assert out1.replies == out2.replies and out1.state == out2.state
+
+
+def test_cooling_period_start_checkins_and_nudged_drafts(chat: Chat) -> None:
+    from bot.dialogue.types import ScheduleCheckin
+
+    out = chat.say("復縁断られた")
+    assert any(c.data == "cooling:start" for c in out.choices)
+    out = chat.tap("cooling:start")
+    assert "30日" in texts(out) and chat.state.cooling_days == 30
+    out = chat.tap("cooling:checkins")
+    dues = [e.due_at for e in out.effects if isinstance(e, ScheduleCheckin)]
+    assert len(dues) == 2 and all(d.hour == 8 for d in (x.astimezone(chat.engine.tz) for x in dues))
+    chat.now += timedelta(days=10, hours=12)  # a weekday afternoon, a light draft
+    out = chat.say("これ送っていい？「元気にしてる？」")
+    assert "20日" in texts(out) and "一晩置いてから" in texts(out)
+
+
+def test_draft_button_then_paste_then_hold_choices(chat: Chat) -> None:
+    chat.say("既読無視されてる")
+    chat.tap("draft:start")
+    assert chat.state.phase is Phase.AWAITING_DRAFT
+    out = chat.say(
+        "どうして無視するの？ちゃんと説明して"
+    )  # whatever it reads like, it is the draft
+    assert "一晩置いてから" in texts(out)
+    labels = [c.label for c in out.choices]
+    assert any("朝" in label for label in labels) and "書き直す" in labels and "送らない" in labels
+    out = chat.tap("draft:drop")
+    assert chat.state.draft_text is None and not out.effects

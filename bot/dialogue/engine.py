@@ -6,10 +6,12 @@ and the action composes replies from content/. Postbacks (buttons) name their ac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.content import AdviceCard, Content, require_phrases
 from bot.dialogue import advice
@@ -17,20 +19,25 @@ from bot.dialogue.durations import days_ago
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import home_phase, lookup
 from bot.dialogue.types import (
+    CancelHeld,
     Card,
     Choice,
     Effect,
     EraseUser,
     FollowIn,
+    HoldDraft,
     Incoming,
     NonTextIn,
     PostbackIn,
     Reply,
+    ResolveDraft,
+    ScheduleCheckin,
     Text,
     TextIn,
 )
 from bot.nlu.normalize import normalize
 from bot.nlu.types import Prediction
+from bot.nudge.review import Context, Nudge, morning_after
 
 require_phrases(
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text", "too_long",
@@ -43,10 +50,18 @@ require_phrases(
     "boundary", "blocked", "no_contact", "no_contact_reply", "own_days",
     "vent", "other", "nothing_held", "already_said", "want_contact", "draft_ask",
     "erase_ask", "erase_yes", "erase_no", "erase_done", "erase_kept",
+    "nudge_wait", "nudge_offer", "nudge_pass", "hold_morning", "hold_evening", "hold_3d",
+    "hold_pick", "rewrite", "dont_send", "held", "held_nothing", "hold_bad_time", "rewrite_ask",
+    "dropped", "cancelled", "draft_not_held", "outcome_sent", "outcome_rewrite", "outcome_dropped",
+    "cooling_start", "cooling_started", "cooling_checkins", "cooling_no_checkins",
+    "checkins_set", "checkin_half", "checkin_end", "cooling_left",
 )  # fmt: skip
 
 LOW_CONFIDENCE = 0.30  # below this the model's guess is not acted on: we ask instead
 GENTLE_FOR = timedelta(hours=24)  # after a crisis message, stay gentle at least this long
+MAX_HOLD = timedelta(days=30)  # a held draft comes back within a month at the latest
+EVENING_HOUR = 20
+COOLING_DAYS = {"refused": 30, "ghosted": 14}  # the articles' minimums
 MAX_GIVEN = 40
 
 
@@ -78,9 +93,11 @@ class Turn:
 
 
 class Engine:
-    def __init__(self, content: Content, classifier: Classifier) -> None:
+    def __init__(self, content: Content, classifier: Classifier, nudge: Nudge) -> None:
         self.content = content
         self.classifier = classifier
+        self.nudge = nudge
+        self.tz = nudge.tz
         self._actions: dict[str, Callable[[Turn], None]] = {
             name.removeprefix("do_"): getattr(self, name)
             for name in dir(self)
@@ -149,6 +166,14 @@ class Engine:
                 self.do_erase(turn, confirmed=arg == "yes")
             case "draft" if arg == "start":
                 self.do_draft_ask(turn)
+            case "draft" if arg in ("rewrite", "drop"):
+                self._draft_choice_made(turn, arg)
+            case "hold" if arg in ("morning", "evening", "3d", "pick"):
+                self._hold(turn, arg, params)
+            case "outcome":
+                self._outcome(turn, arg)
+            case "cooling" if arg in ("start", "checkins", "none"):
+                self._cooling(turn, arg)
             case _:
                 self.do_fallback(turn)
 
@@ -239,6 +264,9 @@ class Engine:
 
     def do_want_contact(self, turn: Turn) -> None:
         self._say(turn, "want_contact")
+        left = turn.state.cooling_days_left(turn.now)
+        if left:
+            self._say(turn, "cooling_left", days=left)
         card = self._card_for(turn, "ng_actions", prefer="ng_persistent_contact")
         if card:
             self._show_card(turn, card)
@@ -252,12 +280,46 @@ class Engine:
         turn.state.phase = Phase.AWAITING_DRAFT
 
     def do_draft(self, turn: Turn) -> None:
-        """A message meant for the ex. The wait-a-night feature reviews it; until then the
-        reply says why to wait and what a light message looks like."""
-        self.do_want_contact(turn)
+        """A message meant for the ex: review it, say why to wait (quoting it), and offer to
+        hold it until morning. The bot never sends anything to the ex."""
+        s = turn.state
+        if s.no_contact:
+            self.do_no_contact(turn)
+            return
+        draft = extract_draft(turn.text) if s.phase is not Phase.AWAITING_DRAFT else turn.text
+        recent = tuple(t for t in s.draft_times if turn.now - t <= timedelta(hours=12))
+        verdict = self.nudge.review(
+            draft,
+            turn.now,
+            Context(recent_drafts=recent, cooling_days_left=s.cooling_days_left(turn.now)),
+        )
+        s.draft_times = [*recent, turn.now][-10:]
+        if verdict.block:
+            s.no_contact = True
+            self.do_no_contact(turn)
+            return
+        s.draft_text, s.draft_reasons = draft, list(verdict.reasons)
+        s.phase = Phase.REVIEWING_DRAFT
+        if verdict.wait:
+            reasons = "\n".join(f"・{r}" for r in verdict.reasons)
+            self._say(turn, "nudge_wait", reasons=reasons)
+            assert verdict.remind_at is not None
+            self._say(turn, "nudge_offer", time=_when(verdict.remind_at))
+        else:
+            self._say(turn, "nudge_pass", tip=verdict.tip or "")
+        turn.out.choices = self._hold_choices(turn.state)
 
     def do_cancel(self, turn: Turn) -> None:
-        self._say(turn, "nothing_held")
+        s = turn.state
+        if s.draft_text is not None:
+            s.draft_text = None
+            self._say(turn, "draft_not_held")
+        elif s.held_until is not None and turn.now < s.held_until:
+            turn.out.effects.append(CancelHeld())
+            s.held_until = None
+            self._say(turn, "cancelled")
+        else:
+            self._say(turn, "nothing_held")
 
     # safety
 
@@ -343,6 +405,95 @@ class Engine:
         self._say(turn, "erase_kept")
         turn.state.phase = home_phase(turn.state)
 
+    # drafts held overnight
+
+    def _hold_choices(self, state: DialogueState) -> list[Choice]:
+        p = self.content.phrase
+        return [
+            Choice(label=p("hold_morning"), data="hold:morning", display_text=p("hold_morning")),
+            Choice(label=p("hold_evening"), data="hold:evening", display_text=p("hold_evening")),
+            Choice(label=p("hold_3d"), data="hold:3d", display_text=p("hold_3d")),
+            Choice(label=p("hold_pick"), data="hold:pick", pick_datetime=True),
+            Choice(label=p("rewrite"), data="draft:rewrite", display_text=p("rewrite")),
+            Choice(label=p("dont_send"), data="draft:drop", display_text=p("dont_send")),
+        ]
+
+    def _hold(self, turn: Turn, when: str, params: dict[str, str]) -> None:
+        s = turn.state
+        if s.draft_text is None:
+            self._say(turn, "held_nothing")
+            s.phase = home_phase(s)
+            return
+        local = turn.now.astimezone(self.tz)
+        rules = self.nudge.rules
+        if when == "morning":
+            at = morning_after(local, rules.morning_hour, rules.min_gap)
+        elif when == "evening":
+            at = morning_after(local, EVENING_HOUR, timedelta(hours=2))
+        elif when == "3d":
+            at = datetime.combine(
+                (local + timedelta(days=3)).date(), time(rules.morning_hour), tzinfo=self.tz
+            )
+        else:
+            at = _picked(params.get("datetime", ""), self.tz)
+            if at is None or not timedelta(minutes=1) <= at - local <= MAX_HOLD:
+                self._say(turn, "hold_bad_time")
+                turn.out.choices = self._hold_choices(s)
+                return
+        turn.out.effects.append(HoldDraft(s.draft_text, tuple(s.draft_reasons), at))
+        s.held_until = max(filter(None, (s.held_until, at)))
+        s.draft_text, s.draft_reasons = None, []
+        self._say(turn, "held", time=_when(at))
+        s.phase = home_phase(s)
+
+    def _draft_choice_made(self, turn: Turn, choice: str) -> None:
+        s = turn.state
+        s.draft_text, s.draft_reasons = None, []
+        if choice == "rewrite":
+            self._say(turn, "rewrite_ask")
+            s.phase = Phase.AWAITING_DRAFT
+        else:
+            self._say(turn, "dropped")
+            s.phase = home_phase(s)
+
+    def _outcome(self, turn: Turn, arg: str) -> None:
+        """The user's answer to a draft given back in the morning."""
+        draft_id, _, outcome = arg.partition(":")
+        if not draft_id.isdigit() or outcome not in ("sent", "rewrite", "dropped"):
+            self.do_fallback(turn)
+            return
+        turn.out.effects.append(ResolveDraft(int(draft_id), outcome))
+        self._say(turn, f"outcome_{outcome}")
+        turn.state.phase = Phase.AWAITING_DRAFT if outcome == "rewrite" else home_phase(turn.state)
+
+    def _cooling(self, turn: Turn, arg: str) -> None:
+        s = turn.state
+        if arg == "start":
+            s.cooling_started = turn.now
+            s.cooling_days = COOLING_DAYS.get(s.situation or "", 30)
+            until = (turn.now + timedelta(days=s.cooling_days)).astimezone(self.tz)
+            self._say(turn, "cooling_started", days=s.cooling_days, until=f"{until:%-m月%-d日}")
+            p = self.content.phrase
+            turn.out.choices = [
+                Choice(label=p("cooling_checkins"), data="cooling:checkins",
+                       display_text=p("cooling_checkins")),
+                Choice(label=p("cooling_no_checkins"), data="cooling:none",
+                       display_text=p("cooling_no_checkins")),
+            ]  # fmt: skip
+        elif arg == "checkins" and s.cooling_started and s.cooling_days:
+            rules = self.nudge.rules
+            for fraction, key in ((0.5, "checkin_half"), (1.0, "checkin_end")):
+                day = s.cooling_started + timedelta(days=round(s.cooling_days * fraction))
+                due = datetime.combine(day.astimezone(self.tz).date(), time(rules.morning_hour),
+                                       tzinfo=self.tz)  # fmt: skip
+                if due > turn.now:
+                    text = self.content.phrase(key).format(days=s.cooling_days)
+                    turn.out.effects.append(ScheduleCheckin(due, text))
+            self._say(turn, "checkins_set")
+        else:
+            self._say(turn, "thanks")
+        s.phase = home_phase(s)
+
     # -- helpers ------------------------------------------------------------------------------
 
     def _say(self, turn: Turn, key: str, **values: object) -> None:
@@ -359,6 +510,11 @@ class Engine:
         turn.out.choices = [
             Choice(label=n.label, data=f"card:{n.id}", display_text=n.title) for n in nexts
         ] + self._menu(turn, situation=False)
+        if "cooling" in card.intents and s.situation and s.cooling_started is None:
+            label = self.content.phrase("cooling_start")
+            turn.out.choices.insert(
+                0, Choice(label=label, data="cooling:start", display_text=label)
+            )
 
     def _card_for(self, turn: Turn, intent: str, prefer: str | None = None) -> AdviceCard | None:
         if prefer and prefer in self.content.cards and turn.state.last_card != prefer:
@@ -439,3 +595,38 @@ class Engine:
             Choice(label=p("menu_help"), data="intent:help", display_text=p("menu_help")),
         ]
         return items
+
+
+_QUOTED = re.compile(r"[「『\"“](.+?)[」』\"”]", re.S)
+_ASKING = re.compile(r"(.+?)\s*(?:って|と)\s*(?:送|言|ライン|line|連絡|返)", re.S | re.I)
+_AFTER_MARK = re.compile(r"(?:下書き|送る文|送りたい文|文面|→|⇒|->)\s*[:：]?\s*(.+)", re.S)
+
+
+def extract_draft(text: str) -> str:
+    """The message meant for the ex: the longest 「quoted」 part, or what follows 下書き: / →,
+    or else the whole message."""
+    quoted = [m.group(1).strip() for m in _QUOTED.finditer(text)]
+    quoted = [q for q in quoted if len(q) >= 2]
+    if quoted:
+        return max(quoted, key=len)
+    after = _AFTER_MARK.search(text)
+    if after and after.group(1).strip():
+        return after.group(1).strip()
+    asking = _ASKING.match(text.strip())
+    if asking and len(asking.group(1)) >= 2:
+        return asking.group(1).strip()
+    return text.strip()
+
+
+def _when(at: datetime) -> str:
+    days = "月火水木金土日"
+    return f"{at:%-m月%-d日}({days[at.weekday()]}) {at:%-H:%M}"
+
+
+def _picked(value: str, tz: ZoneInfo) -> datetime | None:
+    """LINE's datetime picker sends local time as 2026-11-22T08:00."""
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)

@@ -36,9 +36,11 @@ class DialogueState(BaseModel):
     given: list[str] = Field(default_factory=list)  # cards already shown, oldest first
     crisis_at: datetime | None = None
     cooling_started: datetime | None = None
+    cooling_days: int | None = None
     draft_times: list[datetime] = Field(default_factory=list)  # recent drafts, for "repeated"
     draft_text: str | None = None  # the draft under review (not yet held)
     draft_reasons: list[str] = Field(default_factory=list)
+    held_until: datetime | None = None  # the latest time a held draft comes back
 
     def to_json(self) -> str:
         return self.model_dump_json()
@@ -51,6 +53,12 @@ class DialogueState(BaseModel):
             return cls.model_validate_json(raw)
         except ValueError:
             return cls()
+
+    def cooling_days_left(self, now: datetime) -> int | None:
+        if self.cooling_started is None or self.cooling_days is None:
+            return None
+        left = self.cooling_days - (now - self.cooling_started).days
+        return left if left > 0 else None
 
     def days_since(self, now: datetime) -> int | None:
         """How long ago it happened, as of `now` (the told figure plus the days since telling)."""

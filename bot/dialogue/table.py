@@ -66,7 +66,9 @@ BY_PHASE: dict[Phase, dict[str, Step]] = {
     },
     Phase.AWAITING_DRAFT: {
         # Whatever comes next is the draft (unless a safety rule spoke first).
-        **{intent: Step("draft", Phase.REVIEWING_DRAFT) for intent in DEFAULT if intent != "help"},
+        **{
+            intent: Step("draft", Phase.REVIEWING_DRAFT) for intent in DEFAULT if intent != "cancel"
+        },
     },
 }
 

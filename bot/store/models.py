@@ -96,5 +96,6 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    message: Mapped[str | None] = mapped_column(Text)  # a check-in's text (drafts use the draft)
 
     __table_args__ = (Index("ix_reminders_due", "status", "next_attempt_at"),)

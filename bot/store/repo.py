@@ -5,7 +5,10 @@ the process, decides who wins."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -84,3 +87,134 @@ def erase_user(session: Session, line_user_id: str) -> bool:
         session.execute(delete(model).where(model.user_id == user.id))
     session.delete(user)
     return True
+
+
+# ---- held drafts and reminders --------------------------------------------------------------
+
+
+def hold_draft(
+    session: Session, user: User, text: str, reasons: list[str], remind_at: datetime,
+    now: datetime,
+) -> Draft:  # fmt: skip
+    """Keep the draft and schedule its return, with a retry key fixed from the start."""
+    draft = Draft(user_id=user.id, text=text, reasons=json.dumps(reasons, ensure_ascii=False),
+                  status="held", created_at=now)  # fmt: skip
+    session.add(draft)
+    session.flush()
+    session.add(Reminder(user_id=user.id, draft_id=draft.id, kind="draft", due_at=remind_at,
+                         next_attempt_at=remind_at, retry_key=str(uuid.uuid4()),
+                         created_at=now))  # fmt: skip
+    return draft
+
+
+def schedule_checkin(session: Session, user: User, due_at: datetime, message: str,
+                     now: datetime) -> None:  # fmt: skip
+    session.add(Reminder(user_id=user.id, kind="checkin", due_at=due_at, next_attempt_at=due_at,
+                         retry_key=str(uuid.uuid4()), created_at=now, message=message))  # fmt: skip
+
+
+def cancel_held(session: Session, user: User) -> int:
+    """Call off every pending reminder of the user and erase the drafts they would return."""
+    pending = (
+        session.execute(
+            select(Reminder).where(Reminder.user_id == user.id, Reminder.status == "pending")
+        )
+        .scalars()
+        .all()
+    )
+    draft_ids = {r.draft_id for r in pending if r.draft_id is not None}
+    for reminder in pending:
+        session.delete(reminder)
+    if draft_ids:
+        session.execute(delete(Draft).where(Draft.id.in_(draft_ids), Draft.status == "held"))
+    return len(pending)
+
+
+def resolve_draft(session: Session, user: User, draft_id: int, outcome: str,
+                  now: datetime) -> bool:  # fmt: skip
+    draft = session.get(Draft, draft_id)
+    if draft is None or draft.user_id != user.id:
+        return False
+    draft.outcome = outcome
+    draft.resolved_at = draft.resolved_at or now
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    id: int
+    kind: str
+    line_user_id: str
+    retry_key: str
+    attempts: int
+    draft_id: int | None
+    draft_text: str | None
+    message: str | None
+
+
+def claim_due(
+    session: Session, now: datetime, lease: timedelta, limit: int = 10, terminal: bool = False,
+    line_user_id: str | None = None,
+) -> list[DueReminder]:  # fmt: skip
+    """Claim reminders that are due (or whose earlier claim was abandoned by a crashed process).
+
+    `FOR UPDATE SKIP LOCKED` lets several dispatchers on PostgreSQL split the work without
+    waiting on each other; SQLite's write lock (BEGIN IMMEDIATE) gives the same exclusivity.
+    The claim commits before the push, so a crash leaves a `sending` row to be re-claimed
+    after the lease, and the retry reuses its key."""
+    query = (
+        select(Reminder, User.line_user_id, Draft.text)
+        .join(User, User.id == Reminder.user_id)
+        .outerjoin(Draft, Draft.id == Reminder.draft_id)
+        .where(
+            ((Reminder.status == "pending") & (Reminder.next_attempt_at <= now))
+            | ((Reminder.status == "sending") & (Reminder.claimed_at <= now - lease))
+        )
+        .order_by(Reminder.next_attempt_at)
+        .limit(limit)
+        .with_for_update(of=Reminder, skip_locked=True)
+    )
+    terminal_users = User.line_user_id.like("terminal:%")
+    query = query.where(terminal_users if terminal else ~terminal_users)
+    if line_user_id is not None:
+        query = query.where(User.line_user_id == line_user_id)
+    claimed = []
+    for reminder, user_id, text in session.execute(query).all():
+        reminder.status = "sending"
+        reminder.claimed_at = now
+        reminder.attempts += 1
+        claimed.append(DueReminder(reminder.id, reminder.kind, user_id, reminder.retry_key,
+                                   reminder.attempts, reminder.draft_id, text,
+                                   reminder.message))  # fmt: skip
+    return claimed
+
+
+def finish_reminder(session: Session, reminder_id: int, status: str, now: datetime,
+                    error: str | None = None, retry_at: datetime | None = None) -> None:  # fmt: skip
+    """Record what the push did: sent, pending again (retry_at), or failed."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None:  # erased meanwhile (unfollow, delete_data)
+        return
+    reminder.status = status
+    reminder.last_error = error[:200] if error else None
+    if status == "sent":
+        reminder.sent_at = now
+        if reminder.draft_id is not None:
+            draft = session.get(Draft, reminder.draft_id)
+            if draft is not None:
+                draft.status = "returned"
+                draft.resolved_at = now
+    elif status == "pending" and retry_at is not None:
+        reminder.next_attempt_at = retry_at
+
+
+def prune_drafts(session: Session, resolved_before: datetime) -> int:
+    """Erase drafts resolved long enough ago (their reminders go with them)."""
+    old = select(Draft.id).where(
+        Draft.resolved_at.is_not(None), Draft.resolved_at < resolved_before
+    )
+    ids = list(session.execute(old).scalars())
+    if not ids:
+        return 0
+    session.execute(delete(Reminder).where(Reminder.draft_id.in_(ids)))
+    return session.execute(delete(Draft).where(Draft.id.in_(ids))).rowcount

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from bot import metrics
 from bot.config import Settings
 from bot.dialogue.types import Text
+from bot.dispatcher import Dispatcher
 from bot.line.client import Messenger
 from bot.line.events import Inbound
 from bot.line.render import to_messages
@@ -113,6 +114,9 @@ def create_app(settings: Settings, core: Core | None = None, dispatcher: bool = 
         runtime = Runtime(runtime_core, secret, messenger)
         app.state.hitoban = runtime
         background = [asyncio.create_task(runtime.prune_seen_events())]
+        if dispatcher:
+            sender = Dispatcher(runtime_core.db, runtime_core.content, messenger, settings)
+            background.append(asyncio.create_task(sender.run_forever()))
         try:
             yield
         finally:

@@ -1,0 +1,26 @@
+"""What a due reminder says: the held draft given back word for word, or a check-in."""
+
+from __future__ import annotations
+
+from bot.content import Content, require_phrases
+from bot.dialogue.types import Choice, Reply, Text
+from bot.store.repo import DueReminder
+
+require_phrases("reminder_intro", "reminder_reread", "reminder_sent", "reminder_rewrite",
+                "reminder_dropped")  # fmt: skip
+
+
+def compose(content: Content, due: DueReminder) -> tuple[list[Reply], list[Choice]]:
+    if due.kind == "draft" and due.draft_text is not None:
+        p = content.phrase
+        choices = [
+            Choice(label=p(key), data=f"outcome:{due.draft_id}:{value}", display_text=p(key))
+            for key, value in (("reminder_sent", "sent"), ("reminder_rewrite", "rewrite"),
+                               ("reminder_dropped", "dropped"))
+        ]  # fmt: skip
+        return [
+            Text(p("reminder_intro")),
+            Text(due.draft_text),
+            Text(p("reminder_reread")),
+        ], choices
+    return [Text(due.message or content.phrase("thanks"))], []
