@@ -141,7 +141,7 @@ async def _with_dispatcher(settings: Settings, run: Callable[[Dispatcher], Await
 
     token = require_token(settings)
     content = load_content(settings.content_dir)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.data_key)
     await anyio.to_thread.run_sync(db.migrate)
     messenger = Messenger(settings.line_api_base_url, token)
     await messenger.start()
@@ -179,6 +179,20 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_dispatcher(settings, run))
 
 
+def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
+    """Re-encrypt stored drafts and state with the first key in BOT_DATA_KEY."""
+    from bot.store import repo
+
+    if not settings.data_key:
+        raise ConfigError("BOT_DATA_KEY must be set to encrypt (see README, Privacy)")
+    db = Database(settings.database_url, settings.data_key)
+    db.migrate()
+    with db.session() as session:
+        print(f"re-encrypted {repo.reencrypt_all(session)} rows")
+    db.dispose()
+    return 0
+
+
 def cmd_check_content(settings: Settings, args: argparse.Namespace) -> int:
     import bot.dialogue.engine  # noqa: F401  (registers the phrase ids the engine uses)
 
@@ -210,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch = sub.add_parser("dispatch", help="send the reminders due now, print how many")
     dispatch.add_argument("--now", help="ISO 8601 time to dispatch at (default: now)")
     sub.add_parser("worker", help="keep sending due reminders (apart from serve)")
+    sub.add_parser("rotate-key", help="re-encrypt stored data with the first BOT_DATA_KEY key")
     sub.add_parser("check-content", help="validate content/ and exit")
     return parser
 
@@ -222,6 +237,7 @@ COMMANDS = {
     "nudge": cmd_nudge,
     "dispatch": cmd_dispatch,
     "worker": cmd_worker,
+    "rotate-key": cmd_rotate_key,
     "check-content": cmd_check_content,
 }
 

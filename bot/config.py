@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     bot_timezone: str = "Asia/Tokyo"
     content_dir: Path = Field(default=REPO_ROOT / "content")
+    bot_data_key: SecretStr | None = None  # Fernet key(s): encrypt drafts and state at rest
     log_level: str = "INFO"
 
     # Webhook handling
@@ -46,6 +47,14 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: float = 15
     draft_retention_days: int = 30
 
+    @field_validator("bot_data_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.store.crypto import make_cipher
+
+        make_cipher(value.get_secret_value() if value else None)  # raises a clear ValueError
+        return value
+
     @field_validator("bot_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -54,6 +63,10 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @property
+    def data_key(self) -> str | None:
+        return self.bot_data_key.get_secret_value() if self.bot_data_key else None
 
     @cached_property
     def tz(self) -> ZoneInfo:

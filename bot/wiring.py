@@ -41,7 +41,7 @@ def build_nudge(settings: Settings, content: Content) -> Nudge:
 
 def build_core(settings: Settings, migrate: bool = True) -> Core:
     content = load_content(settings.content_dir)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.data_key)
     if migrate:
         db.migrate()
     engine = Engine(content, build_classifier(content), build_nudge(settings, content))

@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url as sa_make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from bot.store.crypto import make_cipher
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATION_LOCK = 7_115_301  # arbitrary, constant: pg_advisory_lock key for migrations
 
@@ -45,7 +47,7 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
 class Database:
     """One engine and session factory per process."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, data_key: str | None = None) -> None:
         self.url = make_url(database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -63,6 +65,9 @@ class Database:
             event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         else:
             self.engine = create_engine(self.url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # The cipher rides on this engine's dialect, so SecretText columns find it (and two
+        # databases in one process may use different keys).
+        self.engine.dialect.hitoban_cipher = make_cipher(data_key)  # type: ignore[attr-defined]
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
+
+from bot.store.crypto import SecretText
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -45,7 +47,7 @@ class ConversationState(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    data: Mapped[str] = mapped_column(Text, nullable=False)
+    data: Mapped[str] = mapped_column(SecretText(), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
@@ -68,8 +70,8 @@ class Draft(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    text: Mapped[str] = mapped_column(Text, nullable=False)
-    reasons: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
+    text: Mapped[str] = mapped_column(SecretText(), nullable=False)
+    reasons: Mapped[str] = mapped_column(SecretText(), nullable=False, default="[]")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="new")
     outcome: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
@@ -96,6 +98,6 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-    message: Mapped[str | None] = mapped_column(Text)  # a check-in's text (drafts use the draft)
+    message: Mapped[str | None] = mapped_column(SecretText())  # a check-in's text
 
     __table_args__ = (Index("ix_reminders_due", "status", "next_attempt_at"),)

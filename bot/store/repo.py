@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from bot.store.models import ConversationState, Draft, Reminder, SeenEvent, User
 
@@ -218,3 +219,17 @@ def prune_drafts(session: Session, resolved_before: datetime) -> int:
         return 0
     session.execute(delete(Reminder).where(Reminder.draft_id.in_(ids)))
     return session.execute(delete(Draft).where(Draft.id.in_(ids))).rowcount
+
+
+def reencrypt_all(session: Session) -> int:
+    """Rewrite every encrypted column with the current (first) key: key rotation, or
+    encrypting rows written before BOT_DATA_KEY was set."""
+    count = 0
+    for model, columns in ((ConversationState, ("data",)), (Draft, ("text", "reasons")),
+                           (Reminder, ("message",))):  # fmt: skip
+        for row in session.execute(select(model)).scalars():
+            for column in columns:
+                if getattr(row, column) is not None:
+                    flag_modified(row, column)
+            count += 1
+    return count
