@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,6 +31,15 @@ class Inbound:
     incoming: Incoming | None
 
 
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Drop what no store or LINE can carry: NUL (PostgreSQL rejects it) and lone surrogates
+    (valid JSON escapes, but not text)."""
+    return _UNSAFE.sub("", text)
+
+
 def event_type(event: Event) -> str:
     return str(getattr(event, "type", None) or "unknown")
 
@@ -43,12 +53,12 @@ def to_inbound(event: Event) -> Inbound | None:
     if isinstance(event, MessageEvent):
         message = event.message
         if isinstance(message, TextMessageContent):
-            incoming = TextIn(message.text)
+            incoming = TextIn(clean_text(message.text))
         else:
             incoming = NonTextIn(str(getattr(message, "type", "other")))
     elif isinstance(event, PostbackEvent):
         params = {k: str(v) for k, v in (event.postback.params or {}).items() if v is not None}
-        incoming = PostbackIn(event.postback.data, params)
+        incoming = PostbackIn(clean_text(event.postback.data), params)
     elif isinstance(event, FollowEvent):
         incoming = FollowIn()
     elif isinstance(event, UnfollowEvent):
