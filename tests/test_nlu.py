@@ -66,3 +66,12 @@ def test_boundary_crossing_plans_are_stalking_risk(classifier, text: str) -> Non
 
 def test_empty_text_is_other(classifier) -> None:
     assert classifier.classify("   ").intent == "other"
+
+
+def test_compiled_model_gives_sklearns_probabilities(classifier) -> None:
+    import numpy as np
+
+    model = classifier.model
+    for _, text in read_tsv(HELD_OUT[0])[:80]:
+        x = fold_kana(normalize(text))
+        assert np.allclose(model.compiled.proba(x), model.pipeline.predict_proba([x])[0], atol=1e-6)
