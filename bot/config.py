@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     seen_event_retention_days: int = 3
     loading_indicator_after_seconds: float = 1.0
     order_window_seconds: float = 0.01
+    inbox_sweep_seconds: float = 5  # how often, and after how long, orphaned events are taken
 
     # Reminders (see the wait-a-night feature)
     morning_hour: int = 8

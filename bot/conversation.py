@@ -2,12 +2,18 @@
 
 The claim of the webhook event id, the per-user lock, the new state and the effects commit
 together: a crash before commit leaves nothing (a redelivery is handled afresh), a crash
-after commit never handles the event twice. Used by the webhook and the terminal chat alike."""
+after commit never handles the event twice. Used by the webhook and the terminal chat alike.
+
+Webhook events go through the inbox: `enqueue` persists them before the 200, `drain_one`
+handles a user's earliest pending event with the user's row locked, so whichever replica
+holds the lock takes the events in timestamp order."""
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -17,10 +23,14 @@ from bot.dialogue.state import DialogueState
 from bot.dialogue.types import (
     CancelHeld,
     EraseUser,
+    FollowIn,
     HoldDraft,
     Incoming,
+    NonTextIn,
+    PostbackIn,
     ResolveDraft,
     ScheduleCheckin,
+    TextIn,
 )
 from bot.logs import user_ref
 from bot.store import repo
@@ -28,6 +38,58 @@ from bot.store.db import Database
 from bot.store.models import User
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One webhook event the bot acts on. `incoming` is None for unfollow (erase, no reply)."""
+
+    user_id: str
+    event_id: str
+    timestamp_ms: int
+    reply_token: str | None
+    incoming: Incoming | None
+
+
+@dataclass(frozen=True, slots=True)
+class Drained:
+    reply_token: str | None
+    outcome: Outcome | None  # None: a duplicate, or an unfollow
+    user_id: str
+    received_at: datetime
+
+
+def encode(incoming: Incoming | None) -> str:
+    match incoming:
+        case TextIn(text=text):
+            data: dict[str, object] = {"kind": "text", "text": text}
+        case PostbackIn(data=pdata, params=params):
+            data = {"kind": "postback", "data": pdata, "params": params}
+        case FollowIn():
+            data = {"kind": "follow"}
+        case NonTextIn(kind=kind):
+            data = {"kind": "nontext", "type": kind}
+        case None:
+            data = {"kind": "unfollow"}
+    return json.dumps(data, ensure_ascii=False)
+
+
+def decode(payload: str) -> Incoming | None:
+    data = json.loads(payload)
+    match data["kind"]:
+        case "text":
+            return TextIn(data["text"])
+        case "postback":
+            return PostbackIn(data["data"], dict(data.get("params") or {}))
+        case "follow":
+            return FollowIn()
+        case "nontext":
+            return NonTextIn(data["type"])
+    return None
+
+
+def event_time(timestamp_ms: int) -> datetime:
+    return datetime.fromtimestamp(timestamp_ms / 1000, UTC)
 
 
 class Conversations:
@@ -42,18 +104,53 @@ class Conversations:
         with self.db.session() as session:
             if event_id is not None and not repo.claim_event(session, event_id, now):
                 metrics.DUPLICATES.inc()
-                log.info("duplicate event skipped", extra={"user": user_ref(line_user_id)})
                 return None
             user = repo.lock_user(session, line_user_id, now)
-            state = DialogueState.from_json(repo.load_state(session, user))
-            outcome = self.engine.handle(state, incoming, now)
-            if outcome.intent:
-                metrics.INTENTS.labels(outcome.intent).inc()
-            if any(isinstance(e, EraseUser) for e in outcome.effects):
+            return self._run(session, user, incoming, now)
+
+    def enqueue(self, events: list[Inbound], now: datetime) -> None:
+        """Persist accepted webhook events (called before the webhook answers 200)."""
+        rows = [
+            {"event_id": e.event_id, "line_user_id": e.user_id, "timestamp_ms": e.timestamp_ms,
+             "reply_token": e.reply_token, "payload": encode(e.incoming)}
+            for e in events
+        ]  # fmt: skip
+        with self.db.session() as session:
+            repo.enqueue(session, rows, now)
+
+    def drain_one(self, line_user_id: str) -> Drained | None:
+        """Handle the user's earliest pending event; None when nothing is pending."""
+        with self.db.session() as session:
+            first = repo.earliest_inbox_time(session, line_user_id)
+            if first is None:
+                return None
+            user = repo.lock_user(session, line_user_id, event_time(first))
+            row = repo.next_inbox_event(session, line_user_id)  # under the lock: the earliest
+            if row is None:
+                return None
+            session.delete(row)
+            drained = Drained(row.reply_token, None, line_user_id, row.received_at)
+            if not repo.claim_event(session, row.event_id, event_time(row.timestamp_ms)):
+                metrics.DUPLICATES.inc()
+                return drained
+            incoming = decode(row.payload)
+            if incoming is None:  # unfollow
                 repo.erase_user(session, line_user_id)
-                return outcome
-            repo.save_state(session, user, outcome.state.to_json(), now)
-            self._apply_effects(session, user, outcome, now)
+                log.info("user data erased", extra={"user": user_ref(line_user_id)})
+                return drained
+            outcome = self._run(session, user, incoming, event_time(row.timestamp_ms))
+            return Drained(row.reply_token, outcome, line_user_id, row.received_at)
+
+    def _run(self, session: Session, user: User, incoming: Incoming, now: datetime) -> Outcome:
+        state = DialogueState.from_json(repo.load_state(session, user))
+        outcome = self.engine.handle(state, incoming, now)
+        if outcome.intent:
+            metrics.INTENTS.labels(outcome.intent).inc()
+        if any(isinstance(e, EraseUser) for e in outcome.effects):
+            repo.erase_user(session, user.line_user_id)
+            return outcome
+        repo.save_state(session, user, outcome.state.to_json(), now)
+        self._apply_effects(session, user, outcome, now)
         return outcome
 
     def forget(self, line_user_id: str, now: datetime, event_id: str | None = None) -> bool:

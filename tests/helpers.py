@@ -127,10 +127,18 @@ class AppServer:
         return httpx.post(self.url + "/callback", content=body, headers=h, timeout=10)
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every accepted event has been handled."""
+        """Wait until every accepted event has been handled (and its reply sent)."""
+        from sqlalchemy import func, select
+
+        from bot.store.models import InboxEvent
+
         runtime = self.app.state.hitoban
         deadline = time.time() + timeout
-        while runtime.inbox.pending or runtime.inbox._tasks:
+        while True:
+            with runtime.core.db.session() as session:
+                pending = session.execute(select(func.count()).select_from(InboxEvent)).scalar_one()
+            if not pending and not runtime.drains.busy:
+                return
             if time.time() > deadline:
                 raise TimeoutError("events still pending")
             time.sleep(0.01)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from linebot.v3.webhooks import (
     Event,
@@ -16,20 +14,8 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
+from bot.conversation import Inbound
 from bot.dialogue.types import FollowIn, Incoming, NonTextIn, PostbackIn, TextIn
-
-
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """One event the bot acts on. `incoming` is None for unfollow (erase, no reply)."""
-
-    user_id: str
-    event_id: str
-    at: datetime  # the event's own timestamp, not the server clock
-    timestamp_ms: int
-    reply_token: str | None
-    incoming: Incoming | None
-
 
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
 
@@ -68,7 +54,6 @@ def to_inbound(event: Event) -> Inbound | None:
     return Inbound(
         user_id=source.user_id,
         event_id=event.webhook_event_id,
-        at=datetime.fromtimestamp(event.timestamp / 1000, UTC),
         timestamp_ms=event.timestamp,
         reply_token=getattr(event, "reply_token", None),
         incoming=incoming,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -59,6 +59,26 @@ class SeenEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+
+
+class InboxEvent(Base):
+    """A webhook event accepted (200) but not yet handled. Persisted before the answer, so a
+    crash after it loses nothing; drained per user in timestamp order by any replica."""
+
+    __tablename__ = "inbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    line_user_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    reply_token: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[str] = mapped_column(SecretText(), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+    __table_args__ = (
+        Index("ix_inbox_user_order", "line_user_id", "timestamp_ms", "id"),
+        Index("ix_inbox_received_at", "received_at"),
+    )
 
 
 class Draft(Base):

@@ -10,12 +10,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from bot.store.models import ConversationState, Draft, Reminder, SeenEvent, User
+from bot.store.models import ConversationState, Draft, InboxEvent, Reminder, SeenEvent, User
 
 
 def _insert(session: Session, model: type) -> object:
@@ -233,3 +233,46 @@ def reencrypt_all(session: Session) -> int:
                     flag_modified(row, column)
             count += 1
     return count
+
+
+# ---- inbox: accepted webhook events not yet handled -------------------------------------------
+
+
+def enqueue(session: Session, rows: list[dict[str, object]], now: datetime) -> int:
+    """Persist events before the webhook answers; a redelivery of a pending event is a no-op."""
+    if not rows:
+        return 0
+    stmt = (
+        _insert(session, InboxEvent)
+        .values([{**row, "received_at": now} for row in rows])
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+    session.execute(stmt)
+    return len(rows)
+
+
+def next_inbox_event(session: Session, line_user_id: str) -> InboxEvent | None:
+    """The user's earliest pending event (call with the user row locked)."""
+    return session.execute(
+        select(InboxEvent)
+        .where(InboxEvent.line_user_id == line_user_id)
+        .order_by(InboxEvent.timestamp_ms, InboxEvent.id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def earliest_inbox_time(session: Session, line_user_id: str) -> int | None:
+    return session.execute(
+        select(func.min(InboxEvent.timestamp_ms)).where(InboxEvent.line_user_id == line_user_id)
+    ).scalar_one_or_none()
+
+
+def stale_inbox_users(session: Session, received_before: datetime) -> list[str]:
+    """Users with events nobody drained (a replica died, or a notification was missed)."""
+    return list(
+        session.execute(
+            select(InboxEvent.line_user_id)
+            .where(InboxEvent.received_at < received_before)
+            .distinct()
+        ).scalars()
+    )

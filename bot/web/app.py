@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -21,63 +19,74 @@ from sqlalchemy import text
 
 from bot import metrics
 from bot.config import Settings
-from bot.dialogue.types import Text
+from bot.conversation import Inbound
 from bot.dispatcher import Dispatcher
 from bot.line.client import Messenger
-from bot.line.events import Inbound
 from bot.line.render import to_messages
-from bot.logs import user_ref
 from bot.store import repo
-from bot.web.inbox import Inbox
+from bot.web.inbox import UserDrains
 from bot.web.webhook import router as webhook_router
 from bot.wiring import Core, build_core
 
 log = logging.getLogger(__name__)
-SORRY = "ごめんね、いまうまく返事ができなかった。少し時間をおいて、もう一度送ってくれる？"
-
-
-@dataclass
-class Job:
-    inbound: Inbound
-    received: float = field(default_factory=time.perf_counter)
 
 
 class Runtime:
-    """What the webhook needs while the app runs: the core, the LINE client and the inbox."""
+    """What the webhook needs while the app runs: the core, the LINE client, the drains."""
 
     def __init__(self, core: Core, secret: str, messenger: Messenger) -> None:
         self.core = core
         self.settings: Settings = core.settings
         self.secret = secret
         self.messenger = messenger
-        self.inbox: Inbox[Job] = Inbox(self._process, core.settings.order_window_seconds)
+        self.drains = UserDrains(self._drain_one, core.settings.order_window_seconds)
 
-    def submit(self, inbound: Inbound) -> None:
-        self.inbox.submit(inbound.user_id, inbound.timestamp_ms, Job(inbound))
-
-    async def _process(self, job: Job) -> None:
-        ib = job.inbound
-        conversations = self.core.conversations
-        if ib.incoming is None:  # unfollow
-            await anyio.to_thread.run_sync(conversations.forget, ib.user_id, ib.at, ib.event_id)
+    async def accept(self, events: list[Inbound]) -> None:
+        """Persist the events (before the webhook answers), then wake their users' drains."""
+        if not events:
             return
-        loading = asyncio.create_task(self._loading_later(ib.user_id))
+        now = datetime.now(UTC)
+        await anyio.to_thread.run_sync(self.core.conversations.enqueue, events, now)
+        for user_id in dict.fromkeys(e.user_id for e in events):
+            self.drains.notify(user_id)
+
+    async def _drain_one(self, user_id: str) -> bool:
+        """Handle the user's earliest pending event and reply; False when none is pending.
+        If handling fails, the transaction rolls back and the event waits for the sweep."""
+        loading = asyncio.create_task(self._loading_later(user_id))
         try:
-            outcome = await anyio.to_thread.run_sync(
-                conversations.handle, ib.user_id, ib.incoming, ib.at, ib.event_id
-            )
-        except Exception:
-            log.exception("event handling failed", extra={"user": user_ref(ib.user_id)})
-            outcome = None
-            if ib.reply_token:
-                await self.messenger.reply(ib.reply_token, to_messages([Text(SORRY)]))
+            drained = await anyio.to_thread.run_sync(self.core.conversations.drain_one, user_id)
         finally:
             loading.cancel()
-        if outcome is not None and ib.reply_token and outcome.replies:
+        if drained is None:
+            return False
+        outcome = drained.outcome
+        if outcome is not None and drained.reply_token and outcome.replies:
             await self.messenger.reply(
-                ib.reply_token, to_messages(outcome.replies, outcome.choices)
+                drained.reply_token, to_messages(outcome.replies, outcome.choices)
             )
-        metrics.HANDLING.observe(time.perf_counter() - job.received)
+        waited = (datetime.now(UTC) - drained.received_at).total_seconds()
+        metrics.HANDLING.observe(max(0.0, waited))
+        return True
+
+    async def sweep(self) -> None:
+        """Drain what nobody is draining: events of a replica that died after its 200, or of
+        a user whose handling failed. Runs at start and then every few seconds."""
+
+        every = self.settings.inbox_sweep_seconds
+
+        def stale() -> list[str]:
+            cutoff = datetime.now(UTC) - timedelta(seconds=every)
+            with self.core.db.session() as session:
+                return repo.stale_inbox_users(session, cutoff)
+
+        while True:
+            try:
+                for user_id in await anyio.to_thread.run_sync(stale):
+                    self.drains.notify(user_id)
+            except Exception:
+                log.exception("inbox sweep failed")
+            await asyncio.sleep(every)
 
     async def _loading_later(self, user_id: str) -> None:
         """Show LINE's typing indicator only when a reply is slow in coming."""
@@ -113,14 +122,17 @@ def create_app(settings: Settings, core: Core | None = None, dispatcher: bool = 
         await messenger.start()
         runtime = Runtime(runtime_core, secret, messenger)
         app.state.hitoban = runtime
-        background = [asyncio.create_task(runtime.prune_seen_events())]
+        background = [
+            asyncio.create_task(runtime.prune_seen_events()),
+            asyncio.create_task(runtime.sweep()),
+        ]
         if dispatcher:
             sender = Dispatcher(runtime_core.db, runtime_core.content, messenger, settings)
             background.append(asyncio.create_task(sender.run_forever()))
         try:
             yield
         finally:
-            await runtime.inbox.join(timeout=10)
+            await runtime.drains.join(timeout=10)
             for task in background:
                 task.cancel()
                 with suppress(asyncio.CancelledError):

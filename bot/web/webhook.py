@@ -87,10 +87,17 @@ async def callback(request: Request) -> JSONResponse:
     except ValueError as exc:
         return _error(400, str(exc))
 
+    accepted = []
     for event in events:
         metrics.EVENTS.labels(event_type(event)).inc()
         inbound = to_inbound(event)
         if inbound is not None:
-            app.submit(inbound)
+            accepted.append(inbound)
+    try:
+        await app.accept(accepted)
+    except Exception:
+        # Not stored: answer 500 so LINE redelivers (with redelivery on) rather than lose it.
+        log.exception("could not store webhook events")
+        return _error(500, "could not store the events; please redeliver")
     metrics.WEBHOOK_REQUESTS.labels("200").inc()
     return JSONResponse({})
