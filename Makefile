@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-content eval clean
+.PHONY: run test lint check-content eval bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ check-content: $(STAMP)
 ## eval: cross-validated and held-out classifier figures (the README's table)
 eval: $(STAMP)
 	$(PY) -m bot.evaluate
+
+## bench: Hitoban against the smallest echo bot of its stack (README, Benchmark)
+bench: $(STAMP)
+	$(PY) -m tests.bench
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

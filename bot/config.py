@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default=REPO_ROOT / "content")
     bot_data_key: SecretStr | None = None  # Fernet key(s): encrypt drafts and state at rest
     log_level: str = "INFO"
+    model_cache_dir: Path | None = Path("data/models")  # trained models, as arrays (no pickle)
 
     # Webhook handling
     max_body_bytes: int = 1024 * 1024

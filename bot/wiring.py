@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -27,15 +28,16 @@ class Core:
         self.db.dispose()
 
 
-def build_classifier(content: Content) -> IntentClassifier:
-    return IntentClassifier(SafetyRules.from_content(content.safety), content.examples)
+def build_classifier(content: Content, cache_dir: Path | None = None) -> IntentClassifier:
+    return IntentClassifier(SafetyRules.from_content(content.safety), content.examples, cache_dir)
 
 
 def build_nudge(settings: Settings, content: Content) -> Nudge:
     rules = NudgeRules.from_content(
         content.nudge, settings.morning_hour, settings.morning_min_gap_hours
     )
-    model = RiskModel(content.drafts["risky"], content.drafts["light"])
+    model = RiskModel(content.drafts["risky"], content.drafts["light"],
+                      cache_dir=settings.model_cache_dir)  # fmt: skip
     return Nudge(rules, settings.tz, model)
 
 
@@ -44,5 +46,6 @@ def build_core(settings: Settings, migrate: bool = True) -> Core:
     db = Database(settings.database_url, settings.data_key)
     if migrate:
         db.migrate()
-    engine = Engine(content, build_classifier(content), build_nudge(settings, content))
+    classifier = build_classifier(content, settings.model_cache_dir)
+    engine = Engine(content, classifier, build_nudge(settings, content))
     return Core(settings, db, content, engine, Conversations(db, engine))

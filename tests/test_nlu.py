@@ -68,10 +68,17 @@ def test_empty_text_is_other(classifier) -> None:
     assert classifier.classify("   ").intent == "other"
 
 
-def test_compiled_model_gives_sklearns_probabilities(classifier) -> None:
+def test_compiled_model_gives_sklearns_probabilities(content, tmp_path) -> None:
     import numpy as np
 
-    model = classifier.model
+    from bot.nlu.model import IntentModel
+
+    trained = IntentModel(content.examples, cache_dir=tmp_path)
+    assert trained.pipeline is not None and list(tmp_path.glob("intent-*.npz"))
+    loaded = IntentModel(content.examples, cache_dir=tmp_path)  # from the cache: no training
+    assert loaded.pipeline is None
     for _, text in read_tsv(HELD_OUT[0])[:80]:
         x = fold_kana(normalize(text))
-        assert np.allclose(model.compiled.proba(x), model.pipeline.predict_proba([x])[0], atol=1e-6)
+        expected = trained.pipeline.predict_proba([x])[0]
+        assert np.allclose(trained.compiled.proba(x), expected, atol=1e-6)
+        assert np.allclose(loaded.compiled.proba(x), expected, atol=1e-6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from bot.nlu.model import IntentModel
 from bot.nlu.normalize import normalize
@@ -13,9 +14,10 @@ MODEL_CHARS = 600
 
 
 class IntentClassifier:
-    def __init__(self, safety: SafetyRules, examples: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, safety: SafetyRules, examples: Mapping[str, Sequence[str]],
+                 cache_dir: Path | None = None) -> None:  # fmt: skip
         self.safety = safety
-        self.model = IntentModel(examples)
+        self.model = IntentModel(examples, cache_dir)
 
     def classify(self, text: str) -> Prediction:
         norm = normalize(text)
