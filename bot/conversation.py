@@ -123,12 +123,12 @@ class Conversations:
         with self.db.session() as session:
             first = repo.earliest_inbox_time(session, line_user_id)
             if first is None:
-                return None
+                return None  # nothing pending: take no lock, create no user row
             user = repo.lock_user(session, line_user_id, event_time(first))
             row = repo.next_inbox_event(session, line_user_id)  # under the lock: the earliest
             if row is None:
                 return None
-            session.delete(row)
+            repo.remove_inbox_event(session, row.id)
             drained = Drained(row.reply_token, None, line_user_id, row.received_at)
             if not repo.claim_event(session, row.event_id, event_time(row.timestamp_ms)):
                 metrics.DUPLICATES.inc()

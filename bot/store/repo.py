@@ -261,6 +261,10 @@ def next_inbox_event(session: Session, line_user_id: str) -> InboxEvent | None:
     ).scalar_one_or_none()
 
 
+def remove_inbox_event(session: Session, event_row_id: int) -> None:
+    session.execute(delete(InboxEvent).where(InboxEvent.id == event_row_id))
+
+
 def earliest_inbox_time(session: Session, line_user_id: str) -> int | None:
     return session.execute(
         select(func.min(InboxEvent.timestamp_ms)).where(InboxEvent.line_user_id == line_user_id)

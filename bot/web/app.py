@@ -24,6 +24,7 @@ from bot.dispatcher import Dispatcher
 from bot.line.client import Messenger
 from bot.line.render import to_messages
 from bot.store import repo
+from bot.web.batch import GroupCommit
 from bot.web.inbox import UserDrains
 from bot.web.webhook import router as webhook_router
 from bot.wiring import Core, build_core
@@ -40,13 +41,15 @@ class Runtime:
         self.secret = secret
         self.messenger = messenger
         self.drains = UserDrains(self._drain_one, core.settings.order_window_seconds)
+        self.inserts: GroupCommit[Inbound] = GroupCommit(
+            lambda events: core.conversations.enqueue(events, datetime.now(UTC))
+        )
 
     async def accept(self, events: list[Inbound]) -> None:
         """Persist the events (before the webhook answers), then wake their users' drains."""
         if not events:
             return
-        now = datetime.now(UTC)
-        await anyio.to_thread.run_sync(self.core.conversations.enqueue, events, now)
+        await self.inserts.add(events)
         for user_id in dict.fromkeys(e.user_id for e in events):
             self.drains.notify(user_id)
 
