@@ -55,6 +55,7 @@ require_phrases(
     "dropped", "cancelled", "draft_not_held", "outcome_sent", "outcome_rewrite", "outcome_dropped",
     "cooling_start", "cooling_started", "cooling_checkins", "cooling_no_checkins",
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
+    "btn_more_lines", "btn_listen", "btn_lines_again",
 )  # fmt: skip
 
 LOW_CONFIDENCE = 0.30  # below this the model's guess is not acted on: we ask instead
@@ -330,42 +331,28 @@ class Engine:
         turn.out.replies.append(Text(f"{intro}\n\n{self._crisis_lines()}"))
         self._say(turn, "crisis_more")
         turn.out.choices = [
-            Choice(label="ほかの窓口も見る", data="crisis:lines", display_text="ほかの窓口も見る"),
-            Choice(
-                label="ここで少し話したい", data="crisis:listen", display_text="ここで少し話したい"
-            ),
+            self._button("btn_more_lines", "crisis:lines"),
+            self._button("btn_listen", "crisis:listen"),
         ]
 
     def do_check_in(self, turn: Turn) -> None:
         """The model leaned to crisis without confidence: ask gently, with one line named."""
-        first = self.content.crisis_lines[0]
-        text = self.content.phrase("check_in", turn.state.turn)
-        turn.out.replies.append(Text(f"{text}\n{first.name} {first.contact}({first.hours})"))
+        self._say_with_line(turn, "check_in")
         turn.out.choices = [
-            Choice(label="ほかの窓口も見る", data="crisis:lines", display_text="ほかの窓口も見る"),
+            self._button("btn_more_lines", "crisis:lines"),
             *self._situation_choices(),
         ]
 
     def do_gentle(self, turn: Turn) -> None:
         self._say(turn, "gentle")
-        turn.out.choices = [
-            Choice(
-                label="窓口をもう一度見る", data="crisis:lines", display_text="窓口をもう一度見る"
-            ),
-        ]
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
     def do_gentle_goodbye(self, turn: Turn) -> None:
-        first = self.content.crisis_lines[0]
-        text = self.content.phrase("gentle_goodbye", turn.state.turn)
-        turn.out.replies.append(Text(f"{text}\n{first.name} {first.contact}({first.hours})"))
+        self._say_with_line(turn, "gentle_goodbye")
 
     def do_gentle_no_tactics(self, turn: Turn) -> None:
         self._say(turn, "gentle_no_tactics")
-        turn.out.choices = [
-            Choice(
-                label="窓口をもう一度見る", data="crisis:lines", display_text="窓口をもう一度見る"
-            ),
-        ]
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
     def do_boundary(self, turn: Turn) -> None:
         turn.state.no_contact = True
@@ -499,6 +486,17 @@ class Engine:
     def _say(self, turn: Turn, key: str, **values: object) -> None:
         text = self.content.phrase(key, turn.state.turn)
         turn.out.replies.append(Text(text.format(**values) if values else text))
+
+    def _say_with_line(self, turn: Turn, key: str) -> None:
+        """A phrase followed by the first crisis line, in one bubble."""
+        first = self.content.crisis_lines[0]
+        text = self.content.phrase(key, turn.state.turn)
+        turn.out.replies.append(Text(f"{text}\n{first.name} {first.contact}({first.hours})"))
+
+    def _button(self, key: str, data: str) -> Choice:
+        """A postback quick reply whose label (a phrase) also shows as the user's message."""
+        label = self.content.phrase(key)
+        return Choice(label=label, data=data, display_text=label)
 
     def _show_card(self, turn: Turn, card: AdviceCard) -> None:
         s = turn.state
