@@ -153,16 +153,6 @@ class Conversations:
         self._apply_effects(session, user, outcome, now)
         return outcome
 
-    def forget(self, line_user_id: str, now: datetime, event_id: str | None = None) -> bool:
-        """Unfollow: erase the user's data. False if the event was a duplicate."""
-        with self.db.session() as session:
-            if event_id is not None and not repo.claim_event(session, event_id, now):
-                metrics.DUPLICATES.inc()
-                return False
-            repo.erase_user(session, line_user_id)
-        log.info("user data erased", extra={"user": user_ref(line_user_id)})
-        return True
-
     def _apply_effects(self, session: Session, user: User, outcome: Outcome, now: datetime) -> None:
         """Drafts and reminders, in the transaction that saves the state."""
         for effect in outcome.effects:

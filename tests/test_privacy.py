@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import func, select, text
 
 from bot.config import Settings
-from bot.conversation import Conversations
+from bot.conversation import Conversations, Inbound
 from bot.dialogue.types import PostbackIn, TextIn
 from bot.store import repo
 from bot.store.db import Database
@@ -105,7 +105,9 @@ def test_erasure_removes_everything_about_the_user(database_url: str, how: str) 
     hold(core.conversations, "Ugone")
     hold(core.conversations, "Ukeep")
     if how == "unfollow":
-        core.conversations.forget("Ugone", NIGHT + timedelta(hours=1), "01GONE")
+        unfollow = Inbound("Ugone", "01GONE", int(NIGHT.timestamp() * 1000) + 3_600_000, None, None)
+        core.conversations.enqueue([unfollow], NIGHT + timedelta(hours=1))
+        assert core.conversations.drain_one("Ugone") is not None
     else:
         core.conversations.handle("Ugone", TextIn("データを全部消して"), NIGHT + timedelta(hours=1))
         core.conversations.handle("Ugone", PostbackIn("erase:yes"), NIGHT + timedelta(hours=1))

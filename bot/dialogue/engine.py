@@ -40,7 +40,7 @@ from bot.nlu.types import Prediction
 from bot.nudge.review import Context, Nudge, morning_after
 
 require_phrases(
-    "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text", "too_long",
+    "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
     "menu_refused", "menu_ghosted", "menu_draft", "menu_help", "menu_vent", "menu_contact",
     "ask_situation", "ask_situation_first", "clarify",
     "refused_ack", "ghosted_ack", "refused_since_early", "refused_since_mid", "refused_since_late",
