@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
+from linebot.v3.webhook import WebhookParser
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -38,7 +39,7 @@ class Runtime:
     def __init__(self, core: Core, secret: str, messenger: Messenger) -> None:
         self.core = core
         self.settings: Settings = core.settings
-        self.secret = secret
+        self.parser = WebhookParser(secret)  # verifies X-Line-Signature on the raw body
         self.messenger = messenger
         self.drains = UserDrains(self._drain_one, core.settings.order_window_seconds)
         self.inserts: GroupCommit[Inbound] = GroupCommit(

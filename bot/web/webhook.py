@@ -7,7 +7,8 @@ import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from linebot.v3.webhook import SignatureValidator, WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import Event
 
 from bot import metrics
@@ -46,14 +47,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_events(body: str, signature: str, secret: str) -> list[Event]:
+def parse_events(parser: WebhookParser, body: str, signature: str) -> list[Event]:
     """Verify and parse; raise ValueError with a reason for anything LINE would not send."""
-    if not SignatureValidator(secret).validate(body, signature):
-        raise PermissionError("invalid signature")
     try:
-        payload = WebhookParser(secret, skip_signature_verification=lambda: True).parse(
-            body, signature, as_payload=True
-        )
+        payload = parser.parse(body, signature, as_payload=True)
+    except InvalidSignatureError:
+        raise ValueError("invalid signature") from None
     except Exception as exc:  # json errors, KeyError, TypeError, pydantic errors...
         raise ValueError("not a valid webhook payload") from exc
     events = payload.events or []
@@ -81,9 +80,7 @@ async def callback(request: Request) -> JSONResponse:
     except UnicodeDecodeError:
         return _error(400, "body is not UTF-8")
     try:
-        events = parse_events(body, signature, app.secret)
-    except PermissionError as exc:
-        return _error(400, str(exc))
+        events = parse_events(app.parser, body, signature)
     except ValueError as exc:
         return _error(400, str(exc))
 
