@@ -4,8 +4,8 @@ The claim of the webhook event id, the per-user lock, the new state and the effe
 together: a crash before commit leaves nothing (a redelivery is handled afresh), a crash
 after commit never handles the event twice. Used by the webhook and the terminal chat alike.
 
-Webhook events go through the inbox: `enqueue` persists them before the 200, `drain_one`
-handles a user's earliest pending event with the user's row locked, so whichever replica
+Webhook events go through the inbox: `enqueue` persists them before the 200, `drain`
+handles users' earliest pending events with the user's row locked, so whichever replica
 holds the lock takes the events in timestamp order."""
 
 from __future__ import annotations
@@ -118,28 +118,34 @@ class Conversations:
         with self.db.session() as session:
             repo.enqueue(session, rows, now)
 
-    def drain_one(self, line_user_id: str) -> Drained | None:
-        """Handle the user's earliest pending event; None when nothing is pending."""
+    def drain(self, line_user_ids: list[str]) -> list[Drained | None]:
+        """Handle each user's earliest pending event, all in one transaction; for each user,
+        what was drained, or None when nothing was pending. The users' rows are locked
+        first, so another replica draining one of them waits and then sees the event gone."""
         with self.db.session() as session:
-            first = repo.earliest_inbox_time(session, line_user_id)
-            if first is None:
-                return None  # nothing pending: take no lock, create no user row
-            user = repo.lock_user(session, line_user_id, event_time(first))
-            row = repo.next_inbox_event(session, line_user_id)  # under the lock: the earliest
-            if row is None:
-                return None
-            repo.remove_inbox_event(session, row.id)
-            drained = Drained(row.reply_token, None, line_user_id, row.received_at)
-            if not repo.claim_event(session, row.event_id, event_time(row.timestamp_ms)):
-                metrics.DUPLICATES.inc()
-                return drained
-            incoming = decode(row.payload)
-            if incoming is None:  # unfollow
-                repo.erase_user(session, line_user_id)
-                log.info("user data erased", extra={"user": user_ref(line_user_id)})
-                return drained
-            outcome = self._run(session, user, incoming, event_time(row.timestamp_ms))
-            return Drained(row.reply_token, outcome, line_user_id, row.received_at)
+            firsts = repo.earliest_inbox_times(session, line_user_ids)
+            if not firsts:
+                return [None] * len(line_user_ids)  # nothing pending: no lock, no user row
+            users = repo.lock_users(session, {u: event_time(t) for u, t in firsts.items()})
+            states = repo.load_states(session, list(users.values()))  # noqa: F841 (kept alive)
+            rows = {r.line_user_id: r for r in repo.next_inbox_events(session, list(users))}
+            repo.remove_inbox_events(session, [r.id for r in rows.values()])
+            claimed = repo.claim_events(
+                session, {r.event_id: event_time(r.timestamp_ms) for r in rows.values()}
+            )
+            drained: dict[str, Drained] = {}
+            for user_id, row in rows.items():
+                outcome = None
+                if row.event_id not in claimed:
+                    metrics.DUPLICATES.inc()
+                elif (incoming := decode(row.payload)) is None:  # unfollow
+                    repo.erase_user(session, user_id)
+                    log.info("user data erased", extra={"user": user_ref(user_id)})
+                else:
+                    outcome = self._run(session, users[user_id], incoming,
+                                        event_time(row.timestamp_ms))  # fmt: skip
+                drained[user_id] = Drained(row.reply_token, outcome, user_id, row.received_at)
+        return [drained.get(u) for u in line_user_ids]
 
     def _run(self, session: Session, user: User, incoming: Incoming, now: datetime) -> Outcome:
         state = DialogueState.from_json(repo.load_state(session, user))

@@ -251,24 +251,85 @@ def enqueue(session: Session, rows: list[dict[str, object]], now: datetime) -> i
     return len(rows)
 
 
-def next_inbox_event(session: Session, line_user_id: str) -> InboxEvent | None:
-    """The user's earliest pending event (call with the user row locked)."""
-    return session.execute(
-        select(InboxEvent)
-        .where(InboxEvent.line_user_id == line_user_id)
-        .order_by(InboxEvent.timestamp_ms, InboxEvent.id)
-        .limit(1)
-    ).scalar_one_or_none()
+def earliest_inbox_times(session: Session, line_user_ids: list[str]) -> dict[str, int]:
+    """Which of these users have pending events, and the timestamp of each one's earliest."""
+    rows = session.execute(
+        select(InboxEvent.line_user_id, func.min(InboxEvent.timestamp_ms))
+        .where(InboxEvent.line_user_id.in_(line_user_ids))
+        .group_by(InboxEvent.line_user_id)
+    ).all()
+    return {user_id: ts for user_id, ts in rows}
 
 
-def remove_inbox_event(session: Session, event_row_id: int) -> None:
-    session.execute(delete(InboxEvent).where(InboxEvent.id == event_row_id))
+def lock_users(session: Session, seen_at: dict[str, datetime]) -> dict[str, User]:
+    """`lock_user` for several users in one round trip each for insert and lock. Rows are
+    created and locked in user-id order, so two replicas locking overlapping sets on
+    PostgreSQL wait for each other instead of deadlocking."""
+    ids = sorted(seen_at)
+    session.execute(
+        _insert(session, User)
+        .values(
+            [
+                {"line_user_id": u, "created_at": seen_at[u], "last_event_at": seen_at[u]}
+                for u in ids
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["line_user_id"])
+    )
+    users = session.execute(
+        select(User).where(User.line_user_id.in_(ids)).order_by(User.line_user_id)
+        .with_for_update()
+    ).scalars()  # fmt: skip
+    locked = {}
+    for user in users:
+        now = seen_at[user.line_user_id]
+        if user.last_event_at is None or user.last_event_at < now:
+            user.last_event_at = now
+        locked[user.line_user_id] = user
+    return locked
 
 
-def earliest_inbox_time(session: Session, line_user_id: str) -> int | None:
-    return session.execute(
-        select(func.min(InboxEvent.timestamp_ms)).where(InboxEvent.line_user_id == line_user_id)
-    ).scalar_one_or_none()
+def load_states(session: Session, users: list[User]) -> list[ConversationState]:
+    """Several users' state rows in one query. While the caller holds the list, the session's
+    identity map serves `load_state`/`save_state` for them without a query each."""
+    ids = [u.id for u in users]
+    return list(
+        session.execute(select(ConversationState).where(ConversationState.user_id.in_(ids)))
+        .scalars()
+    )  # fmt: skip
+
+
+def next_inbox_events(session: Session, line_user_ids: list[str]) -> list[InboxEvent]:
+    """Each user's earliest pending event (call with the users' rows locked)."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=InboxEvent.line_user_id, order_by=(InboxEvent.timestamp_ms, InboxEvent.id)
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(InboxEvent.id, rank).where(InboxEvent.line_user_id.in_(line_user_ids)).subquery()
+    )
+    first = select(ranked.c.id).where(ranked.c.rank == 1)
+    return list(session.execute(select(InboxEvent).where(InboxEvent.id.in_(first))).scalars())
+
+
+def remove_inbox_events(session: Session, row_ids: list[int]) -> None:
+    session.execute(delete(InboxEvent).where(InboxEvent.id.in_(row_ids)))
+
+
+def claim_events(session: Session, seen_at: dict[str, datetime]) -> set[str]:
+    """`claim_event` for several events at once: the ids this transaction claimed."""
+    if not seen_at:
+        return set()
+    stmt = (
+        _insert(session, SeenEvent)
+        .values([{"event_id": e, "seen_at": seen_at[e]} for e in sorted(seen_at)])
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(SeenEvent.event_id)
+    )
+    return set(session.execute(stmt).scalars())
 
 
 def stale_inbox_users(session: Session, received_before: datetime) -> list[str]:

@@ -20,12 +20,12 @@ from sqlalchemy import text
 
 from bot import metrics
 from bot.config import Settings
-from bot.conversation import Inbound
+from bot.conversation import Drained, Inbound
 from bot.dispatcher import Dispatcher
 from bot.line.client import Messenger
 from bot.line.render import to_messages
 from bot.store import repo
-from bot.web.batch import GroupCommit
+from bot.web.batch import Batcher
 from bot.web.inbox import UserDrains
 from bot.web.webhook import router as webhook_router
 from bot.wiring import Core, build_core
@@ -42,15 +42,19 @@ class Runtime:
         self.parser = WebhookParser(secret)  # verifies X-Line-Signature on the raw body
         self.messenger = messenger
         self.drains = UserDrains(self._drain_one, core.settings.order_window_seconds)
-        self.inserts: GroupCommit[Inbound] = GroupCommit(
-            lambda events: core.conversations.enqueue(events, datetime.now(UTC))
-        )
+        self.inserts: Batcher[list[Inbound], None] = Batcher(self._store)
+        self.drained: Batcher[str, Drained | None] = Batcher(core.conversations.drain)
+
+    def _store(self, requests: list[list[Inbound]]) -> list[None]:
+        self.core.conversations.enqueue([e for events in requests for e in events],
+                                        datetime.now(UTC))  # fmt: skip
+        return [None] * len(requests)
 
     async def accept(self, events: list[Inbound]) -> None:
         """Persist the events (before the webhook answers), then wake their users' drains."""
         if not events:
             return
-        await self.inserts.add(events)
+        await self.inserts.submit(events)
         for user_id in dict.fromkeys(e.user_id for e in events):
             self.drains.notify(user_id)
 
@@ -59,7 +63,7 @@ class Runtime:
         If handling fails, the transaction rolls back and the event waits for the sweep."""
         loading = asyncio.create_task(self._loading_later(user_id))
         try:
-            drained = await anyio.to_thread.run_sync(self.core.conversations.drain_one, user_id)
+            drained = await self.drained.submit(user_id)
         finally:
             loading.cancel()
         if drained is None:
