@@ -85,7 +85,10 @@ def decode(payload: str) -> Incoming | None:
             return FollowIn()
         case "nontext":
             return NonTextIn(data["type"])
-    return None
+        case "unfollow":
+            return None
+    # Never guess (None would erase the user): fail, and the event waits in the inbox.
+    raise ValueError(f"unknown inbox event kind {data['kind']!r}")
 
 
 def event_time(timestamp_ms: int) -> datetime:

@@ -199,3 +199,31 @@ def test_crisis_over_the_webhook_names_a_line_first(server: AppServer, line) -> 
     server.post(payload(text_event("Ucrisis", "もう死にたい")))
     assert line.wait_for(lambda s: len(s.replies()) == 1)
     assert "0120-279-338" in line.replies()[0].texts()[0]
+
+
+def test_an_event_that_cannot_be_handled_fails_alone(server: AppServer, line, core) -> None:
+    """One user's stored event that the engine cannot read (written by a newer version, say)
+    must not hold up the others drained in the same batch, nor erase or lose anything."""
+    from datetime import UTC, datetime
+
+    from bot.store import repo
+    from bot.store.models import InboxEvent
+
+    with core.db.session() as s:
+        repo.enqueue(s, [{"event_id": "01FUTUREKIND", "line_user_id": "Ufuture",
+                          "timestamp_ms": now_ms(), "reply_token": "tok-future",
+                          "payload": '{"kind": "voice-note"}'}], datetime.now(UTC))  # fmt: skip
+    users = [f"Ubatch{n}" for n in range(8)]
+    bodies = [payload(text_event(u, "こんにちは")) for u in users]
+    bodies.insert(4, payload(text_event("Ufuture", "使い方")))
+    assert asyncio.run(gather_posts(server.url, bodies)) == [200] * 9
+    assert line.wait_for(lambda s: len(s.replies()) == 8, timeout=10)
+    runtime = server.app.state.hitoban
+    assert line.wait_for(lambda s: runtime.drains.busy == 0, timeout=10)
+    answered = {r.json["replyToken"] for r in line.replies()}
+    assert "tok-future" not in answered
+    with core.db.session() as s:
+        waiting = s.execute(select(InboxEvent.event_id, InboxEvent.line_user_id)).all()
+    # Both of Ufuture's events wait (the later one behind the earlier, in order); nothing lost.
+    assert sorted(w.line_user_id for w in waiting) == ["Ufuture", "Ufuture"]
+    assert count(core, User) == 8  # Ufuture: rolled back whole, nothing half-written
