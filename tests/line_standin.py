@@ -262,12 +262,14 @@ class LineStandIn:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    async def _serve(self) -> int:
+    async def _serve(self, port: int = 0, stats: bool = False) -> int:
         app = web.Application()
+        if stats:  # not LINE's: lets another process (the benchmark) read the counts
+            app.router.add_get("/_standin/stats", self._stats)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         return int(self._runner.addresses[0][1])
 
@@ -327,6 +329,13 @@ class LineStandIn:
             time.sleep(0.02)
 
     # request handling (runs on the server's loop)
+
+    async def _stats(self, _request: web.Request) -> web.Response:
+        requests = self.requests
+        return web.json_response({
+            "replies": sum(1 for r in requests if r.path == REPLY and 200 <= r.status < 300),
+            "rejected": sum(1 for r in requests if r.status >= 400),
+        })  # fmt: skip
 
     async def _handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
@@ -408,3 +417,19 @@ class LineStandIn:
             with self._lock:
                 self._retry_keys[key] = (request_id, sent)
         return web.json_response({"sentMessages": sent}, headers={"x-line-request-id": request_id})
+
+
+def main() -> None:
+    """`python -m tests.line_standin TOKEN`: serve in this process (the benchmark runs it apart
+    from its load generator); prints the port, then serves until killed."""
+    import sys
+
+    standin = LineStandIn(access_token=sys.argv[1])
+    loop = asyncio.new_event_loop()
+    port = loop.run_until_complete(standin._serve(stats=True))
+    print(port, flush=True)
+    loop.run_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -36,6 +36,11 @@ def test_event_is_claimed_once(database_url: str) -> None:
     with db.session() as s:
         assert repo.claim_event(s, "01EVENT", T0) is False
         assert repo.claim_event(s, "01OTHER", T0) is True
+    with db.session() as s:  # in bulk (the drain's batches): only the new ones are claimed
+        batch = {"01EVENT": T0, "01NEW1": T0, "01OTHER": T0, "01NEW2": T0}
+        assert repo.claim_events(s, batch) == {"01NEW1", "01NEW2"}
+    with db.session() as s:
+        assert repo.claim_events(s, {"01NEW2": T0, "01NEW3": T0}) == {"01NEW3"}
     db.dispose()
 
 

@@ -242,12 +242,8 @@ def enqueue(session: Session, rows: list[dict[str, object]], now: datetime) -> i
     """Persist events before the webhook answers; a redelivery of a pending event is a no-op."""
     if not rows:
         return 0
-    stmt = (
-        _insert(session, InboxEvent)
-        .values([{**row, "received_at": now} for row in rows])
-        .on_conflict_do_nothing(index_elements=["event_id"])
-    )
-    session.execute(stmt)
+    stmt = _insert(session, InboxEvent).on_conflict_do_nothing(index_elements=["event_id"])
+    session.execute(stmt, [{**row, "received_at": now} for row in rows])
     return len(rows)
 
 
@@ -266,15 +262,9 @@ def lock_users(session: Session, seen_at: dict[str, datetime]) -> dict[str, User
     created and locked in user-id order, so two replicas locking overlapping sets on
     PostgreSQL wait for each other instead of deadlocking."""
     ids = sorted(seen_at)
-    session.execute(
-        _insert(session, User)
-        .values(
-            [
-                {"line_user_id": u, "created_at": seen_at[u], "last_event_at": seen_at[u]}
-                for u in ids
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["line_user_id"])
+    session.execute(  # executemany, not one VALUES list: compiled once, not per batch size
+        _insert(session, User).on_conflict_do_nothing(index_elements=["line_user_id"]),
+        [{"line_user_id": u, "created_at": seen_at[u], "last_event_at": seen_at[u]} for u in ids],
     )
     users = session.execute(
         select(User).where(User.line_user_id.in_(ids)).order_by(User.line_user_id)
@@ -325,11 +315,11 @@ def claim_events(session: Session, seen_at: dict[str, datetime]) -> set[str]:
         return set()
     stmt = (
         _insert(session, SeenEvent)
-        .values([{"event_id": e, "seen_at": seen_at[e]} for e in sorted(seen_at)])
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(SeenEvent.event_id)
     )
-    return set(session.execute(stmt).scalars())
+    rows = [{"event_id": e, "seen_at": seen_at[e]} for e in sorted(seen_at)]
+    return set(session.execute(stmt, rows).scalars())
 
 
 def stale_inbox_users(session: Session, received_before: datetime) -> list[str]:
