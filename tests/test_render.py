@@ -71,3 +71,12 @@ def test_card_is_a_flex_bubble_with_alt_text(line: LineStandIn) -> None:
 def test_expired_token_is_rejected_not_raised(line: LineStandIn) -> None:
     line.fail_next("/v2/bot/message/reply", 400, message="Invalid reply token")
     assert send(line, to_messages([Text("hi")])) is SendResult.REJECTED
+
+
+def test_cached_card_is_not_changed_by_a_reply_that_adds_quick_replies() -> None:
+    """Cards are rendered once and shared: one reply's menu must not stick to the next one."""
+    card = Card("冷却期間", "まずは距離を置こう。", ())
+    with_menu = to_messages([card], [Choice("もっと知りたい", text="もっと")])
+    without = to_messages([card])
+    assert with_menu[-1].quick_reply is not None
+    assert without[-1].quick_reply is None

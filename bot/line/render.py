@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 
 from linebot.v3.messaging import (
     DatetimePickerAction,
@@ -80,6 +81,14 @@ def _action(choice: Choice, label_limit: int = MAX_LABEL) -> object | None:
 
 
 def quick_reply(choices: Sequence[Choice]) -> QuickReply | None:
+    return _quick_reply(tuple(choices))
+
+
+# Menus and cards come from content, so the same few recur: building (validating) their SDK
+# models once instead of on every reply is most of the render cost. The cached models are
+# shared between replies and never modified.
+@lru_cache(maxsize=1024)
+def _quick_reply(choices: tuple[Choice, ...]) -> QuickReply | None:
     items = []
     for choice in choices[:MAX_QUICK_REPLIES]:
         action = _action(choice)
@@ -88,6 +97,7 @@ def quick_reply(choices: Sequence[Choice]) -> QuickReply | None:
     return QuickReply(items=items) if items else None
 
 
+@lru_cache(maxsize=1024)
 def _card(card: Card) -> FlexMessage:
     buttons = []
     for choice in card.buttons[:MAX_CARD_BUTTONS]:
@@ -122,5 +132,6 @@ def to_messages(replies: Sequence[Reply], choices: Sequence[Choice] = ()) -> lis
         log.warning("reply trimmed to LINE's 5 messages", extra={"messages": len(messages)})
         messages = messages[:MAX_MESSAGES]
     if messages and choices:
-        messages[-1].quick_reply = quick_reply(choices)
+        # A shallow copy: the last message may be a cached card shared with other replies.
+        messages[-1] = messages[-1].copy(update={"quick_reply": quick_reply(choices)})
     return messages
