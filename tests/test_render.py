@@ -4,12 +4,15 @@ rejects what LINE rejects, through the real SDK client."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from bot.dialogue.types import Card, Choice, Text
 from bot.line.client import Messenger, SendResult
-from bot.line.render import split_text, to_messages, utf16_len
+from bot.line.render import split_text, to_messages, to_payload, utf16_len
 from tests.helpers import TOKEN
 from tests.line_standin import LineStandIn
+
+TOKENS = itertools.count()
 
 
 def send(line: LineStandIn, messages: list) -> SendResult:
@@ -17,7 +20,7 @@ def send(line: LineStandIn, messages: list) -> SendResult:
         messenger = Messenger(line.base_url, TOKEN)
         await messenger.start()
         try:
-            return await messenger.reply(f"tok-{id(messages)}", messages)
+            return await messenger.reply(f"tok-{next(TOKENS)}", messages)
         finally:
             await messenger.close()
 
@@ -80,3 +83,22 @@ def test_cached_card_is_not_changed_by_a_reply_that_adds_quick_replies() -> None
     without = to_messages([card])
     assert with_menu[-1].quick_reply is not None
     assert without[-1].quick_reply is None
+
+
+def test_payload_is_what_the_sdk_models_serialize_to_and_line_accepts(line: LineStandIn) -> None:
+    """The reply path sends `to_payload` (cached JSON); it must equal the SDK's own to_dict()
+    of `to_messages`, for every shape of reply, and pass LINE's checks."""
+    card = Card("見出し", "本文", (Choice("朝", data="hold:morning"), Choice("次", text="次")))
+    cases = [
+        ([Text("こんにちは")], []),
+        ([Text("こんにちは")], [Choice("使い方", text="使い方"), Choice("朝", data="a=1")]),
+        ([card], []),
+        ([Text("まず"), card], [Choice("日時", data="pick", pick_datetime=True)]),
+        ([Text("😭" * 6000), card, Text("a"), Text("b"), Text("c")], [Choice("x" * 30)]),
+    ]
+    for replies, choices in cases * 2:  # twice: the second time from the caches
+        payload = to_payload(replies, choices)
+        assert payload == [m.to_dict() for m in to_messages(replies, choices)]
+        assert send(line, payload) is SendResult.OK
+    assert to_payload([card]) == [to_messages([card])[0].to_dict()]  # no menu left behind
+    assert len(line.replies()) == len(cases) * 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import aiohttp
 from linebot.v3.messaging import (
@@ -15,7 +16,6 @@ from linebot.v3.messaging import (
     Configuration,
     Message,
     PushMessageRequest,
-    ReplyMessageRequest,
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
@@ -25,6 +25,8 @@ from bot.logs import user_ref
 
 log = logging.getLogger(__name__)
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+REPLY_PATH = "/v2/bot/message/reply"
+JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
 
 
 class SendResult(enum.Enum):
@@ -72,10 +74,24 @@ class Messenger:
             raise RuntimeError("Messenger.start() was not awaited")
         return self._api
 
-    async def reply(self, reply_token: str, messages: Sequence[Message]) -> SendResult:
-        request = ReplyMessageRequest(reply_token=reply_token, messages=list(messages))
+    async def reply(
+        self, reply_token: str, messages: Sequence[Message | dict[str, Any]]
+    ) -> SendResult:
+        """Reply with SDK message models or their JSON (`render.to_payload`).
+
+        Sent through the SDK client's `call_api`, the layer under `reply_message`: same
+        connection pool, auth and ApiException, but without `ReplyMessageRequest.to_dict()`,
+        which serializes every message twice through pydantic, nor the response's parsing."""
+        body = {
+            "replyToken": reply_token,
+            "messages": [m if isinstance(m, dict) else m.to_dict() for m in messages],
+        }
         try:
-            await self.api.reply_message(request, _request_timeout=TIMEOUT)
+            await self.api.api_client.call_api(
+                REPLY_PATH, "POST", header_params=dict(JSON_HEADERS), body=body,
+                auth_settings=["Bearer"], response_types_map={},
+                _return_http_data_only=True, _request_timeout=TIMEOUT,
+            )  # fmt: skip
         except (TimeoutError, ApiException, aiohttp.ClientError) as exc:
             return self._failed("reply", exc)
         metrics.SENT.labels("reply").inc()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from linebot.v3.messaging import (
     DatetimePickerAction,
@@ -120,18 +121,50 @@ def _card(card: Card) -> FlexMessage:
     return FlexMessage(alt_text=alt, contents=bubble)
 
 
-def to_messages(replies: Sequence[Reply], choices: Sequence[Choice] = ()) -> list[Message]:
-    """Render replies; quick replies go under the last message, where LINE shows them."""
-    messages: list[Message] = []
+def _parts(replies: Sequence[Reply]) -> list[str | Card]:
+    """Each LINE message to send, in order (texts split at the limit), at most 5."""
+    parts: list[str | Card] = []
     for reply in replies:
         if isinstance(reply, Text):
-            messages += [TextMessage(text=chunk) for chunk in split_text(reply.text) if chunk]
+            parts += [chunk for chunk in split_text(reply.text) if chunk]
         elif isinstance(reply, Card):
-            messages.append(_card(reply))
-    if len(messages) > MAX_MESSAGES:
-        log.warning("reply trimmed to LINE's 5 messages", extra={"messages": len(messages)})
-        messages = messages[:MAX_MESSAGES]
+            parts.append(reply)
+    if len(parts) > MAX_MESSAGES:
+        log.warning("reply trimmed to LINE's 5 messages", extra={"messages": len(parts)})
+        parts = parts[:MAX_MESSAGES]
+    return parts
+
+
+def to_messages(replies: Sequence[Reply], choices: Sequence[Choice] = ()) -> list[Message]:
+    """Render replies; quick replies go under the last message, where LINE shows them."""
+    messages: list[Message] = [
+        TextMessage(text=part) if isinstance(part, str) else _card(part) for part in _parts(replies)
+    ]
     if messages and choices:
         # A shallow copy: the last message may be a cached card shared with other replies.
         messages[-1] = messages[-1].copy(update={"quick_reply": quick_reply(choices)})
     return messages
+
+
+def to_payload(replies: Sequence[Reply], choices: Sequence[Choice] = ()) -> list[dict[str, Any]]:
+    """`to_messages` as the Messaging API's JSON (the SDK models' own `to_dict()`), with the
+    cached menus and cards serialized once rather than on every reply: the SDK's request
+    serialization was a fifth of the bot's CPU per event."""
+    payload = [
+        TextMessage(text=part).to_dict() if isinstance(part, str) else _card_json(part)
+        for part in _parts(replies)
+    ]
+    if payload and choices and (menu := _quick_reply_json(tuple(choices))) is not None:
+        payload[-1] = {**payload[-1], "quickReply": menu}
+    return payload
+
+
+@lru_cache(maxsize=1024)
+def _card_json(card: Card) -> dict[str, Any]:
+    return _card(card).to_dict()
+
+
+@lru_cache(maxsize=1024)
+def _quick_reply_json(choices: tuple[Choice, ...]) -> dict[str, Any] | None:
+    menu = _quick_reply(choices)
+    return menu.to_dict() if menu is not None else None

@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.conversation import Drained, Inbound
 from bot.dispatcher import Dispatcher
 from bot.line.client import Messenger
-from bot.line.render import to_messages
+from bot.line.render import to_payload
 from bot.store import repo
 from bot.web.batch import Batcher
 from bot.web.inbox import UserDrains
@@ -72,7 +72,7 @@ class Runtime:
         outcome = drained.outcome
         if outcome is not None and drained.reply_token and outcome.replies:
             await self.messenger.reply(
-                drained.reply_token, to_messages(outcome.replies, outcome.choices)
+                drained.reply_token, to_payload(outcome.replies, outcome.choices)
             )
         waited = (datetime.now(UTC) - drained.received_at).total_seconds()
         metrics.HANDLING.observe(max(0.0, waited))
