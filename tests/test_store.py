@@ -29,6 +29,19 @@ def test_migrate_is_idempotent_and_creates_every_table(database_url: str) -> Non
     db.dispose()
 
 
+def test_head_constant_names_alembics_newest_revision() -> None:
+    """Starts skip Alembic when the database is at HEAD: a new migration must move HEAD."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bot.migrations import HEAD
+    from bot.store.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [HEAD]
+
+
 def test_event_is_claimed_once(database_url: str) -> None:
     db = make_db(database_url)
     with db.session() as s:

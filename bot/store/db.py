@@ -11,14 +11,13 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.engine import make_url as sa_make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from bot.migrations import HEAD
 from bot.store.crypto import make_cipher
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -80,6 +79,11 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to head (idempotent)."""
+        if self._at_head():
+            return
+        from alembic import command
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
@@ -87,6 +91,12 @@ class Database:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def _at_head(self) -> bool:
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            return conn.execute(text("SELECT version_num FROM alembic_version")).all() == [(HEAD,)]
 
     @contextmanager
     def session(self) -> Iterator[Session]:
