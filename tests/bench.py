@@ -92,8 +92,10 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def load(url: str, line: StandIn, events: int, in_flight: int, users: int) -> dict:
-    """Post `events` signed webhooks, `in_flight` at a time, and wait for every reply. The
+async def load(url: str, line: StandIn, events: int, in_flight: int, users: int,
+               rate: float | None = None) -> dict:  # fmt: skip
+    """Post `events` signed webhooks, `in_flight` at a time (or, given a `rate`, one every
+    1/rate seconds whatever is in flight: an open loop), and wait for every reply. The
     client is aiohttp with bodies signed beforehand: the lightest load generator at hand, so
     that the floor measured is the bot's and not the harness's."""
     texts = messages()
@@ -103,20 +105,33 @@ async def load(url: str, line: StandIn, events: int, in_flight: int, users: int)
     requests = iter([(body, {"x-line-signature": sign(body), "content-type": "application/json"})
                      for body in bodies])  # fmt: skip
     latencies: list[float] = []
-    connector = aiohttp.TCPConnector(limit=in_flight + 1)
+    connector = aiohttp.TCPConnector(limit=0 if rate else in_flight + 1)
     async with aiohttp.ClientSession(connector=connector) as client:
         before = await line.stats(client)
 
+        async def post(body: bytes, headers: dict[str, str]) -> None:
+            t0 = time.perf_counter()
+            async with client.post(url + "/callback", data=body, headers=headers) as r:
+                await r.read()
+            latencies.append(time.perf_counter() - t0)
+            assert r.status == 200, r.status
+
         async def worker() -> None:
             for body, headers in requests:
-                t0 = time.perf_counter()
-                async with client.post(url + "/callback", data=body, headers=headers) as r:
-                    await r.read()
-                latencies.append(time.perf_counter() - t0)
-                assert r.status == 200, r.status
+                await post(body, headers)
+
+        async def paced() -> None:
+            sent = []
+            for n, (body, headers) in enumerate(requests):
+                await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
+                sent.append(asyncio.create_task(post(body, headers)))
+            await asyncio.gather(*sent)
 
         began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        if rate:
+            await paced()
+        else:
+            await asyncio.gather(*(worker() for _ in range(in_flight)))
         while (now := await line.stats(client))["replies"] < before["replies"] + events:
             if time.perf_counter() - began > 300:
                 raise TimeoutError(f"only {now['replies'] - before['replies']} of {events} replies")
@@ -129,12 +144,15 @@ async def load(url: str, line: StandIn, events: int, in_flight: int, users: int)
             "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}  # fmt: skip
 
 
-def run_once(kind: str, events: int, in_flight: int, users: int, workdir: Path) -> dict:
+def run_once(kind: str, events: int, in_flight: int, users: int, rate: float,
+             workdir: Path) -> dict:  # fmt: skip
     with StandIn() as line:
         proc, url, cold = start(kind, line, workdir)
         try:
             asyncio.run(load(url, line, 64, in_flight, users))  # warm-up
             result = asyncio.run(load(url, line, events, in_flight, users))
+            steady = asyncio.run(load(url, line, events, in_flight, users, rate=rate))
+            result["steady_p50"], result["steady_p99"] = steady["p50"], steady["p99"]
             result["rss"] = peak_rss_mb(proc.pid)
             result["cold"] = cold
         finally:
@@ -162,13 +180,19 @@ def main() -> int:
     ap.add_argument("--in-flight", type=int, default=32)
     ap.add_argument("--users", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=200,
+        help="events/s of the open-loop run (webhook latency below saturation)",
+    )
     args = ap.parse_args()
     runs: dict[str, list[dict]] = {"echo": [], "hitoban": []}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.rounds):
             for kind in ("echo", "hitoban"):  # alternating, so drift hits both alike
                 runs[kind].append(
-                    run_once(kind, args.events, args.in_flight, args.users, Path(tmp))
+                    run_once(kind, args.events, args.in_flight, args.users, args.rate, Path(tmp))
                 )
                 print(f"  {kind}: {runs[kind][-1]}", file=sys.stderr)
 
@@ -181,12 +205,15 @@ def main() -> int:
     print(f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
           f"SQLite; {args.events} events, {args.in_flight} in flight, {args.users} users, "
           f"median of {args.rounds} alternating rounds.\n")  # fmt: skip
-    print("| | events/s (until reply) | webhook p50 | webhook p99 | peak RSS | cold start |")
+    print(f"| | events/s (until reply) | webhook p50 / p99, {args.in_flight} in flight | "
+          f"webhook p50 / p99 at {args.rate:.0f} events/s | peak RSS | cold start |")  # fmt: skip
     print("|---|---|---|---|---|---|")
     for kind, name in (("echo", "echo bot (floor)"), ("hitoban", "Hitoban")):
         print(
-            f"| {name} | {med(kind, 'eps'):.0f} | {med(kind, 'p50'):.1f} ms | "
-            f"{med(kind, 'p99'):.1f} ms | {med(kind, 'rss'):.0f} MB | {med(kind, 'cold'):.2f} s |"
+            f"| {name} | {med(kind, 'eps'):.0f} | {med(kind, 'p50'):.1f} / "
+            f"{med(kind, 'p99'):.1f} ms | {med(kind, 'steady_p50'):.1f} / "
+            f"{med(kind, 'steady_p99'):.1f} ms | {med(kind, 'rss'):.0f} MB | "
+            f"{med(kind, 'cold'):.2f} s |"
         )
     print(
         f"\nThroughput ratio Hitoban / echo bot: {ratio:.2f}. "
