@@ -237,3 +237,24 @@ def test_draft_button_then_paste_then_hold_choices(chat: Chat) -> None:
     assert any("朝" in label for label in labels) and "書き直す" in labels and "送らない" in labels
     out = chat.tap("draft:drop")
     assert chat.state.draft_text is None and not out.effects
+
+
+def test_a_bare_how_long_ago_answers_within_the_situation_told(chat: Chat) -> None:
+    """「2週間前」 after 復縁を断られた is when they were refused, not news of a silent partner."""
+    chat.tap("situation:refused")
+    out = chat.say("2週間前")
+    assert chat.state.situation == "refused" and chat.state.since_days == 14
+    assert "あと16日" in texts(out) and "1〜2週間" not in texts(out)
+
+
+@pytest.mark.parametrize(
+    ("typed", "held"), [("朝", True), ("明日の夜", True), ("3日後", True), ("やめとく", False)]
+)
+def test_typed_answer_to_the_hold_offer_means_its_button(
+    chat: Chat, typed: str, held: bool
+) -> None:
+    chat.say("下書き：なんで無視するの？ずっと待ってるのに。最低だよ")
+    assert chat.state.phase is Phase.REVIEWING_DRAFT
+    out = chat.say(typed)
+    assert any(type(e).__name__ == "HoldDraft" for e in out.effects) is held
+    assert chat.state.draft_text is None  # answered either way; nothing left pending

@@ -47,3 +47,20 @@ def days_ago(normalized: str) -> int | None:
         if word in normalized:
             return days
     return None
+
+
+# What may surround a bare answer to "how long ago?": 「2週間前」「1ヶ月くらいかな」「昨日です」.
+_FILLER = re.compile(
+    r"くらい|ぐらい|ほど|位|程|前|まえ|半|です|だよ|かな|かも|ちょっと|ちょい|もう|経つ|経った|"
+    r"たつ|たった|になる|になります|[\s、。,.!！?？〜~ー…]"
+)
+
+
+def is_bare_duration(normalized: str) -> bool:
+    """The message says how long ago and nothing else (an answer, not a new topic)."""
+    if days_ago(normalized) is None:
+        return False
+    rest = _AMOUNT.sub("", normalized, count=1)
+    for word, _days in _WORDS:
+        rest = rest.replace(word, "")
+    return not _FILLER.sub("", rest)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.content import AdviceCard, Content, require_phrases
 from bot.dialogue import advice
-from bot.dialogue.durations import days_ago
+from bot.dialogue.durations import days_ago, is_bare_duration
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import home_phase, lookup
 from bot.dialogue.types import (
@@ -57,6 +57,15 @@ require_phrases(
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
     "btn_more_lines", "btn_listen", "btn_lines_again",
 )  # fmt: skip
+
+# While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
+# label, or one of the phrase's variants. Otherwise 「朝」 went to the classifier (→ cancel).
+TYPED_CHOICES = {
+    "hold_morning": "hold:morning", "hold_evening": "hold:evening", "hold_3d": "hold:3d",
+    "rewrite": "draft:rewrite", "dont_send": "draft:drop",
+}  # fmt: skip
+require_phrases(*(f"typed_{key}" for key in TYPED_CHOICES))
+SAFETY_INTENTS = ("crisis", "stalking_risk")
 
 LOW_CONFIDENCE = 0.30  # below this the model's guess is not acted on: we ask instead
 GENTLE_FOR = timedelta(hours=24)  # after a crisis message, stay gentle at least this long
@@ -130,6 +139,12 @@ class Engine:
         intent = prediction.intent
         if prediction.source == "model" and prediction.confidence < LOW_CONFIDENCE:
             intent = "check_in" if intent == "crisis" else "unclear"
+        if intent not in SAFETY_INTENTS:
+            if turn.state.phase is Phase.REVIEWING_DRAFT and (data := self._typed_choice(text)):
+                self._postback(turn, data, {})
+                return
+            if turn.state.situation and is_bare_duration(normalize(text)):
+                intent = turn.state.situation  # 「2週間前」 answers "since when", in that story
         turn.intent = intent
         turn.out.intent = prediction.intent
         self._remember_since(turn, text)
@@ -137,6 +152,14 @@ class Engine:
             self.do_check_in(turn)
             return
         self._run(turn, intent)
+
+    def _typed_choice(self, text: str) -> str | None:
+        typed = normalize(text).strip(" 。.!！")
+        for key, data in TYPED_CHOICES.items():
+            words = (self.content.phrase(key), *self.content.phrases[f"typed_{key}"])
+            if typed in (normalize(w) for w in words):
+                return data
+        return None
 
     def _run(self, turn: Turn, intent: str) -> None:
         step = lookup(turn.state.phase, intent)
