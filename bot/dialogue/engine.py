@@ -108,6 +108,11 @@ class Engine:
         self.classifier = classifier
         self.nudge = nudge
         self.tz = nudge.tz
+        self._typed = {  # normalised typed answer → the button's postback data
+            normalize(word): data
+            for key, data in TYPED_CHOICES.items()
+            for word in (content.phrase(key), *content.phrases[f"typed_{key}"])
+        }
         self._actions: dict[str, Callable[[Turn], None]] = {
             name.removeprefix("do_"): getattr(self, name)
             for name in dir(self)
@@ -154,12 +159,7 @@ class Engine:
         self._run(turn, intent)
 
     def _typed_choice(self, text: str) -> str | None:
-        typed = normalize(text).strip(" 。.!！")
-        for key, data in TYPED_CHOICES.items():
-            words = (self.content.phrase(key), *self.content.phrases[f"typed_{key}"])
-            if typed in (normalize(w) for w in words):
-                return data
-        return None
+        return self._typed.get(normalize(text).strip(" 。.!！"))
 
     def _run(self, turn: Turn, intent: str) -> None:
         step = lookup(turn.state.phase, intent)

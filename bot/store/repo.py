@@ -28,13 +28,7 @@ def claim_event(session: Session, event_id: str, now: datetime) -> bool:
 
     On PostgreSQL a concurrent claim of the same id waits for this transaction and then loses,
     so an event is handled exactly once as long as the handling commits with the claim."""
-    stmt = (
-        _insert(session, SeenEvent)
-        .values(event_id=event_id, seen_at=now)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(SeenEvent.event_id)  # rowcount is not reliable for this on every driver
-    )
-    return session.execute(stmt).first() is not None
+    return event_id in claim_events(session, {event_id: now})
 
 
 def prune_seen_events(session: Session, before: datetime) -> int:
@@ -44,18 +38,7 @@ def prune_seen_events(session: Session, before: datetime) -> int:
 def lock_user(session: Session, line_user_id: str, now: datetime) -> User:
     """Get or create the user row and lock it for this transaction (per-user ordering across
     replicas on PostgreSQL; SQLite already serialises writers)."""
-    stmt = (
-        _insert(session, User)
-        .values(line_user_id=line_user_id, created_at=now, last_event_at=now)
-        .on_conflict_do_nothing(index_elements=["line_user_id"])
-    )
-    session.execute(stmt)
-    user = session.execute(
-        select(User).where(User.line_user_id == line_user_id).with_for_update()
-    ).scalar_one()
-    if user.last_event_at is None or user.last_event_at < now:
-        user.last_event_at = now
-    return user
+    return lock_users(session, {line_user_id: now})[line_user_id]
 
 
 def find_user(session: Session, line_user_id: str) -> User | None:
@@ -310,7 +293,8 @@ def remove_inbox_events(session: Session, row_ids: list[int]) -> None:
 
 
 def claim_events(session: Session, seen_at: dict[str, datetime]) -> set[str]:
-    """`claim_event` for several events at once: the ids this transaction claimed."""
+    """`claim_event` for several events at once: the ids this transaction claimed (RETURNING
+    names the inserted rows: rowcount is not reliable for this on every driver)."""
     if not seen_at:
         return set()
     stmt = (
