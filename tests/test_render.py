@@ -102,3 +102,27 @@ def test_payload_is_what_the_sdk_models_serialize_to_and_line_accepts(line: Line
         assert send(line, payload) is SendResult.OK
     assert to_payload([card]) == [to_messages([card])[0].to_dict()]  # no menu left behind
     assert len(line.replies()) == len(cases) * 2
+
+
+def test_replies_go_through_the_proxy_the_environment_names(line: LineStandIn, monkeypatch) -> None:
+    """The proxy is read once at start (not per request): an operator's HTTPS_PROXY/HTTP_PROXY
+    still carries every call, and NO_PROXY still exempts a host."""
+    monkeypatch.setenv("HTTP_PROXY", line.base_url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    unreachable = "http://api.line.invalid"  # resolvable only by going through the proxy
+
+    async def go() -> SendResult:
+        messenger = Messenger(unreachable, TOKEN)
+        await messenger.start()
+        try:
+            return await messenger.reply("tok-proxy", to_messages([Text("届いた")]))
+        finally:
+            await messenger.close()
+
+    assert asyncio.run(go()) is SendResult.OK
+    assert line.replies()[0].texts() == ["届いた"]
+
+    monkeypatch.setenv("NO_PROXY", "api.line.invalid")
+    assert asyncio.run(go()) is SendResult.RETRY  # no proxy: the host does not resolve
+    assert len(line.replies()) == 1

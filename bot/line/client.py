@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import enum
 import logging
+import urllib.request
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from linebot.v3.messaging import (
@@ -51,16 +53,34 @@ def classify_error(exc: BaseException) -> SendResult:
     return SendResult.RETRY  # network errors, timeouts
 
 
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment names for `url` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), if any."""
+    parts = urlsplit(url)
+    if urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return urllib.request.getproxies().get(parts.scheme)
+
+
 class Messenger:
     """Owns the SDK client. Create it, then `await start()` inside the running event loop."""
 
     def __init__(self, base_url: str, access_token: str) -> None:
         self._config = Configuration(host=base_url.rstrip("/"), access_token=access_token)
+        self._config.proxy = proxy_for(self._config.host)
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
 
     async def start(self) -> None:
         self._client = AsyncApiClient(self._config)
+        # The SDK's session trusts the environment, so aiohttp re-reads ~/.netrc (on a worker
+        # thread) and rescans os.environ for proxies on every request: a third of a reply's
+        # cost. The proxy is read once, above; a bearer-token API has no use for netrc.
+        rest = self._client.rest_client
+        await rest.pool_manager.close()
+        rest.pool_manager = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._config.connection_pool_maxsize),
+            trust_env=False,
+        )
         self._api = AsyncMessagingApi(self._client)
 
     async def close(self) -> None:
