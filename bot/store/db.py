@@ -6,6 +6,8 @@ works, and on PostgreSQL under an advisory lock so several replicas can start at
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -44,6 +46,44 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cur.close()
 
 
+class SqliteWriterLock:
+    """SQLite has one writer. Threads of a process queue on a lock, and processes on the same
+    file (`serve --workers`, `worker`, `dispatch`) on a `flock` beside it, from which the kernel
+    wakes the next at once: neither collides in SQLite's busy handler, whose back-off sleeps
+    would add tens of milliseconds. Re-entrant within a thread."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path  # None for an in-memory database: one process only
+        self._local = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        if self._pid != os.getpid():  # a forked worker needs its own open file: its own lock
+            assert self._path is not None
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        assert self._fd is not None
+        return self._fd
+
+    def __enter__(self) -> None:
+        self._local.acquire()
+        if self._depth == 0 and self._path is not None:
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+            except BaseException:
+                self._local.release()
+                raise
+        self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._path is not None:
+            fcntl.flock(self._file(), fcntl.LOCK_UN)
+        self._local.release()
+
+
 class Database:
     """One engine and session factory per process."""
 
@@ -63,15 +103,16 @@ class Database:
             # BEGIN IMMEDIATE: take the write lock up front, so two threads or processes never
             # deadlock upgrading a read lock, and a claim + update is atomic.
             event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            self._writer: AbstractContextManager[object] = SqliteWriterLock(
+                None if memory else f"{self.url.database}-writer.lock"
+            )
         else:
             self.engine = create_engine(self.url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self._writer = nullcontext()  # PostgreSQL: row locks, taken where they are needed
         # The cipher rides on this engine's dialect, so SecretText columns find it (and two
         # databases in one process may use different keys).
         self.engine.dialect.hitoban_cipher = make_cipher(data_key)  # type: ignore[attr-defined]
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer: AbstractContextManager[object] = (
-            threading.RLock() if self.is_sqlite else nullcontext()
-        )
 
     @property
     def dialect(self) -> str:
@@ -86,7 +127,7 @@ class Database:
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
+        with self._writer, self.engine.begin() as conn:
             if not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
@@ -100,10 +141,8 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on any error.
-
-        SQLite has one writer: threads of this process queue on a lock instead of colliding
-        in SQLite's busy handler, whose back-off sleeps would add tens of milliseconds."""
+        """A transaction: committed on success, rolled back on any error (on SQLite, under
+        the writer lock)."""
         with self._writer, self.sessions() as session, session.begin():
             yield session
 
