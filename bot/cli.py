@@ -32,6 +32,14 @@ def _die(message: str) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    count = settings.bot_workers if args.workers is None else args.workers
+    if count < 1:
+        raise ConfigError("--workers must be at least 1")
+    if count > 1:
+        from bot.web import workers
+
+        return workers.serve(settings, args.host, args.port, count, not args.no_dispatcher)
+
     import uvicorn
 
     from bot.web.app import create_app
@@ -215,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--no-dispatcher", action="store_true", help="do not send due reminders here"
         )
+        p.add_argument(
+            "--workers", type=int, default=None,
+            help="processes answering the port (default: BOT_WORKERS, else 1); one per core",
+        )  # fmt: skip
 
     server_options(sub.add_parser("serve", help="run the LINE webhook server"))
     server_options(sub.add_parser("run", help="serve with LINE credentials, else chat"))

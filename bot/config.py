@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     line_api_base_url: str = "https://api.line.me"
     database_url: str = DEFAULT_DATABASE_URL
     bot_timezone: str = "Asia/Tokyo"
+    bot_workers: int = 1  # serve's processes (--workers); one per core spreads a spike
     content_dir: Path = Field(default=REPO_ROOT / "content")
     bot_data_key: SecretStr | None = None  # Fernet key(s): encrypt drafts and state at rest
     log_level: str = "INFO"

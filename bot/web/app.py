@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,8 @@ import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from linebot.v3.webhook import WebhookParser
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 
 from bot import metrics
@@ -174,6 +176,10 @@ def create_app(settings: Settings, core: Core | None = None, dispatcher: bool = 
 
     @app.get("/metrics")
     async def metrics_endpoint() -> Response:
+        if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # serve --workers: every worker's counts
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
