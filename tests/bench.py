@@ -1,11 +1,12 @@
 """`make bench`: Hitoban's whole pipeline against the floor of its stack.
 
-Both bots run as real processes against the same stand-in LINE API, alternately, with the
-same load: signed webhook events (one per request), 32 in flight, hundreds of users, a mix
-of questions, vents and drafts taken from the held-out test sets. Measured per run:
-events answered per second (until the reply reaches the stand-in), webhook latency p50/p99,
-peak RSS of the server process, cold start to the first /healthz. Plus the classifier's
-time per message in-process. Prints a Markdown table for the README."""
+The echo bot and Hitoban (on SQLite in one process, and on PostgreSQL with a worker per core
+when PostgreSQL is reachable) run as real processes against the same stand-in LINE API,
+alternately, with the same load: signed webhook events (one per request), 32 in flight,
+hundreds of users, a mix of questions, vents and drafts taken from the held-out test sets.
+Measured per run: events answered per second (until the reply reaches the stand-in), webhook
+latency p50/p99 (saturated, and at a steady rate), memory, cold start to the first /healthz.
+Plus the classifier's time per message in-process. Prints a Markdown table for the README."""
 
 from __future__ import annotations
 
@@ -19,12 +20,20 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import httpx
+from sqlalchemy import create_engine, text
 
+from bot.store.db import make_url
 from tests.helpers import REPO, SECRET, TOKEN, free_port, payload, sign, text_event
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 DATA = REPO / "tests" / "data"
 
@@ -61,17 +70,49 @@ class StandIn:
             return await r.json()
 
 
-def start(kind: str, line: StandIn, workdir: Path) -> tuple[subprocess.Popen[bytes], str, float]:
+@dataclass(frozen=True)
+class Target:
+    """One server to measure: the echo bot, or Hitoban on a database with some workers."""
+
+    name: str
+    hitoban: bool = True
+    workers: int = 1
+    postgres: bool = False
+
+    def command(self, port: int) -> list[str]:
+        if not self.hitoban:
+            return [sys.executable, "-m", "tests.echo_bot", str(port)]
+        return [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-dispatcher",
+                "--workers", str(self.workers)]  # fmt: skip
+
+
+@contextmanager
+def database(target: Target, workdir: Path, postgres: str) -> Iterator[str]:
+    """A new SQLite file, or a new PostgreSQL database dropped afterwards."""
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    if not target.postgres:
+        yield f"sqlite:///{workdir / name}.db"
+        return
+    admin = create_engine(make_url(postgres), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield str(make_url(postgres).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def start(
+    target: Target, line: StandIn, database_url: str
+) -> tuple[subprocess.Popen[bytes], str, float]:
     port = free_port()
     env = {**os.environ, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
            "LINE_API_BASE_URL": line.base_url, "LOG_LEVEL": "WARNING",
-           "DATABASE_URL": f"sqlite:///{workdir / f'bench-{port}.db'}"}  # fmt: skip
-    if kind == "hitoban":
-        args = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-dispatcher"]
-    else:
-        args = [sys.executable, "-m", "tests.echo_bot", str(port)]
+           "DATABASE_URL": database_url}  # fmt: skip
     began = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(target.command(port), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     while True:
@@ -81,15 +122,31 @@ def start(kind: str, line: StandIn, workdir: Path) -> tuple[subprocess.Popen[byt
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.perf_counter() - began > 60:
-            raise RuntimeError(f"{kind} did not start")
+            raise RuntimeError(f"{target.name} did not start")
         time.sleep(0.01)
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def processes(pid: int) -> list[int]:
+    """The server and its workers."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid] + [p for child in children for p in processes(int(child))]
+
+
+def memory_mb(pids: list[int]) -> tuple[float, float]:
+    """Peak RSS of the largest process, and the proportional set size of all of them (the
+    memory they use together, shared pages counted once)."""
+
+    def field(path: str, name: str) -> float:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(name):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    peak = max(field(f"/proc/{p}/status", "VmHWM:") for p in pids)
+    return peak, sum(field(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
 
 
 async def load(url: str, line: StandIn, events: int, in_flight: int, users: int,
@@ -144,16 +201,17 @@ async def load(url: str, line: StandIn, events: int, in_flight: int, users: int,
             "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}  # fmt: skip
 
 
-def run_once(kind: str, events: int, in_flight: int, users: int, rate: float,
-             workdir: Path) -> dict:  # fmt: skip
-    with StandIn() as line:
-        proc, url, cold = start(kind, line, workdir)
+def run_once(target: Target, args: argparse.Namespace, workdir: Path) -> dict:
+    with StandIn() as line, database(target, workdir, args.postgres) as url:
+        proc, base, cold = start(target, line, url)
         try:
-            asyncio.run(load(url, line, 64, in_flight, users))  # warm-up
-            result = asyncio.run(load(url, line, events, in_flight, users))
-            steady = asyncio.run(load(url, line, events, in_flight, users, rate=rate))
+            asyncio.run(load(base, line, 64, args.in_flight, args.users))  # warm-up
+            result = asyncio.run(load(base, line, args.events, args.in_flight, args.users))
+            steady = asyncio.run(
+                load(base, line, args.events, args.in_flight, args.users, rate=args.rate)
+            )
             result["steady_p50"], result["steady_p99"] = steady["p50"], steady["p99"]
-            result["rss"] = peak_rss_mb(proc.pid)
+            result["rss"], result["pss"] = memory_mb(processes(proc.pid))
             result["cold"] = cold
         finally:
             proc.terminate()
@@ -169,9 +227,20 @@ def classify_ms() -> float:
     clf = build_classifier(load_content(Settings(_env_file=None).content_dir))
     texts = messages()
     began = time.perf_counter()
-    for text in texts:
-        clf.classify(text)
+    for message in texts:
+        clf.classify(message)
     return (time.perf_counter() - began) / len(texts) * 1000
+
+
+def postgres_reachable(url: str) -> bool:
+    try:
+        engine = create_engine(make_url(url), connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
 
 
 def main() -> int:
@@ -180,45 +249,47 @@ def main() -> int:
     ap.add_argument("--in-flight", type=int, default=32)
     ap.add_argument("--users", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument(
-        "--rate",
-        type=float,
-        default=200,
-        help="events/s of the open-loop run (webhook latency below saturation)",
-    )
+    ap.add_argument("--rate", type=float, default=200,
+                    help="events/s of the open-loop run (webhook latency below saturation)")  # fmt: skip
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="workers of the PostgreSQL run (default: one per core)")  # fmt: skip
+    ap.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES),
+                    help="server to create a scratch database on; skipped if unreachable")  # fmt: skip
     args = ap.parse_args()
-    runs: dict[str, list[dict]] = {"echo": [], "hitoban": []}
+    targets = [Target("echo bot (floor)", hitoban=False), Target("Hitoban, SQLite, 1 process")]
+    if postgres_reachable(args.postgres):
+        targets.append(Target(f"Hitoban, PostgreSQL, {args.workers} workers",
+                              workers=args.workers, postgres=True))  # fmt: skip
+    else:
+        print(f"PostgreSQL unreachable at {args.postgres}: its run is skipped", file=sys.stderr)
+    runs: dict[Target, list[dict]] = {t: [] for t in targets}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.rounds):
-            for kind in ("echo", "hitoban"):  # alternating, so drift hits both alike
-                runs[kind].append(
-                    run_once(kind, args.events, args.in_flight, args.users, args.rate, Path(tmp))
-                )
-                print(f"  {kind}: {runs[kind][-1]}", file=sys.stderr)
+            for target in targets:  # alternating, so drift hits all alike
+                runs[target].append(run_once(target, args, Path(tmp)))
+                print(f"  {target.name}: {runs[target][-1]}", file=sys.stderr)
 
-    def med(kind: str, key: str) -> float:
-        return statistics.median(r[key] for r in runs[kind])
+    def med(target: Target, key: str) -> float:
+        return statistics.median(r[key] for r in runs[target])
 
-    ratio = med("hitoban", "eps") / med("echo", "eps")
+    floor = med(targets[0], "eps")
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())  # fmt: skip
-    print(f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-          f"SQLite; {args.events} events, {args.in_flight} in flight, {args.users} users, "
+    print(f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}; "
+          f"{args.events} events, {args.in_flight} in flight, {args.users} users, "
           f"median of {args.rounds} alternating rounds.\n")  # fmt: skip
-    print(f"| | events/s (until reply) | webhook p50 / p99, {args.in_flight} in flight | "
-          f"webhook p50 / p99 at {args.rate:.0f} events/s | peak RSS | cold start |")  # fmt: skip
-    print("|---|---|---|---|---|---|")
-    for kind, name in (("echo", "echo bot (floor)"), ("hitoban", "Hitoban")):
+    print(f"| | events/s (until reply) | ratio to floor | webhook p50 / p99, {args.in_flight} "
+          f"in flight | webhook p50 / p99 at {args.rate:.0f} events/s | peak RSS (largest "
+          f"process) | memory of all processes (PSS) | cold start |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for t in targets:
         print(
-            f"| {name} | {med(kind, 'eps'):.0f} | {med(kind, 'p50'):.1f} / "
-            f"{med(kind, 'p99'):.1f} ms | {med(kind, 'steady_p50'):.1f} / "
-            f"{med(kind, 'steady_p99'):.1f} ms | {med(kind, 'rss'):.0f} MB | "
-            f"{med(kind, 'cold'):.2f} s |"
+            f"| {t.name} | {med(t, 'eps'):.0f} | {med(t, 'eps') / floor:.2f} | "
+            f"{med(t, 'p50'):.1f} / {med(t, 'p99'):.1f} ms | {med(t, 'steady_p50'):.1f} / "
+            f"{med(t, 'steady_p99'):.1f} ms | {med(t, 'rss'):.0f} MB | {med(t, 'pss'):.0f} MB | "
+            f"{med(t, 'cold'):.2f} s |"
         )
-    print(
-        f"\nThroughput ratio Hitoban / echo bot: {ratio:.2f}. "
-        f"Classifier: {classify_ms():.2f} ms per message."
-    )
+    print(f"\nClassifier: {classify_ms():.2f} ms per message.")
     return 0
 
 
