@@ -117,7 +117,7 @@ def test_sigterm_stops_every_worker_and_sigkill_of_the_parent_too(line, tmp_path
     assert proc.proc.wait(15) == 0
     assert not any(alive(c) for c in children)
 
-    proc = ServeProcess(env, "--no-dispatcher", "--workers", "2").start()
+    proc = ServeProcess({**env, "BOT_WORKERS": "2"}, "--no-dispatcher").start()  # env, no flag
     assert proc.proc is not None and wait_until(lambda: len(workers_of(proc.proc.pid)) == 2)
     children = workers_of(proc.proc.pid)
     proc.kill()  # SIGKILL: the parent cannot forward anything

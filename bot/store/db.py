@@ -36,6 +36,11 @@ def make_url(database_url: str) -> URL:
     return url
 
 
+def is_memory(url: URL) -> bool:
+    """An in-memory SQLite database: private to one process."""
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     dbapi_conn.isolation_level = None  # type: ignore[attr-defined]  # we issue BEGIN ourselves
     cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
@@ -91,7 +96,7 @@ class Database:
         self.url = make_url(database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
-            memory = self.url.database in (None, "", ":memory:")
+            memory = is_memory(self.url)
             if not memory:
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(

@@ -21,8 +21,10 @@ import time
 from types import FrameType
 
 from bot.config import ConfigError, Settings
+from bot.store.db import is_memory, make_url
 
 log = logging.getLogger(__name__)
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 RESTART_PAUSE = 1.0  # seconds before restarting a worker that died young, so a crash loop idles
 
 
@@ -35,7 +37,7 @@ def prepare_metrics() -> str:
 
 
 def serve(settings: Settings, host: str, port: int, workers: int, dispatcher: bool) -> int:
-    if settings.database_url.startswith("sqlite") and ":memory:" in settings.database_url:
+    if is_memory(make_url(settings.database_url)):
         raise ConfigError("--workers needs a database file or PostgreSQL, not sqlite :memory:")
     metrics_dir = prepare_metrics()
     try:
@@ -57,14 +59,15 @@ class _Supervisor:
             create_app(settings, self.core, dispatcher=dispatcher and n == 0)  # one dispatcher
             for n in range(workers)
         ]
-        self.sock = socket.create_server((host, port), backlog=2048)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.create_server((host, port), family=family, backlog=2048)
         self.host, self.port = host, port
         self.children: dict[int, tuple[int, float]] = {}  # pid -> (worker index, started at)
         self.stopping = False
         self.alive_r, self.alive_w = os.pipe()
 
     def run(self) -> int:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in STOP_SIGNALS:
             signal.signal(sig, self._stop)
         log.info("serving", extra={"host": self.host, "port": self.port,
                                    "workers": len(self.apps)})  # fmt: skip
@@ -94,12 +97,19 @@ class _Supervisor:
                 os.kill(pid, signal.SIGTERM)
 
     def _spawn(self, index: int) -> None:
+        # Signals wait until the new worker has dropped the parent's handlers (which would
+        # signal its siblings) and the parent has recorded the worker's pid.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid:
             self.children[pid] = (index, time.monotonic())
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
             return
         code = 1
         try:
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_DFL)  # uvicorn installs its own while it serves
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
             code = self._worker(index)
         except BaseException:
             log.exception("worker failed")
@@ -109,8 +119,6 @@ class _Supervisor:
     def _worker(self, index: int) -> int:
         import uvicorn
 
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, signal.SIG_DFL)  # uvicorn installs its own while it serves
         os.close(self.alive_w)
         threading.Thread(target=self._exit_with_parent, daemon=True).start()
         config = uvicorn.Config(self.apps[index], log_config=None, access_log=False,
