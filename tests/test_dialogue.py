@@ -258,3 +258,11 @@ def test_typed_answer_to_the_hold_offer_means_its_button(
     out = chat.say(typed)
     assert any(type(e).__name__ == "HoldDraft" for e in out.effects) is held
     assert chat.state.draft_text is None  # answered either way; nothing left pending
+
+
+def test_a_menu_never_shows_the_same_button_twice(chat: Chat) -> None:
+    """「連絡したい」 leads with 下書きを見て and shows a card whose menu has it too."""
+    for text in ("復縁を断られた", "連絡したい", "既読無視される", "どうしたらいい？", "使い方"):
+        labels = [c.label for c in chat.say(text).choices]
+        assert len(labels) == len(set(labels)), (text, labels)
+    assert "下書きを見て" in labels

@@ -136,6 +136,7 @@ class Engine:
                 self._postback(turn, data, params)
             case TextIn(text=text):
                 self._text(turn, text)
+        turn.out.choices = _once_each(turn.out.choices)
         return turn.out
 
     def _text(self, turn: Turn, text: str) -> None:
@@ -637,6 +638,18 @@ def extract_draft(text: str) -> str:
     if asking and len(asking.group(1)) >= 2:
         return asking.group(1).strip()
     return text.strip()
+
+
+def _once_each(choices: list[Choice]) -> list[Choice]:
+    """A menu is put together from several places (card follow-ups, the standing menu, a
+    lead choice): show each label once, where it first appears."""
+    seen: set[str] = set()
+    unique = []
+    for choice in choices:
+        if choice.label not in seen:
+            seen.add(choice.label)
+            unique.append(choice)
+    return unique
 
 
 def _when(at: datetime) -> str:
