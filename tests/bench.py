@@ -31,7 +31,17 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from bot.store.db import make_url
-from tests.helpers import REPO, SECRET, TOKEN, free_port, payload, sign, text_event
+from tests.helpers import (
+    REPO,
+    SECRET,
+    TOKEN,
+    child_pids,
+    free_port,
+    payload,
+    postgres_problem,
+    sign,
+    text_event,
+)
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -128,11 +138,7 @@ def start(
 
 def processes(pid: int) -> list[int]:
     """The server and its workers."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    return [pid] + [p for child in children for p in processes(int(child))]
+    return [pid, *(p for child in child_pids(pid) for p in processes(child))]
 
 
 def memory_mb(pids: list[int]) -> tuple[float, float]:
@@ -232,17 +238,6 @@ def classify_ms() -> float:
     return (time.perf_counter() - began) / len(texts) * 1000
 
 
-def postgres_reachable(url: str) -> bool:
-    try:
-        engine = create_engine(make_url(url), connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--events", type=int, default=1000)
@@ -257,7 +252,7 @@ def main() -> int:
                     help="server to create a scratch database on; skipped if unreachable")  # fmt: skip
     args = ap.parse_args()
     targets = [Target("echo bot (floor)", hitoban=False), Target("Hitoban, SQLite, 1 process")]
-    if postgres_reachable(args.postgres):
+    if postgres_problem(args.postgres) is None:
         targets.append(Target(f"Hitoban, PostgreSQL, {args.workers} workers",
                               workers=args.workers, postgres=True))  # fmt: skip
     else:

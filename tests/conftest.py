@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.store.db import make_url
 from bot.web.app import create_app
 from bot.wiring import Core, build_core
-from tests.helpers import SECRET, TOKEN, AppServer
+from tests.helpers import SECRET, TOKEN, AppServer, postgres_problem
 from tests.line_standin import LineStandIn
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -23,20 +23,9 @@ REQUIRE_POSTGRES = (
 )
 
 
-def _postgres_available() -> str | None:
-    try:
-        engine = create_engine(make_url(POSTGRES_URL), connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-
-
 @pytest.fixture(scope="session")
 def postgres_base() -> str:
-    problem = _postgres_available()
+    problem = postgres_problem(POSTGRES_URL)
     if problem:
         if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL required in CI but unreachable at {POSTGRES_URL}: {problem}")

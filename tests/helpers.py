@@ -205,3 +205,27 @@ def metric(url: str, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return sample.value
     return 0.0
+
+
+def postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL server at `url` cannot be used, or None when it can."""
+    from sqlalchemy import create_engine, text
+
+    from bot.store.db import make_url
+
+    try:
+        engine = create_engine(make_url(url), connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (a `serve --workers` parent's workers)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []

@@ -16,17 +16,20 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.helpers import REPO, SECRET, TOKEN, ServeProcess, metric, payload, sign, text_event
+from tests.helpers import (
+    REPO,
+    SECRET,
+    TOKEN,
+    ServeProcess,
+    child_pids,
+    metric,
+    payload,
+    sign,
+    text_event,
+)
 from tests.line_standin import LineStandIn
 
 NOON_MS = int(datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo")).timestamp() * 1000)
-
-
-def workers_of(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
 
 
 def alive(pid: int) -> bool:
@@ -52,7 +55,7 @@ def served(line: LineStandIn, tmp_path: Path) -> Iterator[ServeProcess]:
            "LINE_API_BASE_URL": line.base_url, "DATABASE_URL": f"sqlite:///{tmp_path}/w.db"}  # fmt: skip
     proc = ServeProcess(env, "--no-dispatcher", "--workers", "2").start()
     assert proc.proc is not None
-    assert wait_until(lambda: len(workers_of(proc.proc.pid)) == 2)
+    assert wait_until(lambda: len(child_pids(proc.proc.pid)) == 2)
     yield proc
     proc.stop()
 
@@ -94,10 +97,10 @@ def test_two_workers_answer_every_event_once_and_each_user_in_order(served, line
 
 def test_a_worker_that_dies_is_replaced(served, line) -> None:
     assert served.proc is not None
-    first, second = workers_of(served.proc.pid)
+    first, second = child_pids(served.proc.pid)
     os.kill(first, signal.SIGKILL)
-    assert wait_until(lambda: len(workers_of(served.proc.pid)) == 2
-                      and first not in workers_of(served.proc.pid))  # fmt: skip
+    assert wait_until(lambda: len(child_pids(served.proc.pid)) == 2
+                      and first not in child_pids(served.proc.pid))  # fmt: skip
     assert alive(second)
     for n in range(4):  # whichever worker takes them, every message is answered
         body = payload(text_event("Urevive", "使い方", reply_token=f"revive-{n}"))
@@ -111,15 +114,15 @@ def test_sigterm_stops_every_worker_and_sigkill_of_the_parent_too(line, tmp_path
     env = {"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
            "LINE_API_BASE_URL": line.base_url, "DATABASE_URL": f"sqlite:///{tmp_path}/w.db"}  # fmt: skip
     proc = ServeProcess(env, "--no-dispatcher", "--workers", "2").start()
-    assert proc.proc is not None and wait_until(lambda: len(workers_of(proc.proc.pid)) == 2)
-    children = workers_of(proc.proc.pid)
+    assert proc.proc is not None and wait_until(lambda: len(child_pids(proc.proc.pid)) == 2)
+    children = child_pids(proc.proc.pid)
     proc.proc.terminate()
     assert proc.proc.wait(15) == 0
     assert not any(alive(c) for c in children)
 
     proc = ServeProcess({**env, "BOT_WORKERS": "2"}, "--no-dispatcher").start()  # env, no flag
-    assert proc.proc is not None and wait_until(lambda: len(workers_of(proc.proc.pid)) == 2)
-    children = workers_of(proc.proc.pid)
+    assert proc.proc is not None and wait_until(lambda: len(child_pids(proc.proc.pid)) == 2)
+    children = child_pids(proc.proc.pid)
     proc.kill()  # SIGKILL: the parent cannot forward anything
     assert wait_until(lambda: not any(alive(c) for c in children))
     with pytest.raises(httpx.HTTPError):
