@@ -48,7 +48,7 @@ def run_chat(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout)
     user_id = f"terminal:{getpass.getuser()}"
     with core.db.session() as session:
         user = repo.find_user(session, user_id)
-        is_new = user is None or repo.load_state(session, user) is None
+        is_new = user is None or repo.load_state(session, user.id) is None
     choices: list[Choice] = []
     buttons: list[Choice] = []
 

@@ -35,7 +35,7 @@ from bot.dialogue.types import (
 from bot.logs import user_ref
 from bot.store import repo
 from bot.store.db import Database
-from bot.store.models import User
+from bot.store.repo import LockedUser
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,10 @@ def decode(payload: str) -> Incoming | None:
     raise ValueError(f"unknown inbox event kind {data['kind']!r}")
 
 
+def _erases(outcome: Outcome) -> bool:
+    return any(isinstance(e, EraseUser) for e in outcome.effects)
+
+
 def event_time(timestamp_ms: int) -> datetime:
     return datetime.fromtimestamp(timestamp_ms / 1000, UTC)
 
@@ -109,7 +113,10 @@ class Conversations:
                 metrics.DUPLICATES.inc()
                 return None
             user = repo.lock_user(session, line_user_id, now)
-            return self._run(session, user, incoming, now)
+            outcome = self._run(session, user, repo.load_state(session, user.id), incoming, now)
+            if not _erases(outcome):
+                repo.save_state(session, user.id, outcome.state.to_json(), now)
+            return outcome
 
     def enqueue(self, events: list[Inbound], now: datetime) -> None:
         """Persist accepted webhook events (called before the webhook answers 200)."""
@@ -130,39 +137,45 @@ class Conversations:
             if not firsts:
                 return [None] * len(line_user_ids)  # nothing pending: no lock, no user row
             users = repo.lock_users(session, {u: event_time(t) for u, t in firsts.items()})
-            states = repo.load_states(session, list(users.values()))  # noqa: F841 (kept alive)
+            states = repo.load_states(session, [u.id for u in users.values()])
             rows = {r.line_user_id: r for r in repo.next_inbox_events(session, list(users))}
             repo.remove_inbox_events(session, [r.id for r in rows.values()])
             claimed = repo.claim_events(
                 session, {r.event_id: event_time(r.timestamp_ms) for r in rows.values()}
             )
             drained: dict[str, Drained] = {}
+            saves: dict[int, str] = {}
             for user_id, row in rows.items():
-                outcome = None
+                user, outcome = users[user_id], None
                 if row.event_id not in claimed:
                     metrics.DUPLICATES.inc()
                 elif (incoming := decode(row.payload)) is None:  # unfollow
                     repo.erase_user(session, user_id)
                     log.info("user data erased", extra={"user": user_ref(user_id)})
                 else:
-                    outcome = self._run(session, users[user_id], incoming,
-                                        event_time(row.timestamp_ms))  # fmt: skip
+                    now = event_time(row.timestamp_ms)
+                    outcome = self._run(session, user, states.get(user.id), incoming, now)
+                    if not _erases(outcome):
+                        saves[user.id] = outcome.state.to_json()
                 drained[user_id] = Drained(row.reply_token, outcome, user_id, row.received_at)
+            repo.save_states(session, saves, datetime.now(UTC))
         return [drained.get(u) for u in line_user_ids]
 
-    def _run(self, session: Session, user: User, incoming: Incoming, now: datetime) -> Outcome:
-        state = DialogueState.from_json(repo.load_state(session, user))
-        outcome = self.engine.handle(state, incoming, now)
+    def _run(self, session: Session, user: LockedUser, saved: str | None, incoming: Incoming,
+             now: datetime) -> Outcome:  # fmt: skip
+        """The engine's outcome, with its effects applied (the caller saves the state)."""
+        outcome = self.engine.handle(DialogueState.from_json(saved), incoming, now)
         if outcome.intent:
             metrics.INTENTS.labels(outcome.intent).inc()
-        if any(isinstance(e, EraseUser) for e in outcome.effects):
+        if _erases(outcome):
             repo.erase_user(session, user.line_user_id)
-            return outcome
-        repo.save_state(session, user, outcome.state.to_json(), now)
-        self._apply_effects(session, user, outcome, now)
+        else:
+            self._apply_effects(session, user, outcome, now)
         return outcome
 
-    def _apply_effects(self, session: Session, user: User, outcome: Outcome, now: datetime) -> None:
+    def _apply_effects(
+        self, session: Session, user: LockedUser, outcome: Outcome, now: datetime
+    ) -> None:
         """Drafts and reminders, in the transaction that saves the state."""
         for effect in outcome.effects:
             match effect:

@@ -57,6 +57,23 @@ def test_drafts_and_state_are_encrypted_at_rest(database_url: str) -> None:
     core.close()
 
 
+def test_the_webhook_path_stores_events_and_state_encrypted(database_url: str) -> None:
+    """The inbox row waits encrypted until drained, and the drain saves the state encrypted."""
+    core = core_for(database_url, Fernet.generate_key().decode())
+    event = Inbound("Uinbox", "01INBOX", int(NIGHT.timestamp() * 1000), "token",
+                    TextIn(f"下書き：{SECRET_DRAFT}"))  # fmt: skip
+    core.conversations.enqueue([event], NIGHT)
+    [payload] = raw(core.db, "SELECT payload FROM inbox")
+    assert payload.startswith("fernet:") and "ひみつのことば" not in payload
+    [drained] = core.conversations.drain(["Uinbox"])
+    assert drained is not None and drained.outcome is not None
+    assert drained.outcome.state.draft_text == SECRET_DRAFT  # read back through the key
+    [state] = raw(core.db, "SELECT data FROM conversation_states")
+    assert state.startswith("fernet:") and "ひみつのことば" not in state
+    assert raw(core.db, "SELECT payload FROM inbox") == []
+    core.close()
+
+
 def test_without_a_key_nothing_is_encrypted_and_a_key_can_be_added_later(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'plain.db'}"
     core = core_for(url, None)

@@ -94,12 +94,12 @@ def test_user_state_round_trip_and_last_event_time(database_url: str) -> None:
     db = make_db(database_url)
     with db.session() as s:
         user = repo.lock_user(s, "Uabc", T0)
-        assert repo.load_state(s, user) is None
-        repo.save_state(s, user, '{"turn": 1}', T0)
+        assert repo.load_state(s, user.id) is None
+        repo.save_state(s, user.id, '{"turn": 1}', T0)
     with db.session() as s:
         user = repo.lock_user(s, "Uabc", T0 + timedelta(minutes=5))
-        assert repo.load_state(s, user) == '{"turn": 1}'
-        repo.save_state(s, user, '{"turn": 2}', T0)
+        assert repo.load_state(s, user.id) == '{"turn": 1}'
+        repo.save_state(s, user.id, '{"turn": 2}', T0)
     with db.session() as s:
         user = repo.lock_user(s, "Uabc", T0 - timedelta(hours=1))  # a late redelivery
         assert user.last_event_at == T0 + timedelta(minutes=5)
@@ -113,7 +113,7 @@ def test_erase_user_removes_everything_about_them_only(database_url: str) -> Non
     with db.session() as s:
         for uid in ("Ukeep", "Ugone"):
             user = repo.lock_user(s, uid, T0)
-            repo.save_state(s, user, "{}", T0)
+            repo.save_state(s, user.id, "{}", T0)
             draft = Draft(user_id=user.id, text="secret", created_at=T0, status="held")
             s.add(draft)
             s.flush()

@@ -122,7 +122,7 @@ class Engine:
     # -- entry point --------------------------------------------------------------------------
 
     def handle(self, state: DialogueState, incoming: Incoming, now: datetime) -> Outcome:
-        state = state.model_copy(deep=True, update={"turn": state.turn + 1})
+        state = state.copy_for_turn()
         if state.phase is Phase.GENTLE and state.crisis_at and now - state.crisis_at > GENTLE_FOR:
             state.phase = home_phase(state)
         turn = Turn(state, now)
