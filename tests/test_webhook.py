@@ -10,6 +10,8 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.store.models import ConversationState, SeenEvent, User
+from bot.web.app import create_app
+from tests.conftest import make_settings
 from tests.helpers import (
     AppServer,
     follow_event,
@@ -157,6 +159,26 @@ def test_expired_reply_token_does_not_stop_the_worker(server: AppServer, line) -
     server.post(payload(text_event("Uexp", "こんにちは"), text_event("Uexp", "使い方")))
     assert line.wait_for(lambda s: len(s.replies()) == 1)
     assert "できること" in line.replies()[0].texts()[0]
+
+
+def test_typing_indicator_only_when_a_reply_is_slow(line: LineStandIn, tmp_path) -> None:
+    """A reply that beats the threshold comes alone; a slower one is preceded by LINE's
+    loading animation for that user."""
+    for after, user in ((5.0, "Ufast"), (0.0, "Uslow")):  # 0 s: every reply is "slow"
+        settings = make_settings(line, f"sqlite:///{tmp_path / user}.db",
+                                 loading_indicator_after_seconds=after)  # fmt: skip
+        srv = AppServer(create_app(settings, dispatcher=False)).start()
+        try:
+            event = text_event(user, "もう一度やり直したい", reply_token=f"rt-{user}")
+            assert srv.post(payload(event)).status_code == 200
+            assert line.wait_for(lambda s, t=f"rt-{user}": t in {r.json["replyToken"]
+                                                                for r in s.replies()})  # fmt: skip
+        finally:
+            srv.stop()
+    assert [r.json for r in line.loadings()] == [{"chatId": "Uslow", "loadingSeconds": 20}]
+    slow = [r.path for r in line.requests if r.path != "/v2/bot/message/reply"
+            or r.json["replyToken"] == "rt-Uslow"]  # fmt: skip
+    assert slow == ["/v2/bot/chat/loading/start", "/v2/bot/message/reply"]
 
 
 def test_health_and_metrics(server: AppServer) -> None:
