@@ -84,7 +84,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
     from bot.wiring import build_classifier
 
-    classifier = build_classifier(load_content(settings.content_dir))
+    classifier = build_classifier(load_content(settings.content_dir), settings.model_cache_dir)
     for line in sys.stdin:
         text = line.rstrip("\n")
         if not text.strip():

@@ -46,11 +46,17 @@ def test_chat_reads_stdin_and_answers(tmp_path) -> None:
 
 
 def test_classify_prints_json_lines(tmp_path) -> None:
-    r = run(["classify"], {}, stdin="こんにちは\n\n使い方を教えて\n")
+    env = {"MODEL_CACHE_DIR": str(tmp_path / "models")}
+    r = run(["classify"], env, stdin="こんにちは\n\n使い方を教えて\n")
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     assert [d["text"] for d in lines] == ["こんにちは", "使い方を教えて"]
     assert all({"text", "intent", "confidence"} <= d.keys() for d in lines)
     assert lines[1]["intent"] == "help"
+    # The model it trained is cached like serve's, so the next call starts from the arrays
+    # (and answers the same).
+    assert [p.name.split("-")[0] for p in (tmp_path / "models").iterdir()] == ["intent"]
+    again = run(["classify"], env, stdin="こんにちは\n\n使い方を教えて\n")
+    assert again.stdout == r.stdout
 
 
 def test_serve_process_answers_a_signed_message(tmp_path) -> None:
