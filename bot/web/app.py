@@ -48,7 +48,7 @@ class Runtime:
         self.drains = UserDrains(self._drain_one, core.settings.order_window_seconds)
         self.inserts: Batcher[list[Inbound], None] = Batcher(self._store)
         self.drained: Batcher[str, Drained | None] = Batcher(core.conversations.drain)
-        self._loading: set[asyncio.Task[None]] = set()
+        self.loading: set[asyncio.Task[None]] = set()  # typing indicators being sent
         # Events this process accepted and has not yet drained, per user: a slow drain shows
         # the typing indicator only when a reply is owed (not for the last "anything left?").
         self._owed: Counter[str] = Counter()
@@ -118,8 +118,8 @@ class Runtime:
         """LINE's typing indicator, for a reply slow in coming. A timer, not a task per
         message: most replies beat it, and a cancelled timer costs next to nothing."""
         task = asyncio.create_task(self.messenger.show_loading(user_id, 20))
-        self._loading.add(task)  # the loop keeps only a weak reference to a task
-        task.add_done_callback(self._loading.discard)
+        self.loading.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self.loading.discard)
 
     async def prune_seen_events(self) -> None:
         keep = timedelta(days=self.settings.seen_event_retention_days)
@@ -170,7 +170,7 @@ def create_app(settings: Settings, core: Core | None = None, dispatcher: bool = 
             yield
         finally:
             await runtime.drains.join(timeout=10)
-            for task in background:
+            for task in [*background, *runtime.loading]:  # (a typing indicator on its way)
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
