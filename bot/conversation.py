@@ -91,10 +91,6 @@ def decode(payload: str) -> Incoming | None:
     raise ValueError(f"unknown inbox event kind {data['kind']!r}")
 
 
-def _erases(outcome: Outcome) -> bool:
-    return any(isinstance(e, EraseUser) for e in outcome.effects)
-
-
 def event_time(timestamp_ms: int) -> datetime:
     return datetime.fromtimestamp(timestamp_ms / 1000, UTC)
 
@@ -113,9 +109,10 @@ class Conversations:
                 metrics.DUPLICATES.inc()
                 return None
             user = repo.lock_user(session, line_user_id, now)
-            outcome = self._run(session, user, repo.load_state(session, user.id), incoming, now)
-            if not _erases(outcome):
-                repo.save_state(session, user.id, outcome.state.to_json(), now)
+            outcome, state = self._run(session, user, repo.load_state(session, user.id),
+                                       incoming, now)  # fmt: skip
+            if state is not None:
+                repo.save_state(session, user.id, state, now)
             return outcome
 
     def enqueue(self, events: list[Inbound], now: datetime) -> None:
@@ -154,24 +151,25 @@ class Conversations:
                     log.info("user data erased", extra={"user": user_ref(user_id)})
                 else:
                     now = event_time(row.timestamp_ms)
-                    outcome = self._run(session, user, states.get(user.id), incoming, now)
-                    if not _erases(outcome):
-                        saves[user.id] = outcome.state.to_json()
+                    outcome, state = self._run(session, user, states.get(user.id), incoming, now)
+                    if state is not None:
+                        saves[user.id] = state
                 drained[user_id] = Drained(row.reply_token, outcome, user_id, row.received_at)
             repo.save_states(session, saves, datetime.now(UTC))
         return [drained.get(u) for u in line_user_ids]
 
     def _run(self, session: Session, user: LockedUser, saved: str | None, incoming: Incoming,
-             now: datetime) -> Outcome:  # fmt: skip
-        """The engine's outcome, with its effects applied (the caller saves the state)."""
+             now: datetime) -> tuple[Outcome, str | None]:  # fmt: skip
+        """The engine's outcome with its effects applied, and the state for the caller to save
+        (None when the user asked to be erased)."""
         outcome = self.engine.handle(DialogueState.from_json(saved), incoming, now)
         if outcome.intent:
             metrics.INTENTS.labels(outcome.intent).inc()
-        if _erases(outcome):
+        if any(isinstance(e, EraseUser) for e in outcome.effects):
             repo.erase_user(session, user.line_user_id)
-        else:
-            self._apply_effects(session, user, outcome, now)
-        return outcome
+            return outcome, None
+        self._apply_effects(session, user, outcome, now)
+        return outcome, outcome.state.to_json()
 
     def _apply_effects(
         self, session: Session, user: LockedUser, outcome: Outcome, now: datetime

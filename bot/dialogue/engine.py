@@ -36,6 +36,7 @@ from bot.dialogue.types import (
     TextIn,
 )
 from bot.nlu.normalize import normalize
+from bot.nlu.safety import SAFETY_INTENTS
 from bot.nlu.types import Prediction
 from bot.nudge.review import Context, Nudge, morning_after
 
@@ -65,7 +66,6 @@ TYPED_CHOICES = {
     "rewrite": "draft:rewrite", "dont_send": "draft:drop",
 }  # fmt: skip
 require_phrases(*(f"typed_{key}" for key in TYPED_CHOICES))
-SAFETY_INTENTS = ("crisis", "stalking_risk")
 
 LOW_CONFIDENCE = 0.30  # below this the model's guess is not acted on: we ask instead
 GENTLE_FOR = timedelta(hours=24)  # after a crisis message, stay gentle at least this long

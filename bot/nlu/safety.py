@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from bot.nlu.normalize import fold_kana
 
-ORDER = ("crisis", "stalking_risk", "draft")
+SAFETY_INTENTS = ("crisis", "stalking_risk")  # outrank whatever the dialogue was waiting for
+ORDER = (*SAFETY_INTENTS, "draft")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from bot.store.models import ConversationState, Draft, InboxEvent, Reminder, See
 
 USERS, STATES, INBOX, SEEN = (User.__table__, ConversationState.__table__, InboxEvent.__table__,
                               SeenEvent.__table__)  # fmt: skip
+USER_ROWS = (Reminder.__table__, Draft.__table__, STATES)  # what hangs off a user, by user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,7 @@ def erase_user(session: Session, line_user_id: str) -> bool:
     ).scalar_one_or_none()
     if user_id is None:
         return False
-    for table in (Reminder.__table__, Draft.__table__, STATES):
+    for table in USER_ROWS:
         conn.execute(delete(table).where(table.c.user_id == user_id))
     conn.execute(delete(USERS).where(USERS.c.id == user_id))
     return True
