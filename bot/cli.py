@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from sqlalchemy.exc import SQLAlchemyError
@@ -81,7 +82,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_chat(settings, args)
 
 
-def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
+def _each_line(settings: Settings, answer: Callable[[Any, str], dict[str, object]]) -> int:
+    """One JSON object per non-empty stdin line, from the classifier built once."""
     from bot.wiring import build_classifier
 
     classifier = build_classifier(load_content(settings.content_dir), settings.model_cache_dir)
@@ -89,11 +91,28 @@ def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
         text = line.rstrip("\n")
         if not text.strip():
             continue
-        p = classifier.classify(text)
-        out = {"text": text, "intent": p.intent, "confidence": round(p.confidence, 4)}
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(answer(classifier, text), ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return 0
+
+
+def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
+    def answer(classifier: Any, text: str) -> dict[str, object]:
+        p = classifier.classify(text)
+        return {"text": text, "intent": p.intent, "confidence": round(p.confidence, 4)}
+
+    return _each_line(settings, answer)
+
+
+def cmd_read(settings: Settings, args: argparse.Namespace) -> int:
+    """The whole frame of each line: what content editors check a lexicon change with."""
+
+    def answer(classifier: Any, text: str) -> dict[str, object]:
+        frame = dataclasses.asdict(classifier.read(text))
+        frame["confidence"] = round(frame["confidence"], 4)
+        return frame
+
+    return _each_line(settings, answer)
 
 
 def _parse_time(value: object, settings: Settings) -> datetime:
@@ -232,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     server_options(sub.add_parser("run", help="serve with LINE credentials, else chat"))
     sub.add_parser("chat", help="talk to the bot in the terminal (no LINE account needed)")
     sub.add_parser("classify", help="stdin lines → JSON lines {text, intent, confidence}")
+    sub.add_parser("read", help="stdin lines → JSON lines of the whole frame (facts, request…)")
     sub.add_parser("nudge", help="JSON lines {text, sent_at?} → {wait, reasons, remind_at}")
     dispatch = sub.add_parser("dispatch", help="send the reminders due now, print how many")
     dispatch.add_argument("--now", help="ISO 8601 time to dispatch at (default: now)")
@@ -246,6 +266,7 @@ COMMANDS = {
     "run": cmd_run,
     "chat": cmd_chat,
     "classify": cmd_classify,
+    "read": cmd_read,
     "nudge": cmd_nudge,
     "dispatch": cmd_dispatch,
     "worker": cmd_worker,

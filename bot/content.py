@@ -84,6 +84,7 @@ class Content:
     safety: dict[str, list[str]] = field(default_factory=dict)
     nudge: dict[str, Any] = field(default_factory=dict)  # nudge/signals.yaml as loaded
     drafts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # nudge/{risky,light}.txt
+    understanding: dict[str, Any] = field(default_factory=dict)  # understanding.yaml as loaded
 
     def phrase(self, key: str, turn: int = 0) -> str:
         """The phrase `key`; with variants, the one for this turn (so repeats vary)."""
@@ -229,6 +230,20 @@ def _load_nudge(root: Path, problems: list[str]) -> dict[str, Any]:
     return data
 
 
+def _load_understanding(root: Path, problems: list[str]) -> dict[str, Any]:
+    from bot.nlu.lexicon import Lexicon
+
+    data = _read_yaml(root / "understanding.yaml", problems)
+    if data is None:
+        return {}
+    try:
+        Lexicon.from_content(data)
+    except ValueError as exc:
+        problems.append(f"understanding.yaml: {exc}")
+        return {}
+    return data
+
+
 def _read_lines(path: Path) -> tuple[str, ...]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return tuple(dict.fromkeys(x.strip() for x in lines if x.strip() and not x.startswith("#")))
@@ -280,6 +295,7 @@ def load_content(root: Path) -> Content:
         safety=_load_safety(root, problems),
         nudge=_load_nudge(root, problems),
         drafts=_load_drafts(root, problems),
+        understanding=_load_understanding(root, problems),
     )
     if problems:
         raise ContentError(problems)

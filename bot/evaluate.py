@@ -3,6 +3,9 @@
 - Cross-validation (5 stratified folds) of the whole classifier (safety rules + model) on
   content/examples: every fold's model is trained without the messages it is scored on.
 - Held-out sets in tests/data/ (written apart from the training data, never trained on).
+- Sets written like real people's messages in tests/data/real/ (long stories, 『』 quotes,
+  dialect, negation, requests to the bot, subtle crisis signs, sad but safe stories, real
+  drafts), kept apart from training: what the README reports and the tests hold.
 Prints Markdown tables, ready for the README."""
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from bot.config import load_settings
 from bot.content import INTENT_IDS, Content, load_content
 from bot.nlu.classifier import IntentClassifier
+from bot.nlu.lexicon import Lexicon
 from bot.nlu.safety import SafetyRules
 from bot.nudge import Nudge
 from bot.wiring import build_nudge
@@ -32,6 +36,20 @@ def read_tsv(path: Path) -> list[tuple[str, str]]:
             intent, text = line.split("\t", 1)
             rows.append((intent, text))
     return rows
+
+
+def score_real(labels: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
+    """Like `score`, where a gold label may name two intents that both fit (`why|ghosted`):
+    a prediction of either is right. Adds the false-crisis rate over non-crisis messages."""
+    gold = []
+    for label, p in zip(labels, pred, strict=True):
+        options = label.split("|")
+        gold.append(p if p in options else options[0])
+    result = score(gold, pred)
+    safe = [p for label, p in zip(labels, pred, strict=True) if "crisis" not in label.split("|")]
+    result["false_crisis"] = sum(p == "crisis" for p in safe)
+    result["safe_total"] = len(safe)
+    return result
 
 
 def score(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
@@ -53,7 +71,8 @@ def score(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
     }
 
 
-def cross_validate(safety: SafetyRules, examples: dict[str, tuple[str, ...]], folds: int = 5):
+def cross_validate(safety: SafetyRules, lexicon: Lexicon, examples: dict[str, tuple[str, ...]],
+                   folds: int = 5):  # fmt: skip
     rng = random.Random(0)
     buckets: list[list[tuple[str, str]]] = [[] for _ in range(folds)]
     for intent, lines in sorted(examples.items()):
@@ -68,7 +87,7 @@ def cross_validate(safety: SafetyRules, examples: dict[str, tuple[str, ...]], fo
             if j != k:
                 for intent, line in bucket:
                     train.setdefault(intent, []).append(line)
-        clf = IntentClassifier(safety, train)
+        clf = IntentClassifier(safety, lexicon, train)
         for intent, line in buckets[k]:
             gold.append(intent)
             pred.append(clf.classify(line).intent)
@@ -111,6 +130,55 @@ def evaluate_nudge(content: Content) -> None:
               f"{s['f1']:.3f} | {s['no_reason']} |")  # fmt: skip
 
 
+def evaluate_real(clf: IntentClassifier, nudge: Nudge, show_errors: bool = False) -> None:
+    """The figures on sets written like real people's messages (tests/data/real/)."""
+    from bot import eval_sets as sets
+
+    print("| real-style set | messages | long | accuracy | macro-F1 | crisis caught | false crisis |")
+    print("|---|---|---|---|---|---|---|")
+    data = sets.realistic()
+    predicted = [clf.classify(text).intent for _, text in data]
+    s = score_real([label for label, _ in data], predicted)
+    print(f"| realistic (tests/data/real/realistic_*.tsv) | {s['n']} | "
+          f"{sets.long_share([t for _, t in data]):.0%} | {s['accuracy']:.1%} | "
+          f"{s['macro_f1']:.3f} | {s['crisis_caught']}/{s['crisis_total']} | "
+          f"{s['false_crisis']}/{s['safe_total']} ({s['false_crisis'] / s['safe_total']:.1%}) |")  # fmt: skip
+    subtle = sets.crisis_figures(clf, sets.rows("subtle_crisis.tsv"))
+    print(f"| subtle crisis | {subtle['n']} | "
+          f"{sets.long_share([t for _, t in sets.rows('subtle_crisis.tsv')]):.0%} | – | – | "
+          f"{subtle['crisis_caught']}/{subtle['crisis_total']} | "
+          f"{subtle['concern_as_crisis']}/{subtle['concern_total']} exhaustion as crisis; "
+          f"{subtle['concern_asked']}/{subtle['concern_total']} asked gently |")  # fmt: skip
+    safe_rows = sets.rows("sad_safe.tsv")
+    safe = sets.safe_figures(clf, safe_rows)
+    print(f"| sad but safe | {safe['n']} | {sets.long_share([t for _, t in safe_rows]):.0%} | "
+          f"{safe['accuracy']:.1%} | – | – | {safe['false_crisis']}/{safe['n']} "
+          f"({safe['false_crisis'] / safe['n']:.1%}); concern {safe['concern']} |")  # fmt: skip
+    neg = sets.negation_figures(clf, sets.rows("negation.tsv", 3))
+    print(f"| negation | {neg['n']} | – | {neg['intent']:.1%} | – | – | – |")
+    print(f"\nnegation: facts read right (polarity, duration, a question for a time) "
+          f"in {neg['facts']:.1%} of {neg['n']} messages")  # fmt: skip
+    req = sets.request_figures(clf, sets.rows("requests.tsv"))
+    print(f"requests to the bot: {req['accuracy']:.1%} right of {req['n']} "
+          f"(recall {req['recall']:.1%}; {req['false_request']}/{req['none_total']} "
+          f"look-alikes taken as a request)")  # fmt: skip
+    d = nudge_scores(nudge, read_drafts(sets.REAL / "drafts_real.tsv"))
+    print(f"real drafts: nudge precision {d['precision']:.3f}, recall {d['recall']:.3f}, "
+          f"F1 {d['f1']:.3f} ({d['n']} drafts, {d['no_reason']} nudges without reasons)")
+    if show_errors:
+        for (label, _text), p in zip(data, predicted, strict=True):
+            if p not in label.split("|"):
+                print(f"  realistic {label} → {p}: {_text[:90]}")
+        for text in subtle["missed"]:
+            print(f"  missed crisis: {text[:90]}")
+        for text in safe["alarms"]:
+            print(f"  false alarm: {text[:90]}")
+        for text, errors in neg["wrong"]:
+            print(f"  negation {errors}: {text[:80]}")
+        for label, got, text in req["wrong"]:
+            print(f"  request {label} → {got}: {text[:80]}")
+
+
 def row(name: str, s: dict[str, float]) -> str:
     return (
         f"| {name} | {s['n']} | {s['accuracy']:.1%} | {s['macro_f1']:.3f} | "
@@ -120,16 +188,23 @@ def row(name: str, s: dict[str, float]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.evaluate", description=__doc__)
-    parser.add_argument("--errors", action="store_true", help="list cross-validation errors")
+    parser.add_argument("--errors", action="store_true", help="list the errors on every set")
+    parser.add_argument("--real", action="store_true", help="only the real-style sets (fast)")
     args = parser.parse_args(argv)
     content = load_content(load_settings().content_dir)
     safety = SafetyRules.from_content(content.safety)
 
+    if args.real:
+        clf = IntentClassifier(safety, Lexicon.from_content(content.understanding),
+                               content.examples, load_settings().model_cache_dir)  # fmt: skip
+        evaluate_real(clf, build_nudge(load_settings(), content), args.errors)
+        return 0
     print("| set | messages | accuracy | macro-F1 | crisis caught |")
     print("|---|---|---|---|---|")
-    cv, gold, pred = cross_validate(safety, dict(content.examples))
+    lexicon = Lexicon.from_content(content.understanding)
+    cv, gold, pred = cross_validate(safety, lexicon, dict(content.examples))
     print(row("content/examples, 5-fold cross-validation", cv))
-    clf = IntentClassifier(safety, content.examples)
+    clf = IntentClassifier(safety, lexicon, content.examples)
     timings = []
     for path in sorted(DATA.glob("intents_*.tsv")):
         rows = read_tsv(path)
@@ -141,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nclassify: {sum(timings) / len(timings) * 1000:.2f} ms per message")
     print()
     evaluate_nudge(content)
+    print()
+    evaluate_real(clf, build_nudge(load_settings(), content), args.errors)
     confusions = Counter((g, p) for g, p in zip(gold, pred, strict=True) if g != p)
     print("\nmost frequent cross-validation confusions (gold → predicted):")
     for (g, p), n in confusions.most_common(8):

@@ -10,6 +10,7 @@ from bot.content import Content, load_content
 from bot.conversation import Conversations
 from bot.dialogue.engine import Engine
 from bot.nlu.classifier import IntentClassifier
+from bot.nlu.lexicon import Lexicon
 from bot.nlu.safety import SafetyRules
 from bot.nudge import Nudge, NudgeRules
 from bot.nudge.model import RiskModel
@@ -29,7 +30,9 @@ class Core:
 
 
 def build_classifier(content: Content, cache_dir: Path | None = None) -> IntentClassifier:
-    return IntentClassifier(SafetyRules.from_content(content.safety), content.examples, cache_dir)
+    return IntentClassifier(SafetyRules.from_content(content.safety),
+                            Lexicon.from_content(content.understanding), content.examples,
+                            cache_dir)  # fmt: skip
 
 
 def build_nudge(settings: Settings, content: Content) -> Nudge:

@@ -1,12 +1,12 @@
 """The dialogue engine: `(state, incoming, now) -> Outcome`. Pure: no I/O, no LINE, no clock.
 
-Text is classified, the transition table (`table.py`) picks an action and the next phase,
-and the action composes replies from content/. Postbacks (buttons) name their action directly.
+Text is read into a frame (`bot.nlu.frame`); its facts update the story, its request or intent
+picks a row of the transition table (`table.py`), and the action composes replies from
+content/. Postbacks (buttons) name their action directly.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from bot.content import AdviceCard, Content, require_phrases
 from bot.dialogue import advice
-from bot.dialogue.durations import days_ago, is_bare_duration
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import home_phase, lookup
 from bot.dialogue.types import (
@@ -35,9 +34,11 @@ from bot.dialogue.types import (
     Text,
     TextIn,
 )
+from bot.nlu.drafts import draft_or_whole
+from bot.nlu.durations import is_bare_duration
+from bot.nlu.frame import Frame
 from bot.nlu.normalize import normalize
 from bot.nlu.safety import SAFETY_INTENTS
-from bot.nlu.types import Prediction
 from bot.nudge.review import Context, Nudge, morning_after
 
 require_phrases(
@@ -57,6 +58,8 @@ require_phrases(
     "cooling_start", "cooling_started", "cooling_checkins", "cooling_no_checkins",
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
     "btn_more_lines", "btn_listen", "btn_lines_again",
+    "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
+    "btn_cancel_held",
 )  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -75,8 +78,8 @@ COOLING_DAYS = {"refused": 30, "ghosted": 14}  # the articles' minimums
 MAX_GIVEN = 40
 
 
-class Classifier(Protocol):
-    def classify(self, text: str) -> Prediction: ...
+class Reader(Protocol):
+    def read(self, text: str) -> Frame: ...
 
 
 @dataclass
@@ -96,6 +99,7 @@ class Turn:
     now: datetime
     text: str = ""
     intent: str = "other"
+    frame: Frame | None = None
     out: Outcome = field(init=False)
 
     def __post_init__(self) -> None:
@@ -103,7 +107,7 @@ class Turn:
 
 
 class Engine:
-    def __init__(self, content: Content, classifier: Classifier, nudge: Nudge) -> None:
+    def __init__(self, content: Content, classifier: Reader, nudge: Nudge) -> None:
         self.content = content
         self.classifier = classifier
         self.nudge = nudge
@@ -141,23 +145,44 @@ class Engine:
 
     def _text(self, turn: Turn, text: str) -> None:
         turn.text = text
-        prediction = self.classifier.classify(text)
-        intent = prediction.intent
-        if prediction.source == "model" and prediction.confidence < LOW_CONFIDENCE:
-            intent = "check_in" if intent == "crisis" else "unclear"
+        frame = turn.frame = self.classifier.read(text)
+        intent = frame.intent
+        if frame.source == "model" and frame.confidence < LOW_CONFIDENCE:
+            intent = "unclear"
+        turn.out.intent = frame.intent
         if intent not in SAFETY_INTENTS:
             if turn.state.phase is Phase.REVIEWING_DRAFT and (data := self._typed_choice(text)):
                 self._postback(turn, data, {})
                 return
             if turn.state.situation and is_bare_duration(normalize(text)):
                 intent = turn.state.situation  # 「2週間前」 answers "since when", in that story
-        turn.intent = intent
-        turn.out.intent = prediction.intent
-        self._remember_since(turn, text)
-        if intent == "check_in":
+        self._learn_story(turn, frame)
+        if intent not in SAFETY_INTENTS and frame.risk == "concern" and not self._asked_lately(turn):
+            turn.state.concern_at = turn.now
+            turn.intent = intent
             self.do_check_in(turn)
             return
+        if frame.request and intent not in SAFETY_INTENTS:
+            intent = f"request:{frame.request}"
         self._run(turn, intent)
+
+    def _asked_lately(self, turn: Turn) -> bool:
+        """Ask "is it that hard?" once, not on every sad message that follows."""
+        at = turn.state.concern_at or turn.state.crisis_at
+        return at is not None and turn.now - at < GENTLE_FOR
+
+    def _learn_story(self, turn: Turn, frame: Frame) -> None:
+        """Facts update the story even when the message is about something else: the situation,
+        how long ago, and a block stated false (「ブロックはされてない」) lifts what a block set."""
+        s = turn.state
+        for situation in ("refused", "ghosted"):
+            if frame.fact(situation) is True and frame.intent not in ("refused", "ghosted"):
+                s.situation = s.situation or situation
+        if frame.fact("blocked") is False and s.no_contact and s.no_contact_by == "blocked":
+            s.no_contact, s.no_contact_by = False, None
+            self._say(turn, "blocked_lifted")
+        if frame.days_ago is not None and (s.situation or frame.intent in ("refused", "ghosted")):
+            s.since_days, s.since_told_at = frame.days_ago, turn.now
 
     def _typed_choice(self, text: str) -> str | None:
         return self._typed.get(normalize(text).strip(" 。.!！"))
@@ -199,6 +224,8 @@ class Engine:
                 self._outcome(turn, arg)
             case "cooling" if arg in ("start", "checkins", "none"):
                 self._cooling(turn, arg)
+            case "held" if arg == "cancel":
+                self.do_cancel(turn)
             case _:
                 self.do_fallback(turn)
 
@@ -311,7 +338,11 @@ class Engine:
         if s.no_contact:
             self.do_no_contact(turn)
             return
-        draft = extract_draft(turn.text) if s.phase is not Phase.AWAITING_DRAFT else turn.text
+        marked = turn.frame.draft if turn.frame else None
+        draft = draft_or_whole(turn.text) if s.phase is Phase.AWAITING_DRAFT else marked
+        if not draft:  # asked about a draft without showing one
+            self.do_draft_ask(turn)
+            return
         recent = tuple(t for t in s.draft_times if turn.now - t <= timedelta(hours=12))
         verdict = self.nudge.review(
             draft,
@@ -320,7 +351,7 @@ class Engine:
         )
         s.draft_times = [*recent, turn.now][-10:]
         if verdict.block:
-            s.no_contact = True
+            s.no_contact, s.no_contact_by = True, s.no_contact_by or "blocked"
             self.do_no_contact(turn)
             return
         s.draft_text, s.draft_reasons = draft, list(verdict.reasons)
@@ -333,6 +364,53 @@ class Engine:
         else:
             self._say(turn, "nudge_pass", tip=verdict.tip or "")
         turn.out.choices = self._hold_choices(turn.state)
+
+    # requests to the bot itself
+
+    def do_hold_request(self, turn: Turn) -> None:
+        """「朝まで預かって」: hold the draft under review (or the one in this message) until
+        the morning; with nothing to hold yet, ask for it."""
+        s = turn.state
+        if s.no_contact:
+            self.do_no_contact(turn)
+            return
+        draft = turn.frame.draft if turn.frame else None
+        if draft and draft != s.draft_text:
+            verdict = self.nudge.review(draft, turn.now, Context(
+                cooling_days_left=s.cooling_days_left(turn.now)))  # fmt: skip
+            if verdict.block:
+                s.no_contact, s.no_contact_by = True, "blocked"
+                self.do_no_contact(turn)
+                return
+            s.draft_text, s.draft_reasons = draft, list(verdict.reasons)
+        if s.draft_text is None:
+            self.do_draft_ask(turn)
+            return
+        self._hold(turn, "morning", {})
+
+    def do_show_held(self, turn: Turn) -> None:
+        s = turn.state
+        if s.held_until is not None and turn.now < s.held_until:
+            self._say(turn, "held_show", time=_when(s.held_until.astimezone(self.tz)))
+            turn.out.choices = [Choice(label=self.content.phrase("btn_cancel_held"),
+                                       data="held:cancel",
+                                       display_text=self.content.phrase("btn_cancel_held"))]  # fmt: skip
+        else:
+            self._say(turn, "nothing_held")
+
+    def do_keep_data(self, turn: Turn) -> None:
+        """「やっぱり消さないで」: during the erase question it keeps everything."""
+        if turn.state.phase is Phase.CONFIRM_ERASE:
+            self.do_erase(turn, confirmed=False)
+        else:
+            self._say(turn, "keep_nothing_to_keep")
+
+    def do_listen(self, turn: Turn) -> None:
+        self._say(turn, "listen_start")
+
+    def do_about_bot(self, turn: Turn) -> None:
+        self._say(turn, "about_bot")
+        turn.out.choices = self._menu(turn)
 
     def do_cancel(self, turn: Turn) -> None:
         s = turn.state
@@ -379,12 +457,13 @@ class Engine:
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
     def do_boundary(self, turn: Turn) -> None:
-        turn.state.no_contact = True
+        turn.state.no_contact, turn.state.no_contact_by = True, "boundary"
         self._say(turn, "boundary")
         self._own_days(turn)
 
     def do_blocked(self, turn: Turn) -> None:
         turn.state.no_contact = True
+        turn.state.no_contact_by = turn.state.no_contact_by or "blocked"
         self._say(turn, "blocked")
         self._own_days(turn)
 
@@ -570,14 +649,6 @@ class Engine:
             return self.content.phrase("ghosted_since_early").format(days=days)
         return self.content.phrase("ghosted_since_late").format(days=days)
 
-    def _remember_since(self, turn: Turn, text: str) -> None:
-        if turn.intent not in ("refused", "ghosted", "cooling", "what_to_do", "chance", "vent"):
-            return
-        days = days_ago(normalize(text))
-        if days is not None:
-            turn.state.since_days = days
-            turn.state.since_told_at = turn.now
-
     def _crisis_lines(self, all_lines: bool = False) -> str:
         lines = self.content.crisis_lines if all_lines else self.content.crisis_lines[:2]
         out = []
@@ -617,27 +688,6 @@ class Engine:
             Choice(label=p("menu_help"), data="intent:help", display_text=p("menu_help")),
         ]
         return items
-
-
-_QUOTED = re.compile(r"[「『\"“](.+?)[」』\"”]", re.S)
-_ASKING = re.compile(r"(.+?)\s*(?:って|と)\s*(?:送|言|ライン|line|連絡|返)", re.S | re.I)
-_AFTER_MARK = re.compile(r"(?:下書き|送る文|送りたい文|文面|→|⇒|->)\s*[:：]?\s*(.+)", re.S)
-
-
-def extract_draft(text: str) -> str:
-    """The message meant for the ex: the longest 「quoted」 part, or what follows 下書き: / →,
-    or else the whole message."""
-    quoted = [m.group(1).strip() for m in _QUOTED.finditer(text)]
-    quoted = [q for q in quoted if len(q) >= 2]
-    if quoted:
-        return max(quoted, key=len)
-    after = _AFTER_MARK.search(text)
-    if after and after.group(1).strip():
-        return after.group(1).strip()
-    asking = _ASKING.match(text.strip())
-    if asking and len(asking.group(1)) >= 2:
-        return asking.group(1).strip()
-    return text.strip()
 
 
 def _once_each(choices: list[Choice]) -> list[Choice]:

@@ -31,10 +31,12 @@ class DialogueState(BaseModel):
     since_days: int | None = None  # how long ago it happened, as told
     since_told_at: datetime | None = None  # when they told us (since_days counts from here)
     no_contact: bool = False  # blocked / told not to contact / boundary risk: never help write
+    no_contact_by: str | None = None  # blocked | boundary: only a block stated false lifts it
     pending_intent: str | None = None  # a question to answer once the situation is known
     last_card: str | None = None
     given: list[str] = Field(default_factory=list)  # cards already shown, oldest first
     crisis_at: datetime | None = None
+    concern_at: datetime | None = None  # when we last asked gently whether it is that hard
     cooling_started: datetime | None = None
     cooling_days: int | None = None
     draft_times: list[datetime] = Field(default_factory=list)  # recent drafts, for "repeated"

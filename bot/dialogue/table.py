@@ -25,6 +25,18 @@ ALWAYS: dict[str, Step] = {
     "stalking_risk": Step("boundary", Phase.NO_CONTACT),
     "blocked": Step("blocked", Phase.NO_CONTACT),
     "delete_data": Step("ask_erase", Phase.CONFIRM_ERASE),
+    "request:erase": Step("ask_erase", Phase.CONFIRM_ERASE),
+}
+
+# Requests to the bot itself (the frame's `request`), keyed `request:<name>`.
+REQUESTS: dict[str, Step] = {
+    "request:hold": Step("hold_request"),
+    "request:cancel_hold": Step("cancel"),
+    "request:show_held": Step("show_held"),
+    "request:keep_data": Step("keep_data"),
+    "request:listen": Step("listen"),
+    "request:about_bot": Step("about_bot"),
+    "request:review": Step("draft", Phase.REVIEWING_DRAFT),
 }
 
 DEFAULT: dict[str, Step] = {
@@ -40,6 +52,7 @@ DEFAULT: dict[str, Step] = {
     "cancel": Step("cancel"),
     "other": Step("other"),
     "unclear": Step("clarify"),
+    **REQUESTS,
 }
 
 BY_PHASE: dict[Phase, dict[str, Step]] = {
@@ -54,6 +67,8 @@ BY_PHASE: dict[Phase, dict[str, Step]] = {
         "want_contact": Step("no_contact", Phase.NO_CONTACT),
         "draft": Step("no_contact", Phase.NO_CONTACT),
         "got_reply": Step("no_contact_reply", Phase.NO_CONTACT),
+        "request:hold": Step("no_contact", Phase.NO_CONTACT),
+        "request:review": Step("no_contact", Phase.NO_CONTACT),
     },
     Phase.GENTLE: {
         # No tactics until the user moves on: feelings and drafts get care, not strategy.
@@ -65,9 +80,11 @@ BY_PHASE: dict[Phase, dict[str, Step]] = {
         "draft": Step("gentle_no_tactics", Phase.GENTLE),
     },
     Phase.AWAITING_DRAFT: {
-        # Whatever comes next is the draft (unless a safety rule spoke first).
+        # Whatever comes next is the draft (unless a safety rule or a request spoke first).
         **{
-            intent: Step("draft", Phase.REVIEWING_DRAFT) for intent in DEFAULT if intent != "cancel"
+            intent: Step("draft", Phase.REVIEWING_DRAFT)
+            for intent in DEFAULT
+            if intent != "cancel" and intent not in REQUESTS
         },
     },
 }

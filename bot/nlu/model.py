@@ -52,6 +52,10 @@ class IntentModel:
         self.compiled = cached(cache_dir, cache_key("intent", texts, labels), train)
         self.classes = self.compiled.classes
 
+    def proba(self, normalized: str) -> dict[str, float]:
+        """Every intent's probability."""
+        return dict(zip(self.classes, self.compiled.proba(fold_kana(normalized)).tolist(), strict=True))
+
     def predict(self, normalized: str) -> tuple[str, float]:
         probs = self.compiled.proba(fold_kana(normalized))
         best = int(np.argmax(probs))

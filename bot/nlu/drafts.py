@@ -1,0 +1,86 @@
+"""Find the draft in a message: text the user means to send the ex, only when marked as one.
+
+Marked means 「…」って送っていい?, 下書き: …, → …, これ送ろうと思う「…」, 元気?って送ろうかな.
+A quote of what someone said (『もう無理』って言われた) is part of the story, and a question to
+the bot (返信がきたのっていいサイン?) is a question. Works on the raw text, so the draft is given
+back exactly as the user wrote it."""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlu.sentences import find_quotes
+
+# After a quote (or an unquoted phrase): a verb of sending, said as an intention or a question,
+# not as something done or received (送った, 言われた, 返ってきた).
+_SEND = (
+    r"(送|おく|ライン|line|lineし|らいん|返信|返事|返|言お|言いた|言っ(て|ても)(いい|ええ|みよ)|伝え|連絡|メッセ|dm|送信)"
+    r"(ろう|ろっ|ります|りたい|りたく|る(つもり|予定|べき|か|の|ん|わ|ね|よ|$|\?|けど)|っていい|ってもいい|ってええ|っていー|"
+    r"てみ|ってみ|ようと|よう|しよう|したい|していい|してもいい|する(つもり|か|の|べき)|しようかな|ってok|って大丈夫|"
+    r"っちゃおう|っちゃお|たい|ていい|てもいい|りまーす|る\?)"
+)
+_JUDGE = r"(どう(?!いう|ゆう)|変|へん|重い|重く|キモ|きも|おかし|大丈夫|あり|ok|いける|引かれ|痛い|迷惑|ウザ|うざ)"
+_AFTER_QUOTE = re.compile(
+    r"^\s*(って|と|て|っと|で)?\s*(これ|この|それ)?(だけ|まま|文|一言)?(を|で)?\s*("
+    + _SEND
+    + r"|(送|おく)ったら[^。]{0,4}"
+    + _JUDGE
+    + r"|(←|<-)\s*(送|おく)|(これ|この文|って)\s*"
+    + _JUDGE
+    + r")",
+    re.I,
+)
+# Before a quote: 「これ送っていい?「…」」, 「送る文考えた。「…」」, 「下書き→「…」」.
+_BEFORE_QUOTE = re.compile(
+    r"(下書き|したがき|文面|文章|送る文|送りたい文|送る(の|やつ|予定の文|つもりの文)|この文|こんな感じ|以下|次の文|"
+    r"(これ|こう|こんなの)(で|を)?\s*(送|おく|ライン|line|返)|"
+    r"(送|おく)(って(も)?いい|ろう|る|りたい|ります|ってみ)[^「『\"“]{0,6}[?？。\s]*)[^「『\"“]{0,12}$",
+    re.I,
+)
+_LEAD_MARK = re.compile(
+    r"^.{0,30}?(?:下書き|したがき|文面|送る文|送りたい文|送信予定|送るやつ|送る(?:予定|つもり)の文(?:です)?|"
+    r"(?:に|へ)送る(?:文)?)\s*(?:[:：]|→|⇒|->)\s*(.+)|^\s*(?:→|⇒|->)\s*(.+)|"
+    r"^(?:これ|この文|こんな感じ)(?:で|を)?\s*(?:送って(?:も)?いい|送ろうと思う|送る)[^。\s?？]{0,10}[?？。]+\s*(.+)",
+    re.S,
+)
+_UNQUOTED = re.compile(r"^(.{2,60}?)\s*(って|とか?)\s*" + _SEND, re.I | re.S)
+# An unquoted draft is a short message (おはよう, 元気?, ありがとね), not a plan (元カノに会って
+# 話したいって連絡したい) or a noun (元彼と連絡したい).
+_MESSAGE_END = re.compile(r"[?!~ー笑w♡❤。ねよな]$")
+_NOT_A_DRAFT = re.compile(r"([にをがはもので]|のは|のも|んは|こと|それ|これ|あれ|なに)$")
+
+
+def find_draft(text: str) -> str | None:
+    """The draft's text as the user wrote it, or None when nothing is marked as a draft."""
+    stripped = text.strip()
+    lead = _LEAD_MARK.match(stripped)
+    if lead:
+        body = next((g for g in lead.groups() if g), "").strip()
+        whole = find_quotes(body)
+        if len(whole) == 1 and whole[0].start == 0 and whole[0].end == len(body):
+            body = whole[0].text.strip()
+        return body or None
+    marked = []
+    for q in find_quotes(stripped):
+        inner = q.text.strip()
+        if len(inner) < 2:
+            continue
+        after = stripped[q.end : q.end + 30]
+        before = stripped[max(0, q.start - 30) : q.start]
+        if _AFTER_QUOTE.match(after) or _BEFORE_QUOTE.search(before):
+            marked.append(inner)
+    if marked:
+        return max(marked, key=len)
+    unquoted = _UNQUOTED.match(stripped)
+    if unquoted:
+        body = unquoted.group(1).strip()
+        short = _MESSAGE_END.search(body) or (unquoted.group(2) == "って" and len(body) <= 10)
+        if short and not _NOT_A_DRAFT.search(body) and "「" not in body and "『" not in body:
+            return body
+    return None
+
+
+def draft_or_whole(text: str) -> str:
+    """When the user was asked for the draft, everything they send is the draft, unless they
+    marked one part of it."""
+    return find_draft(text) or text.strip()

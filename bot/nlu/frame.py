@@ -1,0 +1,187 @@
+"""Read a message into a frame: risk, the story's facts (with polarity and time), a request to
+the bot, the question asked, a draft (only when marked), and the feelings named.
+
+One intent label per message failed on how people write: 「ブロックはされてない」 read as
+blocked, 「朝まで預かって」 as cancel, a sad story as a crisis. The frame keeps each of these
+apart, and the contract's intent id is derived from it (`classify` keeps its output):
+
+    crisis rule > boundary rule > request > a stated block > a marked draft > the model,
+    whose answer may not contradict the frame (no `blocked` when the block is denied, no
+    `draft` without a draft, no `crisis` from the model alone: that is `concern`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.nlu.drafts import find_draft
+from bot.nlu.durations import days_ago
+from bot.nlu.lexicon import FACTS, Lexicon, search_both
+from bot.nlu.model import IntentModel
+from bot.nlu.normalize import fold_kana, normalize
+from bot.nlu.safety import SafetyRules
+from bot.nlu.sentences import MAX_CHARS, Sentence, find_quotes, mask_quotes, split_sentences
+
+# What a request means in the contract's intent ids.
+REQUEST_INTENT = {
+    "erase": "delete_data", "keep_data": "cancel", "cancel_hold": "cancel",
+    "show_held": "help", "hold": "draft", "review": "draft", "listen": "vent",
+    "about_bot": "help",
+}  # fmt: skip
+QUESTION_INTENTS = ("why", "chance", "what_to_do", "cooling", "self_improvement", "ng_actions")
+FACT_INTENT = {"refused": "refused", "ghosted": "ghosted", "got_reply": "got_reply",
+               "new_partner": "new_partner", "blocked": "blocked"}  # fmt: skip
+# The model alone is not trusted with these: they change the conversation too much.
+MODEL_FLOOR = {"stalking_risk": 0.5, "cancel": 0.6, "delete_data": 0.7}
+CONCERN_LEAN = 0.45  # the model's crisis probability that makes a frame `concern`
+MODEL_CHARS = 600  # the model reads the start and the end of a longer message
+
+
+@dataclass(frozen=True)
+class Frame:
+    text: str
+    intent: str  # the contract's intent id, derived from everything below
+    confidence: float
+    source: str  # rule | request | fact | draft | model | empty
+    risk: str = "none"  # none | concern | crisis
+    facts: dict[str, bool | None] = field(default_factory=dict)  # None: asked about
+    days_ago: int | None = None  # how long ago it happened, when stated
+    asks_time: bool = False  # 「何ヶ月?」「いつまで?」: a question, not a duration
+    request: str | None = None  # hold | cancel_hold | show_held | erase | keep_data | …
+    ask: str | None = None  # the question sentence (the last one)
+    topic: str | None = None  # what the ask is about, as a question intent
+    draft: str | None = None  # the text meant for the ex, as written
+    feelings: tuple[str, ...] = ()
+    sentences: tuple[str, ...] = ()
+
+    def fact(self, name: str) -> bool | None:
+        return self.facts.get(name)
+
+
+class Reader:
+    """normalise → sentences and quotes → rules, lexicons and the model → a Frame."""
+
+    def __init__(self, safety: SafetyRules, lexicon: Lexicon, model: IntentModel) -> None:
+        self.safety = safety
+        self.lexicon = lexicon
+        self.model = model
+
+    def read(self, text: str) -> Frame:
+        raw = text[:MAX_CHARS]
+        norm = normalize(raw)
+        if not norm or not any(ch.isalnum() for ch in norm):
+            return Frame(text, "other", 0.0, "empty")
+        quotes = find_quotes(norm)
+        sentences = split_sentences(norm, quotes)
+        own = mask_quotes(norm, quotes)  # the user's own words: quotes are someone else's
+        folded, own_folded = fold_kana(norm), fold_kana(own)
+        lex = self.lexicon
+
+        facts = self._facts(norm, folded)
+        asks_time = _any(lex.asks_time, own, own_folded)
+        days = _days_stated(sentences, lex)
+        request = next(
+            (name for name, pats in lex.requests.items() if _any(pats, own, own_folded)), None
+        )
+        feelings = tuple(n for n, pats in lex.feelings.items() if _any(pats, own, own_folded))
+        draft = find_draft(raw)
+        ask = _last_question(sentences)
+        parts = dict(
+            facts=facts, days_ago=days, asks_time=asks_time,
+            request=request, ask=ask.text if ask else None, draft=draft, feelings=feelings,
+            sentences=tuple(s.text for s in sentences),
+        )  # fmt: skip
+
+        rule = self.safety.match(norm)  # the whole text, quotes too: safety first
+        if rule == "crisis":
+            return Frame(text, "crisis", 1.0, "rule", risk="crisis", **parts)
+        if rule == "stalking_risk":
+            return Frame(text, "stalking_risk", 1.0, "rule", **parts)
+
+        probs = self._probs(norm, ask, sentences)
+        risk = "concern" if _any(lex.concern, own, own_folded) else "none"
+        if probs.get("crisis", 0.0) >= CONCERN_LEAN:
+            risk = "concern"
+        topic = max(QUESTION_INTENTS, key=lambda i: probs.get(i, 0.0)) if ask else None
+        parts["topic"] = topic if topic and probs.get(topic, 0.0) >= 0.15 else None
+
+        if request:
+            return Frame(text, REQUEST_INTENT[request], 1.0, "request", risk=risk, **parts)
+        if facts.get("blocked") is True:  # a plan to get around it outranks the block itself
+            plan = probs.get("stalking_risk", 0.0) > probs.get("blocked", 0.0)
+            return Frame(text, "stalking_risk" if plan else "blocked", 1.0, "fact", risk=risk,
+                         **parts)  # fmt: skip
+        if draft or rule == "draft":
+            return Frame(text, "draft", 1.0, "draft", risk=risk, **parts)
+        intent, confidence = self._model_intent(probs, facts)
+        return Frame(text, intent, confidence, "model", risk=risk, **parts)
+
+    # -- parts ----------------------------------------------------------------------------------
+
+    def _facts(self, norm: str, folded: str) -> dict[str, bool | None]:
+        """Each fact's polarity as last stated: 「ブロックされてたけど解除された」 is False."""
+        lex = self.lexicon
+        found: dict[str, tuple[int, bool | None]] = {}
+        for name in FACTS:
+            true_pats, false_pats = lex.facts[name]
+            for m in search_both(true_pats, norm, folded):
+                tail = norm[m.end() : m.end() + 16]
+                if _any(lex.negation, tail, fold_kana(tail)):
+                    value: bool | None = False
+                elif _any(lex.asked, tail, fold_kana(tail)):
+                    value = None
+                else:
+                    value = True
+                _keep(found, name, m.start(), value)
+            for m in search_both(false_pats, norm, folded):  # 「解除されてない」 is still True
+                tail = norm[m.end() : m.end() + 16]
+                _keep(found, name, m.start(), _any(lex.negation, tail, fold_kana(tail)))
+        return {name: value for name, (_, value) in found.items()}
+
+    def _probs(self, norm: str, ask: Sentence | None, sentences: tuple[Sentence, ...]):
+        text = norm if len(norm) <= MODEL_CHARS else (
+            norm[: MODEL_CHARS // 2] + " " + norm[-MODEL_CHARS // 2 :]
+        )  # fmt: skip
+        whole = self.model.proba(text)
+        if ask is None or len(sentences) < 2:
+            return whole
+        asked = self.model.proba(ask.text)
+        return {k: 0.5 * whole[k] + 0.5 * asked[k] for k in whole}
+
+    def _model_intent(self, probs: dict[str, float], facts: dict[str, bool | None]):
+        def allowed(intent: str) -> bool:
+            if intent in ("crisis", "draft"):
+                return False  # rules decide these
+            if intent in FACT_INTENT.values():
+                fact = facts.get(intent, True)
+                if fact is False or (intent == "blocked" and fact is None):
+                    return False
+            return probs[intent] >= MODEL_FLOOR.get(intent, 0.0)
+
+        ranked = sorted(probs, key=probs.__getitem__, reverse=True)
+        intent = next((i for i in ranked if allowed(i)), "other")
+        return intent, probs[intent]
+
+
+def _any(patterns, text: str, folded: str) -> bool:
+    return next(search_both(patterns, text, folded), None) is not None
+
+
+def _days_stated(sentences: tuple[Sentence, ...], lex: Lexicon) -> int | None:
+    """How long ago, from the first sentence that states a duration and does not ask one."""
+    for s in sentences:
+        if not _any(lex.asks_time, s.text, fold_kana(s.text)):
+            days = days_ago(s.text)
+            if days is not None:
+                return days
+    return None
+
+
+def _keep(found: dict, name: str, at: int, value: bool | None) -> None:
+    """The latest statement wins; a stated True or False outranks a question at the same place."""
+    old = found.get(name)
+    if old is None or at > old[0] or (at == old[0] and value is not None):
+        found[name] = (at, value)
+
+
+def _last_question(sentences: tuple[Sentence, ...]) -> Sentence | None:
+    return next((s for s in reversed(sentences) if s.question), None)

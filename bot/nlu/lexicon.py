@@ -1,0 +1,98 @@
+"""content/understanding.yaml, compiled: the fact, request, feeling and concern patterns the
+reader uses beside the model. Validation names the section and pattern that is wrong."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.nlu.normalize import fold_kana
+
+FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner")
+REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
+            "about_bot")  # fmt: skip
+FEELINGS = ("sleepless", "crying", "regret", "anxiety", "phone_checking", "anger", "self_blame",
+            "loneliness", "fade_fear", "joy", "relief")  # fmt: skip
+
+Patterns = tuple[re.Pattern[str], ...]
+
+
+def search_both(patterns: Patterns, text: str, folded: str) -> Iterator[re.Match[str]]:
+    """Matches on the text and on its kana-folded twin (same length, so spans agree)."""
+    for pattern in patterns:
+        yield from pattern.finditer(text)
+        if folded != text:
+            yield from pattern.finditer(folded)
+
+
+def first_match(patterns: Patterns, text: str) -> re.Match[str] | None:
+    return next(search_both(patterns, text, fold_kana(text)), None)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    negation: Patterns
+    asked: Patterns
+    facts: dict[str, tuple[Patterns, Patterns]]  # name → (stated true, stated false)
+    asks_time: Patterns
+    requests: dict[str, Patterns]  # in priority order
+    feelings: dict[str, Patterns]
+    concern: Patterns
+
+    @classmethod
+    def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
+        """Compile; raises ValueError naming the section and pattern that is wrong."""
+        if not isinstance(data, Mapping):
+            raise ValueError("expected a mapping")
+        facts_raw = _section(data, "facts", FACTS)
+        facts = {}
+        for name in FACTS:
+            entry = facts_raw[name]
+            if not isinstance(entry, Mapping) or "stated" not in entry:
+                raise ValueError(f"facts.{name}: needs a `stated:` list of patterns")
+            facts[name] = (
+                _compile(f"facts.{name}.stated", entry.get("stated")),
+                _compile(f"facts.{name}.denied", entry.get("denied") or [], allow_empty=True),
+            )
+        requests = _section(data, "requests", REQUESTS)
+        feelings = _section(data, "feelings", FEELINGS)
+        return cls(
+            negation=_compile("negation", data.get("negation")),
+            asked=_compile("asked", data.get("asked")),
+            facts=facts,
+            asks_time=_compile("asks_time", data.get("asks_time")),
+            requests={k: _compile(f"requests.{k}", requests[k]) for k in REQUESTS},
+            feelings={k: _compile(f"feelings.{k}", feelings[k]) for k in FEELINGS},
+            concern=_compile("concern", data.get("concern")),
+        )
+
+
+def _section(data: Mapping[str, Any], name: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
+    section = data.get(name)
+    if not isinstance(section, Mapping):
+        raise ValueError(f"{name}: expected a mapping with {list(keys)}")
+    missing = [k for k in keys if k not in section]
+    if missing:
+        raise ValueError(f"{name}: missing {missing}")
+    unknown = [k for k in section if k not in keys]
+    if unknown:
+        raise ValueError(f"{name}: unknown {unknown} (known: {list(keys)})")
+    return section
+
+
+def _compile(where: str, sources: Any, allow_empty: bool = False) -> Patterns:
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list) or not (sources or allow_empty):
+        raise ValueError(f"{where}: expected a non-empty list of patterns")
+    out = []
+    for n, source in enumerate(sources, 1):
+        if not isinstance(source, str) or not source:
+            raise ValueError(f"{where} #{n}: not a pattern")
+        try:
+            out.append(re.compile(source))
+        except re.error as exc:
+            raise ValueError(f"{where} #{n}: {exc}") from None
+    return tuple(out)
