@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 REAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "real"
+FINAL = REAL / "final"  # written last, by another hand; measured, never read for tuning
 LONG = 100  # characters: a "long" message, for the share reported
 
 
-def rows(name: str, columns: int = 2) -> list[list[str]]:
+def rows(name: str, columns: int = 2, folder: Path = REAL) -> list[list[str]]:
     out = []
-    for n, line in enumerate((REAL / name).read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate((folder / name).read_text(encoding="utf-8").splitlines(), 1):
         if line.strip() and not line.startswith("#"):
             parts = line.split("\t", columns - 1)
             if len(parts) != columns:
@@ -30,8 +31,8 @@ def rows(name: str, columns: int = 2) -> list[list[str]]:
     return out
 
 
-def realistic() -> list[list[str]]:
-    return [r for path in sorted(REAL.glob("realistic_*.tsv")) for r in rows(path.name)]
+def realistic(folder: Path = REAL) -> list[list[str]]:
+    return [r for path in sorted(folder.glob("realistic*.tsv")) for r in rows(path.name, 2, folder)]
 
 
 def crisis_figures(reader: Any, data: list[list[str]]) -> dict[str, float]:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.config import load_settings
 from bot.content import INTENT_IDS, Content, load_content
@@ -131,31 +132,18 @@ def evaluate_nudge(content: Content) -> None:
 
 
 def evaluate_real(clf: IntentClassifier, nudge: Nudge, show_errors: bool = False) -> None:
-    """The figures on sets written like real people's messages (tests/data/real/)."""
+    """The figures on sets written like real people's messages (tests/data/real/): the
+    development sets, then the final ones (measured only)."""
     from bot import eval_sets as sets
 
     print("| real-style set | messages | long | accuracy | macro-F1 | crisis caught | false crisis |")
     print("|---|---|---|---|---|---|---|")
-    data = sets.realistic()
-    predicted = [clf.classify(text).intent for _, text in data]
-    s = score_real([label for label, _ in data], predicted)
-    print(f"| realistic (tests/data/real/realistic_*.tsv) | {s['n']} | "
-          f"{sets.long_share([t for _, t in data]):.0%} | {s['accuracy']:.1%} | "
-          f"{s['macro_f1']:.3f} | {s['crisis_caught']}/{s['crisis_total']} | "
-          f"{s['false_crisis']}/{s['safe_total']} ({s['false_crisis'] / s['safe_total']:.1%}) |")  # fmt: skip
-    subtle = sets.crisis_figures(clf, sets.rows("subtle_crisis.tsv"))
-    print(f"| subtle crisis | {subtle['n']} | "
-          f"{sets.long_share([t for _, t in sets.rows('subtle_crisis.tsv')]):.0%} | – | – | "
-          f"{subtle['crisis_caught']}/{subtle['crisis_total']} | "
-          f"{subtle['concern_as_crisis']}/{subtle['concern_total']} exhaustion as crisis; "
-          f"{subtle['concern_asked']}/{subtle['concern_total']} asked gently |")  # fmt: skip
-    safe_rows = sets.rows("sad_safe.tsv")
-    safe = sets.safe_figures(clf, safe_rows)
-    print(f"| sad but safe | {safe['n']} | {sets.long_share([t for _, t in safe_rows]):.0%} | "
-          f"{safe['accuracy']:.1%} | – | – | {safe['false_crisis']}/{safe['n']} "
-          f"({safe['false_crisis'] / safe['n']:.1%}); concern {safe['concern']} |")  # fmt: skip
+    errors: list[str] = []
+    for name, folder in (("development", sets.REAL), ("final", sets.FINAL)):
+        if folder.is_dir():
+            errors += _real_rows(clf, sets, name, folder)
     neg = sets.negation_figures(clf, sets.rows("negation.tsv", 3))
-    print(f"| negation | {neg['n']} | – | {neg['intent']:.1%} | – | – | – |")
+    print(f"| negation (development) | {neg['n']} | – | {neg['intent']:.1%} | – | – | – |")
     print(f"\nnegation: facts read right (polarity, duration, a question for a time) "
           f"in {neg['facts']:.1%} of {neg['n']} messages")  # fmt: skip
     req = sets.request_figures(clf, sets.rows("requests.tsv"))
@@ -166,17 +154,39 @@ def evaluate_real(clf: IntentClassifier, nudge: Nudge, show_errors: bool = False
     print(f"real drafts: nudge precision {d['precision']:.3f}, recall {d['recall']:.3f}, "
           f"F1 {d['f1']:.3f} ({d['n']} drafts, {d['no_reason']} nudges without reasons)")
     if show_errors:
-        for (label, _text), p in zip(data, predicted, strict=True):
-            if p not in label.split("|"):
-                print(f"  realistic {label} → {p}: {_text[:90]}")
-        for text in subtle["missed"]:
-            print(f"  missed crisis: {text[:90]}")
-        for text in safe["alarms"]:
-            print(f"  false alarm: {text[:90]}")
-        for text, errors in neg["wrong"]:
-            print(f"  negation {errors}: {text[:80]}")
-        for label, got, text in req["wrong"]:
-            print(f"  request {label} → {got}: {text[:80]}")
+        errors += [f"negation {e}: {t[:80]}" for t, e in neg["wrong"]]
+        errors += [f"request {g} → {r}: {t[:80]}" for g, r, t in req["wrong"]]
+        print("\n".join(f"  {e}" for e in errors))
+
+
+def _real_rows(clf: IntentClassifier, sets: Any, name: str, folder: Path) -> list[str]:
+    """Print one set's rows; return its errors. Final sets report figures only."""
+    data = sets.realistic(folder)
+    predicted = [clf.classify(text).intent for _, text in data]
+    s = score_real([label for label, _ in data], predicted)
+    print(f"| realistic ({name}) | {s['n']} | {sets.long_share([t for _, t in data]):.0%} | "
+          f"{s['accuracy']:.1%} | {s['macro_f1']:.3f} | {s['crisis_caught']}/{s['crisis_total']} | "
+          f"{s['false_crisis']}/{s['safe_total']} ({s['false_crisis'] / s['safe_total']:.1%}) |")  # fmt: skip
+    subtle_rows = sets.rows("subtle_crisis.tsv", 2, folder)
+    subtle = sets.crisis_figures(clf, subtle_rows)
+    print(f"| subtle crisis ({name}) | {subtle['n']} | "
+          f"{sets.long_share([t for _, t in subtle_rows]):.0%} | – | – | "
+          f"{subtle['crisis_caught']}/{subtle['crisis_total']} | "
+          f"{subtle['concern_as_crisis']}/{subtle['concern_total']} exhaustion as crisis; "
+          f"{subtle['concern_asked']}/{subtle['concern_total']} asked gently |")  # fmt: skip
+    safe_rows = sets.rows("sad_safe.tsv", 2, folder)
+    safe = sets.safe_figures(clf, safe_rows)
+    print(f"| sad but safe ({name}) | {safe['n']} | "
+          f"{sets.long_share([t for _, t in safe_rows]):.0%} | {safe['accuracy']:.1%} | – | – | "
+          f"{safe['false_crisis']}/{safe['n']} ({safe['false_crisis'] / safe['n']:.1%}); "
+          f"concern {safe['concern']} |")  # fmt: skip
+    if folder == sets.FINAL:
+        return []
+    out = [f"realistic {label} → {p}: {t[:90]}"
+           for (label, t), p in zip(data, predicted, strict=True) if p not in label.split("|")]  # fmt: skip
+    out += [f"missed crisis: {t[:90]}" for t in subtle["missed"]]
+    out += [f"false alarm: {t[:90]}" for t in safe["alarms"]]
+    return out
 
 
 def row(name: str, s: dict[str, float]) -> str:

@@ -266,3 +266,114 @@ def test_a_menu_never_shows_the_same_button_twice(chat: Chat) -> None:
         labels = [c.label for c in chat.say(text).choices]
         assert len(labels) == len(set(labels)), (text, labels)
     assert "下書きを見て" in labels
+
+
+# ---- the frame in conversation: what broke when people wrote as people do ----------------
+
+
+def test_a_denied_block_keeps_the_user_out_of_no_contact(chat: Chat) -> None:
+    out = chat.say("既読無視されて5日。ブロックはされてないけど")
+    assert not chat.state.no_contact and "ストーカー" not in texts(out)
+    out = chat.say("これ送っていい？「元気にしてる？」")
+    assert chat.state.phase is Phase.REVIEWING_DRAFT  # it still helps with the draft
+
+
+def test_a_block_told_later_to_be_false_lifts_no_contact(chat: Chat) -> None:
+    chat.say("ブロックされた")
+    assert chat.state.no_contact
+    out = chat.say("ごめん、ブロックはされてなかった。未読のままなだけだった")
+    assert not chat.state.no_contact and "ブロックはされていない" in texts(out)
+
+
+def test_a_boundary_plan_is_not_lifted_by_a_denied_block(chat: Chat) -> None:
+    chat.say("彼女の家の前で待ち伏せしようかな")
+    chat.say("ブロックはされてないけど")
+    assert chat.state.no_contact
+
+
+def test_hold_request_holds_the_draft_under_review(chat: Chat) -> None:
+    chat.say("下書き：なんで無視するの？ずっと待ってるのに")
+    assert chat.state.draft_text
+    out = chat.say("さっきの下書き、明日の朝まで預かってほしい")
+    held = [e for e in out.effects if type(e).__name__ == "HoldDraft"]
+    assert held and held[0].text.startswith("なんで無視するの")
+    assert held[0].remind_at.astimezone(chat.engine.tz).hour == 8
+
+
+def test_dialect_hold_request_holds_the_draft(chat: Chat) -> None:
+    chat.say("「もう一回だけ会えへん？」って送ろうかな")
+    out = chat.say("ほな朝まで預けとくわ")
+    assert any(type(e).__name__ == "HoldDraft" for e in out.effects)
+
+
+def test_hold_request_with_the_draft_in_the_same_message(chat: Chat) -> None:
+    out = chat.say("明日の朝これ送りたいから預かっといて「昨日のこと、返事急がなくていいからね」")
+    held = [e for e in out.effects if type(e).__name__ == "HoldDraft"]
+    assert held and held[0].text == "昨日のこと、返事急がなくていいからね"
+
+
+def test_hold_request_with_nothing_to_hold_asks_for_the_draft(chat: Chat) -> None:
+    out = chat.say("朝まで預かって")
+    assert chat.state.phase is Phase.AWAITING_DRAFT and not out.effects
+
+
+def test_show_and_cancel_what_is_held(chat: Chat) -> None:
+    chat.say("下書き：ずっと待ってるから返事して")
+    chat.tap("hold:morning")
+    out = chat.say("預けた下書き見せて")
+    assert "預かっている" in texts(out)
+    out = chat.tap("held:cancel")
+    assert any(type(e).__name__ == "CancelHeld" for e in out.effects)
+
+
+def test_a_question_about_a_sign_is_answered_not_reviewed(chat: Chat) -> None:
+    chat.say("既読無視されてた")
+    out = chat.say("普通に返信がきたのっていいサイン?")
+    assert chat.state.phase is not Phase.REVIEWING_DRAFT and "一晩置いて" not in texts(out)
+
+
+def test_how_many_months_is_a_question_not_a_duration(chat: Chat) -> None:
+    chat.say("先週、復縁を断られた")
+    assert chat.state.since_days == 7
+    out = chat.say("具体的に何ヶ月?")
+    assert chat.state.since_days == 7 and "過ぎている" not in texts(out)
+
+
+def test_a_joke_draft_gets_no_crisis_block(chat: Chat) -> None:
+    out = chat.say("「おーい生きてる?笑」って送ろうかな")
+    assert chat.state.crisis_at is None and "0120" not in texts(out)
+
+
+def test_exhaustion_is_asked_about_gently_once(chat: Chat) -> None:
+    out = chat.say("もう全部どうでもいい")
+    assert "消えたい" in texts(out) and chat.state.crisis_at is None
+    out = chat.say("もう全部どうでもいい、何も感じない")
+    assert "消えたい" not in texts(out)  # asked once, not on every sad line
+
+
+def test_facts_in_a_question_update_the_story(chat: Chat) -> None:
+    chat.say("こんばんは")
+    chat.say("2週間前に復縁を断られたんだけど、インスタ見るのはあり?")
+    assert chat.state.situation == "refused" and chat.state.since_days == 14
+
+
+@pytest.mark.parametrize("text", ["AIですか?", "誰かが読んだりします?", "何が保存される?"])
+def test_questions_about_the_bot_get_an_honest_answer(chat: Chat, text: str) -> None:
+    out = chat.say(text)
+    assert "プログラム" in texts(out) and "消せる" in texts(out)
+
+
+def test_keep_my_data_during_the_erase_question(chat: Chat) -> None:
+    chat.say("復縁断られた")
+    chat.say("データ全部消して")
+    out = chat.say("やっぱり消さないで")
+    assert not out.effects and chat.state.situation == "refused"
+    assert chat.state.phase is not Phase.CONFIRM_ERASE
+
+
+@pytest.mark.parametrize(
+    "text", ["あ" * 5000, "😭😭😭😭😭", "！？！？。。。", "「」「」「」", "「" * 300]
+)
+def test_bad_input_gets_a_kind_reply(chat: Chat, text: str) -> None:
+    out = chat.say(text)
+    assert out.replies and all(len(t) < 1000 for t in texts(out).split("\n"))
