@@ -139,7 +139,8 @@ def evaluate_real(clf: IntentClassifier, nudge: Nudge, show_errors: bool = False
     print("| real-style set | messages | long | accuracy | macro-F1 | crisis caught | false crisis |")
     print("|---|---|---|---|---|---|---|")
     errors: list[str] = []
-    for name, folder in (("development", sets.REAL), ("final", sets.FINAL)):
+    for name, folder in (("development", sets.REAL), ("final", sets.FINAL),
+                         ("final2", sets.FINAL2)):  # fmt: skip
         if folder.is_dir():
             errors += _real_rows(clf, sets, name, folder)
     neg = sets.negation_figures(clf, sets.rows("negation.tsv", 3))
@@ -163,10 +164,11 @@ def _real_rows(clf: IntentClassifier, sets: Any, name: str, folder: Path) -> lis
     """Print one set's rows; return its errors. Final sets report figures only."""
     data = sets.realistic(folder)
     predicted = [clf.classify(text).intent for _, text in data]
-    s = score_real([label for label, _ in data], predicted)
-    print(f"| realistic ({name}) | {s['n']} | {sets.long_share([t for _, t in data]):.0%} | "
-          f"{s['accuracy']:.1%} | {s['macro_f1']:.3f} | {s['crisis_caught']}/{s['crisis_total']} | "
-          f"{s['false_crisis']}/{s['safe_total']} ({s['false_crisis'] / s['safe_total']:.1%}) |")  # fmt: skip
+    if data:
+        s = score_real([label for label, _ in data], predicted)
+        print(f"| realistic ({name}) | {s['n']} | {sets.long_share([t for _, t in data]):.0%} | "
+              f"{s['accuracy']:.1%} | {s['macro_f1']:.3f} | {s['crisis_caught']}/{s['crisis_total']} | "
+              f"{s['false_crisis']}/{s['safe_total']} ({s['false_crisis'] / s['safe_total']:.1%}) |")  # fmt: skip
     subtle_rows = sets.rows("subtle_crisis.tsv", 2, folder)
     subtle = sets.crisis_figures(clf, subtle_rows)
     print(f"| subtle crisis ({name}) | {subtle['n']} | "
@@ -180,7 +182,7 @@ def _real_rows(clf: IntentClassifier, sets: Any, name: str, folder: Path) -> lis
           f"{sets.long_share([t for _, t in safe_rows]):.0%} | {safe['accuracy']:.1%} | – | – | "
           f"{safe['false_crisis']}/{safe['n']} ({safe['false_crisis'] / safe['n']:.1%}); "
           f"concern {safe['concern']} |")  # fmt: skip
-    if folder == sets.FINAL:
+    if folder != sets.REAL:
         return []
     out = [f"realistic {label} → {p}: {t[:90]}"
            for (label, t), p in zip(data, predicted, strict=True) if p not in label.split("|")]  # fmt: skip

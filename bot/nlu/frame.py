@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.nlu.drafts import find_draft
 from bot.nlu.durations import days_ago
-from bot.nlu.lexicon import FACTS, Lexicon, search_both
+from bot.nlu.lexicon import FACTS, Lexicon, any_match, search_both
 from bot.nlu.model import IntentModel
 from bot.nlu.normalize import fold_kana, normalize
 from bot.nlu.safety import SafetyRules
@@ -77,12 +77,12 @@ class Reader:
         lex = self.lexicon
 
         facts = self._facts(norm, folded)
-        asks_time = _any(lex.asks_time, own, own_folded)
+        asks_time = any_match(lex.asks_time, own, own_folded)
         days = _days_stated(sentences, lex)
         request = next(
-            (name for name, pats in lex.requests.items() if _any(pats, own, own_folded)), None
+            (name for name, pats in lex.requests.items() if any_match(pats, own, own_folded)), None
         )
-        feelings = tuple(n for n, pats in lex.feelings.items() if _any(pats, own, own_folded))
+        feelings = tuple(n for n, pats in lex.feelings.items() if any_match(pats, own, own_folded))
         draft = find_draft(raw)
         ask = _last_question(sentences)
         parts = dict(
@@ -98,7 +98,7 @@ class Reader:
             return Frame(text, "stalking_risk", 1.0, "rule", **parts)
 
         probs = self._probs(norm, ask, sentences)
-        risk = "concern" if _any(lex.concern, own, own_folded) else "none"
+        risk = "concern" if any_match(lex.concern, own, own_folded) else "none"
         if probs.get("crisis", 0.0) >= CONCERN_LEAN:
             risk = "concern"
         topic = max(QUESTION_INTENTS, key=lambda i: probs.get(i, 0.0)) if ask else None
@@ -124,17 +124,17 @@ class Reader:
         for name in FACTS:
             true_pats, false_pats = lex.facts[name]
             for m in search_both(true_pats, norm, folded):
-                tail = norm[m.end() : m.end() + 16]
-                if _any(lex.negation, tail, fold_kana(tail)):
+                tail, ftail = norm[m.end() : m.end() + 16], folded[m.end() : m.end() + 16]
+                if any_match(lex.negation, tail, ftail):
                     value: bool | None = False
-                elif _any(lex.asked, tail, fold_kana(tail)):
+                elif any_match(lex.asked, tail, ftail):
                     value = None
                 else:
                     value = True
                 _keep(found, name, m.start(), value)
             for m in search_both(false_pats, norm, folded):  # 「解除されてない」 is still True
-                tail = norm[m.end() : m.end() + 16]
-                _keep(found, name, m.start(), _any(lex.negation, tail, fold_kana(tail)))
+                tail, ftail = norm[m.end() : m.end() + 16], folded[m.end() : m.end() + 16]
+                _keep(found, name, m.start(), any_match(lex.negation, tail, ftail))
         return {name: value for name, (_, value) in found.items()}
 
     def _probs(self, norm: str, ask: Sentence | None, sentences: tuple[Sentence, ...]):
@@ -162,14 +162,12 @@ class Reader:
         return intent, probs[intent]
 
 
-def _any(patterns, text: str, folded: str) -> bool:
-    return next(search_both(patterns, text, folded), None) is not None
 
 
 def _days_stated(sentences: tuple[Sentence, ...], lex: Lexicon) -> int | None:
     """How long ago, from the first sentence that states a duration and does not ask one."""
     for s in sentences:
-        if not _any(lex.asks_time, s.text, fold_kana(s.text)):
+        if not any_match(lex.asks_time, s.text, fold_kana(s.text)):
             days = days_ago(s.text)
             if days is not None:
                 return days
