@@ -7,6 +7,7 @@ content/. Postbacks (buttons) name their action directly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -185,7 +186,10 @@ class Engine:
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
     def _typed_choice(self, text: str) -> str | None:
-        return self._typed.get(normalize(text).strip(" 。.!！"))
+        """The whole message, or its last sentence (「…図星。送らない」), as a button's label."""
+        norm = normalize(text)
+        last = re.split(r"[。!?\s…]+", norm.strip(" 。.!！…"))[-1]
+        return self._typed.get(norm.strip(" 。.!！")) or self._typed.get(last)
 
     def _run(self, turn: Turn, intent: str) -> None:
         step = lookup(turn.state.phase, intent)
@@ -347,7 +351,7 @@ class Engine:
         verdict = self.nudge.review(
             draft,
             turn.now,
-            Context(recent_drafts=recent, cooling_days_left=s.cooling_days_left(turn.now)),
+            Context(recent_drafts=recent, cooling_days_left=self._wait_left(s, turn.now)),
         )
         s.draft_times = [*recent, turn.now][-10:]
         if verdict.block:
@@ -377,7 +381,7 @@ class Engine:
         draft = turn.frame.draft if turn.frame else None
         if draft and draft != s.draft_text:
             verdict = self.nudge.review(draft, turn.now, Context(
-                cooling_days_left=s.cooling_days_left(turn.now)))  # fmt: skip
+                cooling_days_left=self._wait_left(s, turn.now)))  # fmt: skip
             if verdict.block:
                 s.no_contact, s.no_contact_by = True, "blocked"
                 self.do_no_contact(turn)
@@ -633,6 +637,20 @@ class Engine:
             Choice(label="選択肢のひとつとして", data="card:refused_one_option",
                    display_text="選択肢のひとつとして"),
         ]  # fmt: skip
+
+    @staticmethod
+    def _wait_left(s: DialogueState, now: datetime) -> int | None:
+        """Days left of the wait: the cooling period started, or else the articles' minimum
+        counted from when it happened (a light 「元気?」 three days into a silence is still a
+        追いLINE)."""
+        started = s.cooling_days_left(now)
+        if started:
+            return started
+        days = s.days_since(now)
+        minimum = COOLING_DAYS.get(s.situation or "")
+        if days is None or minimum is None or days >= minimum:
+            return None
+        return minimum - days
 
     def _since_line(self, turn: Turn) -> str | None:
         s = turn.state

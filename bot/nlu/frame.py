@@ -34,6 +34,12 @@ FACT_INTENT = {"refused": "refused", "ghosted": "ghosted", "got_reply": "got_rep
 MODEL_FLOOR = {"stalking_risk": 0.5, "cancel": 0.6, "delete_data": 0.7}
 CONCERN_LEAN = 0.45  # the model's crisis probability that makes a frame `concern`
 MODEL_CHARS = 600  # the model reads the start and the end of a longer message
+UNSURE = 0.30  # below this the model's guess alone is not acted on
+# When the model is unsure, a stated fact answers instead, in the labelling rule's order.
+FACT_ORDER = ("got_reply", "new_partner", "refused", "ghosted")
+SMALL_TALK = ("thanks", "greeting", "other", "help")
+HEAVY_FEELINGS = ("sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
+                  "self_blame", "loneliness", "fade_fear")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,13 @@ class Reader:
         if draft or rule == "draft":
             return Frame(text, "draft", 1.0, "draft", risk=risk, **parts)
         intent, confidence = self._model_intent(probs, facts)
+        heavy = [f for f in feelings if f in HEAVY_FEELINGS]
+        if confidence < UNSURE:  # 「連絡きたの!!」: the story says more than the model
+            stated = next((f for f in FACT_ORDER if facts.get(f) is True), None)
+            if stated:
+                return Frame(text, stated, UNSURE, "fact", risk=risk, **parts)
+        if heavy and intent in SMALL_TALK and not ask:  # 「毎晩泣いてる。ありがとう」 is no goodbye
+            return Frame(text, "vent", max(confidence, UNSURE), "feelings", risk=risk, **parts)
         return Frame(text, intent, confidence, "model", risk=risk, **parts)
 
     # -- parts ----------------------------------------------------------------------------------
