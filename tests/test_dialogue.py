@@ -377,3 +377,31 @@ def test_keep_my_data_during_the_erase_question(chat: Chat) -> None:
 def test_bad_input_gets_a_kind_reply(chat: Chat, text: str) -> None:
     out = chat.say(text)
     assert out.replies and all(len(t) < 1000 for t in texts(out).split("\n"))
+
+
+def test_a_denied_wish_to_disappear_is_asked_about_not_a_crisis_block(chat: Chat) -> None:
+    out = chat.say("別に消えたいとかではないんだけど、会社のトイレで泣いてた")
+    assert "0120" not in texts(out) and chat.state.crisis_at is None
+
+
+def test_the_crisis_conversation_stays_and_offers_chat_to_who_cannot_phone(chat: Chat) -> None:
+    first = chat.say("朝が来なければいいのに")
+    assert "0120" in texts(first).split("\n\n")[0]  # a line in the very first bubble
+    out = chat.say("電話とかはちょっと無理…")
+    assert "💬" in texts(out) and "📞" not in texts(out)
+    again = chat.say("やっぱ朝こなくていい")
+    assert chat.state.crisis_at == chat.now - timedelta(minutes=1)  # read as crisis again
+    assert texts(again) != texts(first) and "💬" in texts(again).split("\n")[-1]
+    assert "？" in texts(again)  # it asks directly
+
+
+@pytest.mark.parametrize(
+    ("told", "days"),
+    [("1〜2週間って幅ありすぎ。もう10日たってるんだけど、あと何日？", 10),
+     ("え、14日じゃなくて10日です", 10),
+     ("下書き「2年間ずっと一緒にいたのに、ひどいよ」", None)],
+)  # fmt: skip
+def test_durations_are_what_the_user_told(chat: Chat, told: str, days) -> None:
+    chat.tap("situation:ghosted")
+    chat.say(told)
+    assert chat.state.since_days == days

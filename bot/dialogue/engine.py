@@ -60,7 +60,7 @@ require_phrases(
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
-    "btn_cancel_held",
+    "btn_cancel_held", "crisis_chat_first", "crisis_again",
 )  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -431,10 +431,21 @@ class Engine:
     # safety
 
     def do_crisis(self, turn: Turn) -> None:
-        """Warm, short, a line to call or chat with in the very first bubble."""
+        """Warm, short, a line to call or chat with in the very first bubble (the chat line
+        first for someone who says they cannot phone)."""
+        again = turn.state.crisis_at is not None and turn.now - turn.state.crisis_at < GENTLE_FOR
         turn.state.crisis_at = turn.now
+        chat_first = self._cannot_phone(turn)
+        if again:  # stay with them: ask directly, one line, never the same block twice
+            self._say(turn, "crisis_again")
+            turn.out.replies.append(Text(self._crisis_lines(chat_first=chat_first,
+                                                            only_chat=chat_first)))  # fmt: skip
+            turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
+                                self._button("btn_listen", "crisis:listen")]  # fmt: skip
+            return
         intro = self.content.phrase("crisis_intro", turn.state.turn)
-        turn.out.replies.append(Text(f"{intro}\n\n{self._crisis_lines()}"))
+        lines = self._crisis_lines(chat_first=chat_first)
+        turn.out.replies.append(Text(f"{intro}\n\n{lines}"))
         self._say(turn, "crisis_more")
         turn.out.choices = [
             self._button("btn_more_lines", "crisis:lines"),
@@ -450,8 +461,19 @@ class Engine:
         ]
 
     def do_gentle(self, turn: Turn) -> None:
-        self._say(turn, "gentle")
+        if self._cannot_phone(turn):  # 「電話とかはちょっと無理…」: a line to write to instead
+            self._say(turn, "crisis_chat_first")
+            turn.out.replies.append(Text(self._crisis_lines(chat_first=True, only_chat=True)))
+        else:
+            self._say(turn, "gentle")
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    @staticmethod
+    def _cannot_phone(turn: Turn) -> bool:
+        """Said now or earlier in this conversation: the chat lines come first from then on."""
+        if turn.frame is not None and "phone_averse" in turn.frame.feelings:
+            turn.state.no_phone = True
+        return turn.state.no_phone
 
     def do_gentle_goodbye(self, turn: Turn) -> None:
         self._say_with_line(turn, "gentle_goodbye")
@@ -667,8 +689,14 @@ class Engine:
             return self.content.phrase("ghosted_since_early").format(days=days)
         return self.content.phrase("ghosted_since_late").format(days=days)
 
-    def _crisis_lines(self, all_lines: bool = False) -> str:
-        lines = self.content.crisis_lines if all_lines else self.content.crisis_lines[:2]
+    def _crisis_lines(self, all_lines: bool = False, chat_first: bool = False,
+                      only_chat: bool = False) -> str:  # fmt: skip
+        lines = list(self.content.crisis_lines)
+        if chat_first:
+            lines.sort(key=lambda line: line.kind == "phone")  # stable: the file's order otherwise
+        if only_chat:
+            lines = [line for line in lines if line.kind != "phone"] or lines
+        lines = lines if all_lines else lines[:2]
         out = []
         for line in lines:
             mark = "📞" if line.kind == "phone" else "💬"

@@ -37,6 +37,7 @@ class DialogueState(BaseModel):
     given: list[str] = Field(default_factory=list)  # cards already shown, oldest first
     crisis_at: datetime | None = None
     concern_at: datetime | None = None  # when we last asked gently whether it is that hard
+    no_phone: bool = False  # said they cannot phone: chat lines first
     cooling_started: datetime | None = None
     cooling_days: int | None = None
     draft_times: list[datetime] = Field(default_factory=list)  # recent drafts, for "repeated"

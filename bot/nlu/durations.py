@@ -30,12 +30,23 @@ def _number(token: str) -> int | None:
     return None
 
 
+_RANGE = re.compile(r"[~\-〜]\s*$")  # 「1〜2週間」: the advice's range, not a time told
+_DENIED = re.compile(r"^(間)?(も)?\s*(じゃ|では|でわ)(なく|ない)")  # 「14日じゃなくて10日」
+
+
 def days_ago(normalized: str) -> int | None:
-    """Days, or None when the message names no duration. 「1ヶ月半」 counts as 45."""
+    """Days, or None when the message names no duration. 「1ヶ月半」 counts as 45. Skipped:
+    how long they were together (「2年間ずっと一緒にいた」), a range quoted from advice
+    (「1〜2週間」) and a figure being corrected (「14日じゃなくて10日」)."""
     for match in _AMOUNT.finditer(normalized):
-        around = normalized[max(0, match.start() - 6) : match.end() + 5]
+        around = normalized[max(0, match.start() - 6) : match.end() + 10]
         if _RELATIONSHIP.search(around):
             continue  # 「3年付き合った」 is how long they were together, not how long ago
+        before = normalized[max(0, match.start() - 3) : match.start()]
+        if _RANGE.search(before) or re.match(r"\s*[~\-〜]\s*\d", normalized[match.end() :]):
+            continue
+        if _DENIED.match(normalized[match.end() : match.end() + 8]):
+            continue
         n = _number(match.group(1))
         if n is None or n > 400:
             continue

@@ -84,7 +84,7 @@ class Reader:
 
         facts = self._facts(norm, folded)
         asks_time = any_match(lex.asks_time, own, own_folded)
-        days = _days_stated(sentences, lex)
+        days = _days_stated(own, sentences)
         request = next(
             (name for name, pats in lex.requests.items() if any_match(pats, own, own_folded)), None
         )
@@ -98,13 +98,16 @@ class Reader:
         )  # fmt: skip
 
         rule = self.safety.match(norm)  # the whole text, quotes too: safety first
-        if rule == "crisis":
+        denied = rule == "crisis" and self._all_denied(norm, folded)
+        if rule == "crisis" and not denied:
             return Frame(text, "crisis", 1.0, "rule", risk="crisis", **parts)
+        if denied:  # 「消えたいとかではないんだけど」: asked about gently, not the crisis flow
+            rule = None
         if rule == "stalking_risk":
             return Frame(text, "stalking_risk", 1.0, "rule", **parts)
 
         probs = self._probs(norm, ask, sentences)
-        risk = "concern" if any_match(lex.concern, own, own_folded) else "none"
+        risk = "concern" if denied or any_match(lex.concern, own, own_folded) else "none"
         if probs.get("crisis", 0.0) >= CONCERN_LEAN:
             risk = "concern"
         topic = max(QUESTION_INTENTS, key=lambda i: probs.get(i, 0.0)) if ask else None
@@ -129,6 +132,14 @@ class Reader:
         return Frame(text, intent, confidence, "model", risk=risk, **parts)
 
     # -- parts ----------------------------------------------------------------------------------
+
+    def _all_denied(self, norm: str, folded: str) -> bool:
+        """Every crisis sign in the message is denied right after it is named."""
+        spans = self.safety.crisis_matches(norm)
+        return bool(spans) and all(
+            any_match(self.lexicon.crisis_denied, norm[end : end + 14], folded[end : end + 14])
+            for _, end in spans
+        )
 
     def _facts(self, norm: str, folded: str) -> dict[str, bool | None]:
         """Each fact's polarity as last stated: 「ブロックされてたけど解除された」 is False."""
@@ -177,13 +188,13 @@ class Reader:
 
 
 
-def _days_stated(sentences: tuple[Sentence, ...], lex: Lexicon) -> int | None:
-    """How long ago, from the first sentence that states a duration and does not ask one."""
+def _days_stated(own: str, sentences: tuple[Sentence, ...]) -> int | None:
+    """How long ago, from the first sentence that states one, in the user's own words (a
+    quoted draft's 「2年間ずっと一緒にいたのに」 is not the story's time). 「何ヶ月?」 states none."""
     for s in sentences:
-        if not any_match(lex.asks_time, s.text, fold_kana(s.text)):
-            days = days_ago(s.text)
-            if days is not None:
-                return days
+        days = days_ago(own[s.start : s.end])
+        if days is not None:
+            return days
     return None
 
 

@@ -12,7 +12,7 @@ FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner"
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
             "about_bot")  # fmt: skip
 FEELINGS = ("sleepless", "crying", "regret", "anxiety", "phone_checking", "anger", "self_blame",
-            "loneliness", "fade_fear", "joy", "relief")  # fmt: skip
+            "loneliness", "fade_fear", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
 
@@ -38,6 +38,7 @@ class Lexicon:
     requests: dict[str, Patterns]  # in priority order
     feelings: dict[str, Patterns]
     concern: Patterns
+    crisis_denied: Patterns
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -64,6 +65,7 @@ class Lexicon:
             requests={k: _compile(f"requests.{k}", requests[k]) for k in REQUESTS},
             feelings={k: _compile(f"feelings.{k}", feelings[k]) for k in FEELINGS},
             concern=_compile("concern", data.get("concern")),
+            crisis_denied=_compile("crisis_denied", data.get("crisis_denied")),
         )
 
 

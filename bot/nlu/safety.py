@@ -28,6 +28,16 @@ class SafetyRules:
                     raise ValueError(f"{intent} pattern #{n}: {exc}") from None
         return cls(tuple(compiled))
 
+    def crisis_matches(self, normalized: str) -> list[tuple[int, int]]:
+        """Where crisis patterns match (text and kana-folded form share positions)."""
+        folded = fold_kana(normalized)
+        spans = []
+        for intent, pattern in self.patterns:
+            if intent == "crisis":
+                for form in (normalized, folded):
+                    spans += [m.span() for m in pattern.finditer(form)]
+        return spans
+
     def match(self, normalized: str) -> str | None:
         """The first intent whose pattern matches the text or its kana-folded form."""
         folded = fold_kana(normalized)
