@@ -381,12 +381,13 @@ def test_bad_input_gets_a_kind_reply(chat: Chat, text: str) -> None:
 
 def test_a_denied_wish_to_disappear_is_asked_about_not_a_crisis_block(chat: Chat) -> None:
     out = chat.say("別に消えたいとかではないんだけど、会社のトイレで泣いてた")
-    assert "0120" not in texts(out) and chat.state.crisis_at is None
+    assert "119" not in texts(out) and chat.state.crisis_at is None
+    assert chat.state.concern_at is not None  # asked gently, once
 
 
 def test_the_crisis_conversation_stays_and_offers_chat_to_who_cannot_phone(chat: Chat) -> None:
     first = chat.say("朝が来なければいいのに")
-    assert "0120" in texts(first).split("\n\n")[0]  # a line in the very first bubble
+    assert "0120" in first.replies[0].text  # a line in the very first bubble
     out = chat.say("電話とかはちょっと無理…")
     assert "💬" in texts(out) and "📞" not in texts(out)
     again = chat.say("やっぱ朝こなくていい")
