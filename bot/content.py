@@ -57,6 +57,15 @@ class AdviceCard(_Strict):
     label: str = Field(min_length=1, max_length=20)
     next: tuple[str, ...] = ()
     suggests_contact: bool = False  # never shown after a block or a boundary risk
+    asks: tuple[str, ...] = ()  # questions this card answers, as people ask them (for ranking)
+
+    @field_validator("asks")
+    @classmethod
+    def _asks(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [a for a in v if not a.strip() or len(a) > 120]
+        if bad:
+            raise ValueError(f"asks must be 1–120 characters: {bad}")
+        return v
 
     @field_validator("situations")
     @classmethod

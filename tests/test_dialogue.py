@@ -3,44 +3,14 @@ content and classifier. No LINE, no database: (state, input, now) → (state, re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from bot.dialogue.engine import Engine, Outcome
+from bot.dialogue.engine import Engine
 from bot.dialogue.state import DialogueState, Phase
-from bot.dialogue.types import Card, EraseUser, FollowIn, PostbackIn, Text, TextIn
-
-NIGHT = datetime(2026, 11, 20, 16, 40, tzinfo=UTC)  # 01:40 in Tokyo
-
-
-class Chat:
-    """Drives the engine like a user would, keeping the state between turns."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.state = DialogueState()
-        self.now = NIGHT
-
-    def say(self, text: str) -> Outcome:
-        return self._send(TextIn(text))
-
-    def tap(self, data: str) -> Outcome:
-        return self._send(PostbackIn(data))
-
-    def _send(self, incoming) -> Outcome:
-        out = self.engine.handle(self.state, incoming, self.now)
-        self.state = out.state
-        self.now += timedelta(minutes=1)
-        return out
-
-
-def texts(out: Outcome) -> str:
-    return "\n".join(r.text if isinstance(r, Text) else f"{r.title}\n{r.body}" for r in out.replies)
-
-
-def cards(out: Outcome) -> list[str]:
-    return [r.title for r in out.replies if isinstance(r, Card)]
+from bot.dialogue.types import EraseUser, FollowIn, Text, TextIn
+from tests.chat_driver import NIGHT, Chat, cards, texts
 
 
 @pytest.fixture(scope="module")
