@@ -136,7 +136,9 @@ def evaluate_real(clf: IntentClassifier, nudge: Nudge, show_errors: bool = False
     development sets, then the final ones (measured only)."""
     from bot import eval_sets as sets
 
-    print("| real-style set | messages | long | accuracy | macro-F1 | crisis caught | false crisis |")
+    print(
+        "| real-style set | messages | long | accuracy | macro-F1 | crisis caught | false crisis |"
+    )
     print("|---|---|---|---|---|---|---|")
     errors: list[str] = []
     for name, folder in (("development", sets.REAL), ("final", sets.FINAL),
@@ -152,8 +154,10 @@ def evaluate_real(clf: IntentClassifier, nudge: Nudge, show_errors: bool = False
           f"(recall {req['recall']:.1%}; {req['false_request']}/{req['none_total']} "
           f"look-alikes taken as a request)")  # fmt: skip
     d = nudge_scores(nudge, read_drafts(sets.REAL / "drafts_real.tsv"))
-    print(f"real drafts: nudge precision {d['precision']:.3f}, recall {d['recall']:.3f}, "
-          f"F1 {d['f1']:.3f} ({d['n']} drafts, {d['no_reason']} nudges without reasons)")
+    print(
+        f"real drafts: nudge precision {d['precision']:.3f}, recall {d['recall']:.3f}, "
+        f"F1 {d['f1']:.3f} ({d['n']} drafts, {d['no_reason']} nudges without reasons)"
+    )
     if show_errors:
         errors += [f"negation {e}: {t[:80]}" for t, e in neg["wrong"]]
         errors += [f"request {g} → {r}: {t[:80]}" for g, r, t in req["wrong"]]

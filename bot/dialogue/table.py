@@ -76,7 +76,9 @@ BY_PHASE: dict[Phase, dict[str, Step]] = {
         "other": Step("gentle", Phase.GENTLE),
         "unclear": Step("gentle", Phase.GENTLE),
         "greeting": Step("gentle", Phase.GENTLE),
-        "cancel": Step("gentle", Phase.GENTLE),  # 「やっぱ朝こなくていい」 is no reminder to call off
+        "cancel": Step(
+            "gentle", Phase.GENTLE
+        ),  # 「やっぱ朝こなくていい」 is no reminder to call off
         "thanks": Step("gentle_goodbye", Phase.GENTLE),
         "want_contact": Step("gentle_no_tactics", Phase.GENTLE),
         "draft": Step("gentle_no_tactics", Phase.GENTLE),

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import re
 
-_KANJI = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-          "十": 10, "数": 3}  # fmt: skip  (「何ヶ月?」 asks; it states no number)
+_KANJI = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "数": 3,
+}  # fmt: skip  (「何ヶ月?」 asks; it states no number)
 _UNITS = {"日": 1, "週": 7, "週間": 7, "ヶ月": 30, "か月": 30, "カ月": 30, "ヵ月": 30, "ケ月": 30,
           "箇月": 30, "月": 30, "年": 365}  # fmt: skip
 _AMOUNT = re.compile(

@@ -186,8 +186,6 @@ class Reader:
         return intent, probs[intent]
 
 
-
-
 def _days_stated(own: str, sentences: tuple[Sentence, ...]) -> int | None:
     """How long ago, from the first sentence that states one, in the user's own words (a
     quoted draft's 「2年間ずっと一緒にいたのに」 is not the story's time). 「何ヶ月?」 states none."""

@@ -54,7 +54,9 @@ class IntentModel:
 
     def proba(self, normalized: str) -> dict[str, float]:
         """Every intent's probability."""
-        return dict(zip(self.classes, self.compiled.proba(fold_kana(normalized)).tolist(), strict=True))
+        return dict(
+            zip(self.classes, self.compiled.proba(fold_kana(normalized)).tolist(), strict=True)
+        )
 
     def predict(self, normalized: str) -> tuple[str, float]:
         probs = self.compiled.proba(fold_kana(normalized))

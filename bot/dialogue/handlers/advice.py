@@ -1,0 +1,104 @@
+"""Advice: the situation told, the card that answers the question, what may follow it."""
+
+from __future__ import annotations
+
+from bot.content import AdviceCard
+from bot.dialogue import advice
+from bot.dialogue.handlers.base import Base
+from bot.dialogue.state import Phase
+from bot.dialogue.turn import MAX_GIVEN, Turn
+from bot.dialogue.types import (
+    Card,
+    Choice,
+    Text,
+)
+
+
+class AdviceHandlers(Base):
+    def do_situation(self, turn: Turn) -> None:
+        """The user told us (or chose) their situation: acknowledge, then the cooling advice
+        with its period, or the question they asked before we knew."""
+        s = turn.state
+        s.situation = turn.intent
+        self._say(turn, f"{turn.intent}_ack")
+        since = self._since_line(turn)
+        if since:
+            turn.out.replies.append(Text(since))
+        pending, s.pending_intent = s.pending_intent, None
+        intent = pending or "cooling"
+        if s.no_contact and intent == "cooling":
+            intent = "what_to_do"
+        card = advice.pick(self.content.cards, intent, s)
+        if card:
+            self._show_card(turn, card)
+
+    def do_advice(self, turn: Turn) -> None:
+        card = advice.pick(self.content.cards, turn.intent, turn.state)
+        if card is None:
+            self.do_fallback(turn)
+            return
+        if card.id == turn.state.last_card:  # nothing new to say: do not repeat the bubble
+            self._say(turn, "already_said", title=card.title)
+            turn.out.choices = self._menu(turn)
+            return
+        since = self._since_line(turn) if turn.intent in ("cooling", "what_to_do") else None
+        if since:
+            turn.out.replies.append(Text(since))
+        self._show_card(turn, card)
+
+    def do_advice_or_ask(self, turn: Turn) -> None:
+        """Before the situation is known: answer with a general card when there is one,
+        otherwise ask first and keep the question for after."""
+        if advice.needs_situation(self.content.cards, turn.intent):
+            turn.state.pending_intent = turn.intent
+            self._say(turn, "ask_situation_first")
+            turn.out.choices = self._situation_choices()
+            turn.state.phase = Phase.ASKED_SITUATION
+            return
+        self.do_advice(turn)
+
+    def do_want_contact(self, turn: Turn) -> None:
+        self._say(turn, "want_contact")
+        left = turn.state.cooling_days_left(turn.now)
+        if left:
+            self._say(turn, "cooling_left", days=left)
+        card = self._card_for(turn, "ng_actions", prefer="ng_persistent_contact")
+        if card:
+            self._show_card(turn, card)
+        turn.out.choices = [self._draft_choice(), *turn.out.choices][:13]
+
+    def _show_card(self, turn: Turn, card: AdviceCard) -> None:
+        s = turn.state
+        turn.out.replies.append(Card(card.title, card.body))
+        s.last_card = card.id
+        s.given = [*[c for c in s.given if c != card.id][-MAX_GIVEN + 1 :], card.id]
+        nexts = [self.content.cards[n] for n in card.next if n in self.content.cards]
+        nexts = [n for n in nexts if not (s.no_contact and n.suggests_contact)]
+        turn.out.choices = [
+            Choice(label=n.label, data=f"card:{n.id}", display_text=n.title) for n in nexts
+        ] + self._menu(turn, situation=False)
+        if "cooling" in card.intents and s.situation and s.cooling_started is None:
+            label = self.content.phrase("cooling_start")
+            turn.out.choices.insert(
+                0, Choice(label=label, data="cooling:start", display_text=label)
+            )
+
+    def _card_for(self, turn: Turn, intent: str, prefer: str | None = None) -> AdviceCard | None:
+        if prefer and prefer in self.content.cards and turn.state.last_card != prefer:
+            return self.content.cards[prefer]
+        return advice.pick(self.content.cards, intent, turn.state)
+
+    def _since_line(self, turn: Turn) -> str | None:
+        s = turn.state
+        days = s.days_since(turn.now)
+        if days is None or s.situation is None:
+            return None
+        if s.situation == "refused":
+            if days < 30:
+                return self.content.phrase("refused_since_early").format(days=days, left=30 - days)
+            if days < 90:
+                return self.content.phrase("refused_since_mid").format(days=days)
+            return self.content.phrase("refused_since_late").format(months=days // 30)
+        if days < 14:
+            return self.content.phrase("ghosted_since_early").format(days=days)
+        return self.content.phrase("ghosted_since_late").format(days=days)

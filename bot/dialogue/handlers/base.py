@@ -1,0 +1,87 @@
+"""What every handler shares: saying a phrase, buttons, the standing menu. Handlers are
+mixins of the engine (python-telegram-bot keeps its handlers apart from the
+ConversationHandler table the same way: the table is `bot/dialogue/table.py`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.content import Content
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import (
+    Choice,
+    Text,
+)
+from bot.nudge.review import Nudge
+
+
+class Base:
+    """The engine's parts a handler may use."""
+
+    content: Content
+    nudge: Nudge
+    tz: ZoneInfo
+
+    def _say(self, turn: Turn, key: str, **values: object) -> None:
+        text = self.content.phrase(key, turn.state.turn)
+        turn.out.replies.append(Text(text.format(**values) if values else text))
+
+    def _say_with_line(self, turn: Turn, key: str) -> None:
+        """A phrase followed by the first crisis line, in one bubble."""
+        first = self.content.crisis_lines[0]
+        text = self.content.phrase(key, turn.state.turn)
+        turn.out.replies.append(Text(f"{text}\n{first.name} {first.contact}({first.hours})"))
+
+    def _button(self, key: str, data: str) -> Choice:
+        """A postback quick reply whose label (a phrase) also shows as the user's message."""
+        label = self.content.phrase(key)
+        return Choice(label=label, data=data, display_text=label)
+
+    def _situation_choices(self) -> list[Choice]:
+        p = self.content.phrase
+        return [
+            Choice(
+                label=p("menu_refused"), data="situation:refused", display_text=p("menu_refused")
+            ),
+            Choice(
+                label=p("menu_ghosted"), data="situation:ghosted", display_text=p("menu_ghosted")
+            ),
+        ]
+
+    def _intent_choice(self, label: str, intent: str) -> Choice:
+        return Choice(label=label, data=f"intent:{intent}", display_text=label)
+
+    def _draft_choice(self) -> Choice:
+        label = self.content.phrase("menu_draft")
+        return Choice(label=label, data="draft:start", display_text=label)
+
+    def _menu(self, turn: Turn, situation: bool = True) -> list[Choice]:
+        p = self.content.phrase
+        items: list[Choice] = []
+        if situation and turn.state.situation is None:
+            items += self._situation_choices()
+        if not turn.state.no_contact:
+            items.append(self._draft_choice())
+        items += [
+            self._intent_choice(p("menu_vent"), "vent"),
+            Choice(label=p("menu_help"), data="intent:help", display_text=p("menu_help")),
+        ]
+        return items
+
+
+def once_each(choices: list[Choice]) -> list[Choice]:
+    """A menu is put together from several places (card follow-ups, the standing menu, a
+    lead choice): show each label once, where it first appears."""
+    seen: set[str] = set()
+    unique = []
+    for choice in choices:
+        if choice.label not in seen:
+            seen.add(choice.label)
+            unique.append(choice)
+    return unique
+
+
+def format_when(at: datetime) -> str:
+    days = "月火水木金土日"
+    return f"{at:%-m月%-d日}({days[at.weekday()]}) {at:%-H:%M}"

@@ -1,0 +1,217 @@
+"""Drafts for the ex: the nudge, holding a draft overnight, what is held, the morning's
+outcome, the cooling period."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.dialogue.handlers.base import Base, format_when
+from bot.dialogue.state import DialogueState, Phase
+from bot.dialogue.table import home_phase
+from bot.dialogue.turn import COOLING_DAYS, EVENING_HOUR, MAX_HOLD, Turn
+from bot.dialogue.types import (
+    CancelHeld,
+    Choice,
+    HoldDraft,
+    ResolveDraft,
+    ScheduleCheckin,
+)
+from bot.nlu.drafts import draft_or_whole
+from bot.nudge.review import Context, morning_after
+
+
+class DraftHandlers(Base):
+    def do_draft_ask(self, turn: Turn) -> None:
+        if turn.state.no_contact:
+            self.do_no_contact(turn)
+            return
+        self._say(turn, "draft_ask")
+        turn.state.phase = Phase.AWAITING_DRAFT
+
+    def do_draft(self, turn: Turn) -> None:
+        """A message meant for the ex: review it, say why to wait (quoting it), and offer to
+        hold it until morning. The bot never sends anything to the ex."""
+        s = turn.state
+        if s.no_contact:
+            self.do_no_contact(turn)
+            return
+        marked = turn.frame.draft if turn.frame else None
+        draft = draft_or_whole(turn.text) if s.phase is Phase.AWAITING_DRAFT else marked
+        if not draft:  # asked about a draft without showing one
+            self.do_draft_ask(turn)
+            return
+        recent = tuple(t for t in s.draft_times if turn.now - t <= timedelta(hours=12))
+        verdict = self.nudge.review(
+            draft,
+            turn.now,
+            Context(recent_drafts=recent, cooling_days_left=self._wait_left(s, turn.now)),
+        )
+        s.draft_times = [*recent, turn.now][-10:]
+        if verdict.block:
+            s.no_contact, s.no_contact_by = True, s.no_contact_by or "blocked"
+            self.do_no_contact(turn)
+            return
+        s.draft_text, s.draft_reasons = draft, list(verdict.reasons)
+        s.phase = Phase.REVIEWING_DRAFT
+        if verdict.wait:
+            reasons = "\n".join(f"・{r}" for r in verdict.reasons)
+            self._say(turn, "nudge_wait", reasons=reasons)
+            assert verdict.remind_at is not None
+            self._say(turn, "nudge_offer", time=format_when(verdict.remind_at))
+        else:
+            self._say(turn, "nudge_pass", tip=verdict.tip or "")
+        turn.out.choices = self._hold_choices(turn.state)
+
+    def do_hold_request(self, turn: Turn) -> None:
+        """「朝まで預かって」: hold the draft under review (or the one in this message) until
+        the morning; with nothing to hold yet, ask for it."""
+        s = turn.state
+        if s.no_contact:
+            self.do_no_contact(turn)
+            return
+        draft = turn.frame.draft if turn.frame else None
+        if draft and draft != s.draft_text:
+            verdict = self.nudge.review(draft, turn.now, Context(
+                cooling_days_left=self._wait_left(s, turn.now)))  # fmt: skip
+            if verdict.block:
+                s.no_contact, s.no_contact_by = True, "blocked"
+                self.do_no_contact(turn)
+                return
+            s.draft_text, s.draft_reasons = draft, list(verdict.reasons)
+        if s.draft_text is None:
+            self.do_draft_ask(turn)
+            return
+        self._hold(turn, "morning", {})
+
+    def do_show_held(self, turn: Turn) -> None:
+        s = turn.state
+        if s.held_until is not None and turn.now < s.held_until:
+            self._say(turn, "held_show", time=format_when(s.held_until.astimezone(self.tz)))
+            turn.out.choices = [Choice(label=self.content.phrase("btn_cancel_held"),
+                                       data="held:cancel",
+                                       display_text=self.content.phrase("btn_cancel_held"))]  # fmt: skip
+        else:
+            self._say(turn, "nothing_held")
+
+    def do_cancel(self, turn: Turn) -> None:
+        s = turn.state
+        if s.draft_text is not None:
+            s.draft_text = None
+            self._say(turn, "draft_not_held")
+        elif s.held_until is not None and turn.now < s.held_until:
+            turn.out.effects.append(CancelHeld())
+            s.held_until = None
+            self._say(turn, "cancelled")
+        else:
+            self._say(turn, "nothing_held")
+
+    def _hold_choices(self, state: DialogueState) -> list[Choice]:
+        p = self.content.phrase
+        return [
+            Choice(label=p("hold_morning"), data="hold:morning", display_text=p("hold_morning")),
+            Choice(label=p("hold_evening"), data="hold:evening", display_text=p("hold_evening")),
+            Choice(label=p("hold_3d"), data="hold:3d", display_text=p("hold_3d")),
+            Choice(label=p("hold_pick"), data="hold:pick", pick_datetime=True),
+            Choice(label=p("rewrite"), data="draft:rewrite", display_text=p("rewrite")),
+            Choice(label=p("dont_send"), data="draft:drop", display_text=p("dont_send")),
+        ]
+
+    def _hold(self, turn: Turn, when: str, params: dict[str, str]) -> None:
+        s = turn.state
+        if s.draft_text is None:
+            self._say(turn, "held_nothing")
+            s.phase = home_phase(s)
+            return
+        local = turn.now.astimezone(self.tz)
+        rules = self.nudge.rules
+        if when == "morning":
+            at = morning_after(local, rules.morning_hour, rules.min_gap)
+        elif when == "evening":
+            at = morning_after(local, EVENING_HOUR, timedelta(hours=2))
+        elif when == "3d":
+            at = datetime.combine(
+                (local + timedelta(days=3)).date(), time(rules.morning_hour), tzinfo=self.tz
+            )
+        else:
+            at = _picked(params.get("datetime", ""), self.tz)
+            if at is None or not timedelta(minutes=1) <= at - local <= MAX_HOLD:
+                self._say(turn, "hold_bad_time")
+                turn.out.choices = self._hold_choices(s)
+                return
+        turn.out.effects.append(HoldDraft(s.draft_text, tuple(s.draft_reasons), at))
+        s.held_until = max(filter(None, (s.held_until, at)))
+        s.draft_text, s.draft_reasons = None, []
+        self._say(turn, "held", time=format_when(at))
+        s.phase = home_phase(s)
+
+    def _draft_choice_made(self, turn: Turn, choice: str) -> None:
+        s = turn.state
+        s.draft_text, s.draft_reasons = None, []
+        if choice == "rewrite":
+            self._say(turn, "rewrite_ask")
+            s.phase = Phase.AWAITING_DRAFT
+        else:
+            self._say(turn, "dropped")
+            s.phase = home_phase(s)
+
+    def _outcome(self, turn: Turn, arg: str) -> None:
+        """The user's answer to a draft given back in the morning."""
+        draft_id, _, outcome = arg.partition(":")
+        if not draft_id.isdigit() or outcome not in ("sent", "rewrite", "dropped"):
+            self.do_fallback(turn)
+            return
+        turn.out.effects.append(ResolveDraft(int(draft_id), outcome))
+        self._say(turn, f"outcome_{outcome}")
+        turn.state.phase = Phase.AWAITING_DRAFT if outcome == "rewrite" else home_phase(turn.state)
+
+    def _cooling(self, turn: Turn, arg: str) -> None:
+        s = turn.state
+        if arg == "start":
+            s.cooling_started = turn.now
+            s.cooling_days = COOLING_DAYS.get(s.situation or "", 30)
+            until = (turn.now + timedelta(days=s.cooling_days)).astimezone(self.tz)
+            self._say(turn, "cooling_started", days=s.cooling_days, until=f"{until:%-m月%-d日}")
+            p = self.content.phrase
+            turn.out.choices = [
+                Choice(label=p("cooling_checkins"), data="cooling:checkins",
+                       display_text=p("cooling_checkins")),
+                Choice(label=p("cooling_no_checkins"), data="cooling:none",
+                       display_text=p("cooling_no_checkins")),
+            ]  # fmt: skip
+        elif arg == "checkins" and s.cooling_started and s.cooling_days:
+            rules = self.nudge.rules
+            for fraction, key in ((0.5, "checkin_half"), (1.0, "checkin_end")):
+                day = s.cooling_started + timedelta(days=round(s.cooling_days * fraction))
+                due = datetime.combine(day.astimezone(self.tz).date(), time(rules.morning_hour),
+                                       tzinfo=self.tz)  # fmt: skip
+                if due > turn.now:
+                    text = self.content.phrase(key).format(days=s.cooling_days)
+                    turn.out.effects.append(ScheduleCheckin(due, text))
+            self._say(turn, "checkins_set")
+        else:
+            self._say(turn, "thanks")
+        s.phase = home_phase(s)
+
+    @staticmethod
+    def _wait_left(s: DialogueState, now: datetime) -> int | None:
+        """Days left of the wait: the cooling period started, or else the articles' minimum
+        counted from when it happened (a light 「元気?」 three days into a silence is still a
+        追いLINE)."""
+        started = s.cooling_days_left(now)
+        if started:
+            return started
+        days = s.days_since(now)
+        minimum = COOLING_DAYS.get(s.situation or "")
+        if days is None or minimum is None or days >= minimum:
+            return None
+        return minimum - days
+
+
+def _picked(value: str, tz: ZoneInfo) -> datetime | None:
+    """LINE's datetime picker sends local time as 2026-11-22T08:00."""
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)

@@ -1,0 +1,110 @@
+"""Safety: the crisis conversation, the gentle phase after it, blocks and boundaries."""
+
+from __future__ import annotations
+
+from bot.dialogue.handlers.base import Base
+from bot.dialogue.turn import GENTLE_FOR, Turn
+from bot.dialogue.types import (
+    Choice,
+    Text,
+)
+
+
+class SafetyHandlers(Base):
+    def do_crisis(self, turn: Turn) -> None:
+        """Warm, short, a line to call or chat with in the very first bubble (the chat line
+        first for someone who says they cannot phone)."""
+        again = turn.state.crisis_at is not None and turn.now - turn.state.crisis_at < GENTLE_FOR
+        turn.state.crisis_at = turn.now
+        chat_first = self._cannot_phone(turn)
+        if again:  # stay with them: ask directly, one line, never the same block twice
+            self._say(turn, "crisis_again")
+            turn.out.replies.append(Text(self._crisis_lines(chat_first=chat_first,
+                                                            only_chat=chat_first)))  # fmt: skip
+            turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
+                                self._button("btn_listen", "crisis:listen")]  # fmt: skip
+            return
+        intro = self.content.phrase("crisis_intro", turn.state.turn)
+        lines = self._crisis_lines(chat_first=chat_first)
+        turn.out.replies.append(Text(f"{intro}\n\n{lines}"))
+        self._say(turn, "crisis_more")
+        turn.out.choices = [
+            self._button("btn_more_lines", "crisis:lines"),
+            self._button("btn_listen", "crisis:listen"),
+        ]
+
+    def do_check_in(self, turn: Turn) -> None:
+        """The model leaned to crisis without confidence: ask gently, with one line named."""
+        self._say_with_line(turn, "check_in")
+        turn.out.choices = [
+            self._button("btn_more_lines", "crisis:lines"),
+            *self._situation_choices(),
+        ]
+
+    def do_gentle(self, turn: Turn) -> None:
+        if self._cannot_phone(turn):  # 「電話とかはちょっと無理…」: a line to write to instead
+            self._say(turn, "crisis_chat_first")
+            turn.out.replies.append(Text(self._crisis_lines(chat_first=True, only_chat=True)))
+        else:
+            self._say(turn, "gentle")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    @staticmethod
+    def _cannot_phone(turn: Turn) -> bool:
+        """Said now or earlier in this conversation: the chat lines come first from then on."""
+        if turn.frame is not None and "phone_averse" in turn.frame.feelings:
+            turn.state.no_phone = True
+        return turn.state.no_phone
+
+    def do_gentle_goodbye(self, turn: Turn) -> None:
+        self._say_with_line(turn, "gentle_goodbye")
+
+    def do_gentle_no_tactics(self, turn: Turn) -> None:
+        self._say(turn, "gentle_no_tactics")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    def do_boundary(self, turn: Turn) -> None:
+        turn.state.no_contact, turn.state.no_contact_by = True, "boundary"
+        self._say(turn, "boundary")
+        self._own_days(turn)
+
+    def do_blocked(self, turn: Turn) -> None:
+        turn.state.no_contact = True
+        turn.state.no_contact_by = turn.state.no_contact_by or "blocked"
+        self._say(turn, "blocked")
+        self._own_days(turn)
+
+    def do_no_contact(self, turn: Turn) -> None:
+        self._say(turn, "no_contact")
+        self._own_days(turn)
+
+    def do_no_contact_reply(self, turn: Turn) -> None:
+        self._say(turn, "no_contact_reply")
+        turn.out.choices = self._own_days_choices()
+
+    def _own_days(self, turn: Turn) -> None:
+        self._say(turn, "own_days")
+        turn.out.choices = self._own_days_choices()
+
+    def _own_days_choices(self) -> list[Choice]:
+        return [
+            self._intent_choice("自分磨きのこと", "self_improvement"),
+            self._intent_choice("気持ちを聞いて", "vent"),
+            Choice(label="選択肢のひとつとして", data="card:refused_one_option",
+                   display_text="選択肢のひとつとして"),
+        ]  # fmt: skip
+
+    def _crisis_lines(self, all_lines: bool = False, chat_first: bool = False,
+                      only_chat: bool = False) -> str:  # fmt: skip
+        lines = list(self.content.crisis_lines)
+        if chat_first:
+            lines.sort(key=lambda line: line.kind == "phone")  # stable: the file's order otherwise
+        if only_chat:
+            lines = [line for line in lines if line.kind != "phone"] or lines
+        lines = lines if all_lines else lines[:2]
+        out = []
+        for line in lines:
+            mark = "📞" if line.kind == "phone" else "💬"
+            note = f"・{line.note}" if line.note else ""
+            out.append(f"{mark} {line.name} {line.contact}({line.hours}{note})")
+        return "\n".join(out)

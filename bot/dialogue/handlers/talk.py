@@ -1,0 +1,60 @@
+"""Small talk, listening and talk about the bot itself."""
+
+from __future__ import annotations
+
+from bot.dialogue.handlers.base import Base
+from bot.dialogue.state import Phase
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import (
+    Choice,
+)
+
+
+class TalkHandlers(Base):
+    def do_welcome(self, turn: Turn) -> None:
+        self._say(turn, "welcome")
+        self._say(turn, "welcome_ask")
+        turn.out.choices = self._situation_choices()
+        turn.state.phase = Phase.ASKED_SITUATION
+
+    def do_greeting(self, turn: Turn) -> None:
+        self._say(turn, "greeting")
+        if turn.state.situation is None and not turn.state.no_contact:
+            turn.out.choices = self._situation_choices()
+            turn.state.phase = Phase.ASKED_SITUATION
+        else:
+            turn.out.choices = self._menu(turn)
+
+    def do_help(self, turn: Turn) -> None:
+        self._say(turn, "help")
+        turn.out.choices = self._menu(turn)
+
+    def do_thanks(self, turn: Turn) -> None:
+        self._say(turn, "thanks")
+
+    def do_fallback(self, turn: Turn) -> None:
+        self._say(turn, "fallback")
+        turn.out.choices = self._menu(turn)
+
+    def do_clarify(self, turn: Turn) -> None:
+        self._say(turn, "clarify")
+        turn.out.choices = [*self._situation_choices(), *self._menu(turn, situation=False)]
+
+    def do_other(self, turn: Turn) -> None:
+        self._say(turn, "other")
+        turn.out.choices = self._menu(turn)
+
+    def do_vent(self, turn: Turn) -> None:
+        self._say(turn, "vent")
+        turn.out.choices = [
+            self._intent_choice("どうしたらいい？", "what_to_do"),
+            self._intent_choice("連絡したくなる", "want_contact"),
+            Choice(label="聞いてくれてありがとう", text="聞いてくれてありがとう"),
+        ]
+
+    def do_listen(self, turn: Turn) -> None:
+        self._say(turn, "listen_start")
+
+    def do_about_bot(self, turn: Turn) -> None:
+        self._say(turn, "about_bot")
+        turn.out.choices = self._menu(turn)

@@ -1,0 +1,47 @@
+"""What one action sees and returns, and the numbers the handlers share. Plain data: the
+engine, its handlers and the tests all use these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.dialogue.state import DialogueState
+from bot.dialogue.types import Choice, Effect, Reply
+from bot.nlu.frame import Frame
+
+LOW_CONFIDENCE = 0.30  # below this the model's guess is not acted on: we ask instead
+GENTLE_FOR = timedelta(hours=24)  # after a crisis message, stay gentle at least this long
+MAX_HOLD = timedelta(days=30)  # a held draft comes back within a month at the latest
+EVENING_HOUR = 20
+COOLING_DAYS = {"refused": 30, "ghosted": 14}  # the articles' minimums
+MAX_GIVEN = 40
+
+
+class Reader(Protocol):
+    def read(self, text: str) -> Frame: ...
+
+
+@dataclass
+class Outcome:
+    state: DialogueState
+    replies: list[Reply] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)  # quick replies under the last bubble
+    effects: list[Effect] = field(default_factory=list)
+    intent: str | None = None
+
+
+@dataclass
+class Turn:
+    """What one action sees: the state it may change, the input text and its frame, `now`."""
+
+    state: DialogueState
+    now: datetime
+    text: str = ""
+    intent: str = "other"
+    frame: Frame | None = None
+    out: Outcome = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.out = Outcome(self.state)
