@@ -84,6 +84,21 @@ class AdviceCard(_Strict):
         return v
 
 
+class FeelingLines(_Strict):
+    """What the bot says to a feeling: a line that names it, then an open question."""
+
+    lines: tuple[str, ...] = Field(min_length=1)
+    questions: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("lines", "questions")
+    @classmethod
+    def _short(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [x for x in v if not x.strip() or len(x) > 80]
+        if bad:
+            raise ValueError(f"1–80 characters each: {bad}")
+        return v
+
+
 @dataclass(frozen=True)
 class Content:
     phrases: dict[str, tuple[str, ...]]
@@ -94,6 +109,7 @@ class Content:
     nudge: dict[str, Any] = field(default_factory=dict)  # nudge/signals.yaml as loaded
     drafts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # nudge/{risky,light}.txt
     understanding: dict[str, Any] = field(default_factory=dict)  # understanding.yaml as loaded
+    feelings: dict[str, FeelingLines] = field(default_factory=dict)  # feelings.yaml
 
     def phrase(self, key: str, turn: int = 0) -> str:
         """The phrase `key`; with variants, the one for this turn (so repeats vary)."""
@@ -253,6 +269,27 @@ def _load_understanding(root: Path, problems: list[str]) -> dict[str, Any]:
     return data
 
 
+def _load_feelings(root: Path, problems: list[str]) -> dict[str, FeelingLines]:
+    from bot.nlu.lexicon import FEELINGS
+
+    data = _read_yaml(root / "feelings.yaml", problems)
+    raw = data.get("feelings") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        if data is not None:
+            problems.append("feelings.yaml: expected a mapping under `feelings:`")
+        return {}
+    out = {}
+    for name in (*FEELINGS, "general"):
+        if name not in raw:
+            problems.append(f"feelings.yaml: {name}: missing (understanding.yaml detects it)")
+            continue
+        try:
+            out[name] = FeelingLines.model_validate(raw[name])
+        except ValidationError as exc:
+            problems += _pydantic_problem("feelings.yaml", name, exc)
+    return out
+
+
 def _read_lines(path: Path) -> tuple[str, ...]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return tuple(dict.fromkeys(x.strip() for x in lines if x.strip() and not x.startswith("#")))
@@ -305,6 +342,7 @@ def load_content(root: Path) -> Content:
         nudge=_load_nudge(root, problems),
         drafts=_load_drafts(root, problems),
         understanding=_load_understanding(root, problems),
+        feelings=_load_feelings(root, problems),
     )
     if problems:
         raise ContentError(problems)

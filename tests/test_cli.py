@@ -42,7 +42,7 @@ def test_chat_reads_stdin_and_answers(tmp_path) -> None:
     number = re.findall(r"\[(\d+)\] 使い方", r.stdout)[-1]
     r = run(["chat"], env, stdin=f"使い方\n{number}\n")  # a quick reply, by its number
     assert "友だち追加ありがとう" not in r.stdout  # the same user, remembered
-    assert r.stdout.count("一晩にできること") == 2
+    assert r.stdout.count("一晩にできること") == 2  # said again, in other words
 
 
 def test_classify_prints_json_lines(tmp_path) -> None:

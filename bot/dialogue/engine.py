@@ -7,6 +7,7 @@ content/. Postbacks (buttons) name their action directly.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -18,14 +19,17 @@ from bot.dialogue.handlers.drafts import DraftHandlers
 from bot.dialogue.handlers.erase import EraseHandlers
 from bot.dialogue.handlers.safety import SafetyHandlers
 from bot.dialogue.handlers.talk import TalkHandlers
+from bot.dialogue.ranking import CardIndex
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import home_phase, lookup
 from bot.dialogue.turn import GENTLE_FOR, LOW_CONFIDENCE, Outcome, Reader, Turn
 from bot.dialogue.types import (
+    EraseUser,
     FollowIn,
     Incoming,
     NonTextIn,
     PostbackIn,
+    Reply,
     Text,
     TextIn,
 )
@@ -53,7 +57,8 @@ require_phrases(
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
-    "btn_cancel_held", "crisis_chat_first", "crisis_again",
+    "btn_cancel_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
+    "no_more", "explain_point",
 )  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -74,6 +79,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         self.classifier = classifier
         self.nudge = nudge
         self.tz = nudge.tz
+        self.index = CardIndex(content.cards)
         self._typed = {  # normalised typed answer → the button's postback data
             normalize(word): data
             for key, data in TYPED_CHOICES.items()
@@ -101,7 +107,24 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             case TextIn(text=text):
                 self._text(turn, text)
         turn.out.choices = once_each(turn.out.choices)
+        self._never_twice(turn)
         return turn.out
+
+    def _never_twice(self, turn: Turn) -> None:
+        """Never the same bubble twice in a row: a repeated one is dropped, or said another way
+        when it was all there was to say."""
+        last = set(turn.state.last_bubbles)
+        lines = [line.contact for line in self.content.crisis_lines]
+        fresh = [
+            r for r in turn.out.replies
+            if _digest(r) not in last or (isinstance(r, Text) and any(c in r.text for c in lines))
+        ]  # fmt: skip  (a line to reach is never dropped)
+        if len(fresh) < len(turn.out.replies):
+            if not fresh:
+                fresh = [Text(self.content.phrase("said_again", turn.state.turn))]
+            turn.out.replies = fresh
+        if not any(isinstance(e, EraseUser) for e in turn.out.effects):  # erased means erased
+            turn.out.state.last_bubbles = [_digest(r) for r in turn.out.replies]
 
     def _text(self, turn: Turn, text: str) -> None:
         turn.text = text
@@ -117,18 +140,40 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if turn.state.situation and is_bare_duration(normalize(text)):
                 intent = turn.state.situation  # 「2週間前」 answers "since when", in that story
         self._learn_story(turn, frame)
-        if (
-            intent not in SAFETY_INTENTS
-            and frame.risk == "concern"
-            and not self._asked_lately(turn)
-        ):
-            turn.state.concern_at = turn.now
-            turn.intent = intent
-            self.do_check_in(turn)
-            return
-        if frame.request and intent not in SAFETY_INTENTS:
-            intent = f"request:{frame.request}"
-        self._run(turn, intent)
+        self._run(turn, self._policy(turn, frame, intent))
+
+    def _policy(self, turn: Turn, frame: Frame, intent: str) -> str:
+        """What to answer first: safety, then the user's request, their draft, their question,
+        their feelings, the story's facts. Returns the row of the table to run."""
+        s = turn.state
+        if intent in SAFETY_INTENTS:
+            return intent
+        if s.last_action == "check_in" and frame.followup in ("yes", "no"):
+            return (
+                "crisis" if frame.followup == "yes" else "concern_no"
+            )  # the answer to 「消えたい?」
+        if frame.risk == "concern" and not self._asked_lately(turn):
+            s.concern_at = turn.now
+            return "check_in"
+        if frame.request:
+            s.listening = s.listening and frame.request == "listen"
+            return f"request:{frame.request}"
+        if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
+            return intent
+        if s.last_card and s.last_action in SHOWED_A_CARD:  # 「もっと」「うん」「どういうこと?」
+            if frame.followup in ("more", "yes"):
+                return "more"
+            if frame.followup == "explain":
+                return "explain"
+        if s.listening:
+            if not frame.ask:
+                return "reflect"  # no cards, no menus, until they ask something
+            s.listening = False
+        if frame.ask and intent in ANSWERED_BY_A_CARD:
+            best = self.index.rank(frame.ask, s, (intent, frame.topic or ""))
+            if best and best[0].similarity >= ANSWER_SIMILARITY:
+                return "answer"
+        return intent
 
     def _asked_lately(self, turn: Turn) -> bool:
         """Ask "is it that hard?" once, not on every sad message that follows."""
@@ -158,6 +203,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         step = lookup(turn.state.phase, intent)
         turn.intent = intent
         before = turn.state.phase
+        turn.state.last_action = step.action
         self._actions[step.action](turn)
         if turn.state.phase == before:  # the action did not move the conversation itself
             turn.state.phase = step.to or home_phase(turn.state)
@@ -171,7 +217,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             case "intent" if arg:
                 self._run(turn, arg)
             case "card" if arg in self.content.cards:
-                turn.intent = "card"
+                turn.intent = turn.state.last_action = "card"
                 self._show_card(turn, self.content.cards[arg])
                 turn.state.phase = home_phase(turn.state)
             case "crisis" if arg == "lines":
@@ -195,6 +241,19 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 self.do_cancel(turn)
             case _:
                 self.do_fallback(turn)
+
+
+# Intents whose row would not show a card, though an in-domain question with a card that answers
+# it should get that card: 「私が悪かったのかな…インスタ見るのはあり?」 is asked, not only felt.
+ANSWERED_BY_A_CARD = ("other", "unclear", "vent", "greeting", "thanks", "help", "refused",
+                      "ghosted", "want_contact", "blocked")  # fmt: skip
+ANSWER_SIMILARITY = 0.45
+SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
+
+
+def _digest(reply: Reply) -> str:
+    text = reply.text if isinstance(reply, Text) else f"{reply.title}\n{reply.body}"
+    return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
 
 
 __all__ = ["Engine", "Outcome", "Reader", "Turn"]

@@ -38,6 +38,9 @@ class DialogueState(BaseModel):
     crisis_at: datetime | None = None
     concern_at: datetime | None = None  # when we last asked gently whether it is that hard
     no_phone: bool = False  # said they cannot phone: chat lines first
+    listening: bool = False  # "just listen": reflections and questions, no cards, until asked
+    last_action: str | None = None  # what the bot did last turn (「うん」 answers it)
+    last_bubbles: list[str] = Field(default_factory=list)  # last turn's bubbles, as digests
     cooling_started: datetime | None = None
     cooling_days: int | None = None
     draft_times: list[datetime] = Field(default_factory=list)  # recent drafts, for "repeated"

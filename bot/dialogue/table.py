@@ -52,6 +52,13 @@ DEFAULT: dict[str, Step] = {
     "cancel": Step("cancel"),
     "other": Step("other"),
     "unclear": Step("clarify"),
+    # rows the policy picks from the frame (engine._policy), not intents of the contract
+    "answer": Step("answer"),  # an in-domain question: the card that answers it
+    "more": Step("more"),  # 「もっと」「うん」 after a card: the next one in its chain
+    "explain": Step("explain"),  # 「それってどういうこと?」: the point again, shorter
+    "reflect": Step("reflect"),  # listening: name the feeling, ask, no cards
+    "check_in": Step("check_in"),  # concern: ask directly and gently
+    "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」
     **REQUESTS,
 }
 

@@ -34,6 +34,7 @@ FACT_INTENT = {"refused": "refused", "ghosted": "ghosted", "got_reply": "got_rep
 MODEL_FLOOR = {"stalking_risk": 0.5, "cancel": 0.6, "delete_data": 0.7}
 CONCERN_LEAN = 0.45  # the model's crisis probability that makes a frame `concern`
 MODEL_CHARS = 600  # the model reads the start and the end of a longer message
+FOLLOWUP_CHARS = 30
 UNSURE = 0.30  # below this the model's guess alone is not acted on
 # When the model is unsure, a stated fact answers instead, in the labelling rule's order.
 FACT_ORDER = ("got_reply", "new_partner", "refused", "ghosted")
@@ -57,6 +58,7 @@ class Frame:
     topic: str | None = None  # what the ask is about, as a question intent
     draft: str | None = None  # the text meant for the ex, as written
     feelings: tuple[str, ...] = ()
+    followup: str | None = None  # more | explain | yes | no: a short answer to what was said
     sentences: tuple[str, ...] = ()
 
     def fact(self, name: str) -> bool | None:
@@ -91,9 +93,14 @@ class Reader:
         feelings = tuple(n for n, pats in lex.feelings.items() if any_match(pats, own, own_folded))
         draft = find_draft(raw)
         ask = _last_question(sentences)
+        followup = None
+        if len(own) <= FOLLOWUP_CHARS:
+            followup = next((k for k, pats in lex.followups.items()
+                             if any_match(pats, own, own_folded)), None)  # fmt: skip
         parts = dict(
             facts=facts, days_ago=days, asks_time=asks_time,
             request=request, ask=ask.text if ask else None, draft=draft, feelings=feelings,
+            followup=followup,
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip
 

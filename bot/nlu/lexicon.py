@@ -11,6 +11,7 @@ from typing import Any
 FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner")
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
             "about_bot")  # fmt: skip
+FOLLOWUPS = ("explain", "more", "no", "yes")
 FEELINGS = ("sleepless", "crying", "regret", "anxiety", "phone_checking", "anger", "self_blame",
             "loneliness", "fade_fear", "joy", "relief", "phone_averse")  # fmt: skip
 
@@ -39,6 +40,7 @@ class Lexicon:
     feelings: dict[str, Patterns]
     concern: Patterns
     crisis_denied: Patterns
+    followups: dict[str, Patterns]
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -66,6 +68,10 @@ class Lexicon:
             feelings={k: _compile(f"feelings.{k}", feelings[k]) for k in FEELINGS},
             concern=_compile("concern", data.get("concern")),
             crisis_denied=_compile("crisis_denied", data.get("crisis_denied")),
+            followups={
+                k: _compile(f"followups.{k}", v)
+                for k, v in _section(data, "followups", FOLLOWUPS).items()
+            },
         )
 
 

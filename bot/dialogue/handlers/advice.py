@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content import AdviceCard
-from bot.dialogue import advice
+from bot.dialogue import advice, ranking
 from bot.dialogue.handlers.base import Base
 from bot.dialogue.state import Phase
 from bot.dialogue.turn import MAX_GIVEN, Turn
@@ -12,6 +12,8 @@ from bot.dialogue.types import (
     Choice,
     Text,
 )
+
+CLOSE = 0.5  # a card's own questions match the ask this well: it answers it
 
 
 class AdviceHandlers(Base):
@@ -28,12 +30,73 @@ class AdviceHandlers(Base):
         intent = pending or "cooling"
         if s.no_contact and intent == "cooling":
             intent = "what_to_do"
-        card = advice.pick(self.content.cards, intent, s)
+        asked = self._ranked(turn) if turn.frame and turn.frame.ask else []
+        if asked and asked[0].similarity >= CLOSE:  # 「断られたんだけど、インスタ見るのはあり?」
+            card = asked[0].card
+        else:
+            card = advice.pick(self.content.cards, intent, s)
         if card:
             self._show_card(turn, card)
 
+    def do_answer(self, turn: Turn) -> None:
+        """An in-domain question the intent alone would not answer: the card whose own questions
+        match it best, after naming the feeling when there is one; when the match is loose, the
+        offer to look at a draft too."""
+        ranked = self._ranked(turn)
+        if not ranked:
+            self.do_fallback(turn)
+            return
+        best = ranked[0]
+        self._feeling_first(turn)
+        self._show_card(turn, best.card)
+        if best.similarity < CLOSE and not turn.state.no_contact:
+            turn.out.choices.insert(0, self._draft_choice())
+
+    def do_more(self, turn: Turn) -> None:
+        """「もっと」「ほかには?」「うん」: the next card in the chain of the one just shown."""
+        s = turn.state
+        last = self.content.cards.get(s.last_card or "")
+        shown = set(s.given)
+        allowed_ids = {c.id for c in ranking.allowed(self.content.cards, s)}
+        chain = [n for n in (last.next if last else ()) if n in allowed_ids and n not in shown]
+        if not chain and last:  # the chain is done: the best card for what the last one was about
+            chain = [m.card.id for m in self.index.rank(last.title, s, last.intents)
+                     if m.card.id not in shown]  # fmt: skip
+        if not chain:
+            self._say(turn, "no_more")
+            turn.out.choices = self._menu(turn)
+            return
+        self._show_card(turn, self.content.cards[chain[0]])
+
+    def do_explain(self, turn: Turn) -> None:
+        """「それってどういうこと?」: the card's point again, in one short sentence."""
+        card = self.content.cards.get(turn.state.last_card or "")
+        if card is None:
+            self.do_fallback(turn)
+            return
+        point = card.body.split("\n")[0].split("。")[0].strip()
+        self._say(turn, "explain_point", point=point)
+        turn.out.choices = self._menu(turn, situation=False)
+
+    def _ranked(self, turn: Turn) -> list[ranking.Match]:
+        frame = turn.frame
+        query = (frame.ask or turn.text) if frame else turn.text
+        if not query:
+            return []
+        intents = (turn.intent, frame.topic if frame else None)
+        return self.index.rank(query, turn.state, [i for i in intents if i])
+
+    def _feeling_first(self, turn: Turn) -> None:
+        """Name the feeling before the answer (「眠れなくて…インスタ見るのはあり?」)."""
+        if self._feeling(turn):
+            self._reflect(turn, ask=False)
+
     def do_advice(self, turn: Turn) -> None:
-        card = advice.pick(self.content.cards, turn.intent, turn.state)
+        ranked = self._ranked(turn) if turn.frame else []
+        fitting = [m for m in ranked if turn.intent in m.card.intents or m.similarity >= CLOSE]
+        card = (
+            fitting[0].card if fitting else advice.pick(self.content.cards, turn.intent, turn.state)
+        )
         if card is None:
             self.do_fallback(turn)
             return
@@ -44,6 +107,8 @@ class AdviceHandlers(Base):
         since = self._since_line(turn) if turn.intent in ("cooling", "what_to_do") else None
         if since:
             turn.out.replies.append(Text(since))
+        else:
+            self._feeling_first(turn)
         self._show_card(turn, card)
 
     def do_advice_or_ask(self, turn: Turn) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.content import Content
+from bot.dialogue.ranking import CardIndex
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
     Choice,
@@ -22,6 +23,24 @@ class Base:
     content: Content
     nudge: Nudge
     tz: ZoneInfo
+    index: CardIndex
+
+    def _feeling(self, turn: Turn) -> str | None:
+        """The feeling to name: the heaviest one the user wrote, else joy or relief."""
+        felt = turn.frame.feelings if turn.frame else ()
+        return next((f for f in felt if f not in ("phone_averse", "joy", "relief")), None) or next(
+            (f for f in felt if f in ("joy", "relief")), None
+        )
+
+    def _reflect(self, turn: Turn, ask: bool = True, feeling: str | None = None) -> None:
+        """Name the feeling (rotating lines), then an open question."""
+        name = feeling or self._feeling(turn) or "general"
+        lines = self.content.feelings[name]
+        n = turn.state.turn
+        text = lines.lines[n % len(lines.lines)]
+        if ask:
+            text += "\n" + lines.questions[n % len(lines.questions)]
+        turn.out.replies.append(Text(text))
 
     def _say(self, turn: Turn, key: str, **values: object) -> None:
         text = self.content.phrase(key, turn.state.turn)

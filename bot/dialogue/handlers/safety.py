@@ -18,9 +18,9 @@ class SafetyHandlers(Base):
         turn.state.crisis_at = turn.now
         chat_first = self._cannot_phone(turn)
         if again:  # stay with them: ask directly, one line, never the same block twice
-            self._say(turn, "crisis_again")
-            turn.out.replies.append(Text(self._crisis_lines(chat_first=chat_first,
-                                                            only_chat=chat_first)))  # fmt: skip
+            question = self.content.phrase("crisis_again", turn.state.turn)
+            lines = self._crisis_lines(chat_first=chat_first, only_chat=chat_first)
+            turn.out.replies.append(Text(f"{question}\n\n{lines}"))
             turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
                                 self._button("btn_listen", "crisis:listen")]  # fmt: skip
             return
@@ -42,9 +42,12 @@ class SafetyHandlers(Base):
         ]
 
     def do_gentle(self, turn: Turn) -> None:
+        """After a crisis message: answer what they say, lines at hand, no tactics."""
         if self._cannot_phone(turn):  # 「電話とかはちょっと無理…」: a line to write to instead
             self._say(turn, "crisis_chat_first")
             turn.out.replies.append(Text(self._crisis_lines(chat_first=True, only_chat=True)))
+        elif self._feeling(turn):
+            self._reflect(turn)
         else:
             self._say(turn, "gentle")
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
@@ -55,6 +58,10 @@ class SafetyHandlers(Base):
         if turn.frame is not None and "phone_averse" in turn.frame.feelings:
             turn.state.no_phone = True
         return turn.state.no_phone
+
+    def do_concern_no(self, turn: Turn) -> None:
+        """「ううん、そこまでじゃない」 to the direct question: believe them, and keep listening."""
+        self._say(turn, "concern_no")
 
     def do_gentle_goodbye(self, turn: Turn) -> None:
         self._say_with_line(turn, "gentle_goodbye")

@@ -45,7 +45,8 @@ class TalkHandlers(Base):
         turn.out.choices = self._menu(turn)
 
     def do_vent(self, turn: Turn) -> None:
-        self._say(turn, "vent")
+        """Feelings poured out: name them (not the same line for every feeling), ask more."""
+        self._reflect(turn)
         turn.out.choices = [
             self._intent_choice("どうしたらいい？", "what_to_do"),
             self._intent_choice("連絡したくなる", "want_contact"),
@@ -53,7 +54,15 @@ class TalkHandlers(Base):
         ]
 
     def do_listen(self, turn: Turn) -> None:
-        self._say(turn, "listen_start")
+        """「アドバイスはいいから聞いてほしい」: listening until they ask something."""
+        turn.state.listening = True
+        if self._feeling(turn):
+            self._reflect(turn)
+        else:
+            self._say(turn, "listen_start")
+
+    def do_reflect(self, turn: Turn) -> None:
+        self._reflect(turn)
 
     def do_about_bot(self, turn: Turn) -> None:
         self._say(turn, "about_bot")

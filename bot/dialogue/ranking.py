@@ -1,0 +1,125 @@
+"""Which card answers the question: character 2–3-grams (TF-IDF, cosine) between the user's ask
+and each card's own example questions (`asks:` in content/advice.yaml), its title and body.
+
+The situation filters, the intent is a prior, cards already shown are penalised. An operator who
+adds a card with its asks makes it findable with no code change. Built once at start; a query
+costs a few hundred dictionary look-ups."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.content import AdviceCard
+from bot.dialogue.state import DialogueState
+from bot.nlu.normalize import fold_kana, normalize
+
+_NOISE = re.compile(r"[\s、。,.!?!?~ー…「」『』()（）・]+")
+TITLE_WEIGHT = 0.6  # a title is a question's topic, not a question
+BODY_WEIGHT = 0.35
+INTENT_PRIOR = 0.12  # the card is for the intent the reader derived
+FIRST_INTENT = 0.05  # …and it is the card's main intent
+SHOWN = 0.25  # shown before in this conversation
+COLLIDE = 0.8  # check-content warns when two cards' asks are this alike
+
+
+def grams(text: str) -> Counter[str]:
+    t = _NOISE.sub(" ", fold_kana(normalize(text)))
+    out: Counter[str] = Counter()
+    for part in t.split():
+        for n in (2, 3):
+            out.update(part[i : i + n] for i in range(len(part) - n + 1))
+        if len(part) == 1:
+            out[part] += 1
+    return out
+
+
+@dataclass(frozen=True)
+class Match:
+    card: AdviceCard
+    score: float  # similarity plus priors and penalties
+    similarity: float  # how well the card's own questions match the ask (0–1)
+
+
+class CardIndex:
+    def __init__(self, cards: Mapping[str, AdviceCard]) -> None:
+        self.cards = cards
+        docs: list[tuple[str, float, Counter[str]]] = []
+        for card in cards.values():
+            docs += [(card.id, 1.0, grams(a)) for a in card.asks]
+            docs.append((card.id, TITLE_WEIGHT, grams(card.title)))
+            docs.append((card.id, BODY_WEIGHT, grams(card.body)))
+        df: Counter[str] = Counter(g for _, _, c in docs for g in c)
+        self.idf = {g: math.log((1 + len(docs)) / (1 + n)) + 1 for g, n in df.items()}
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.docs = [(card_id, weight) for card_id, weight, _ in docs]
+        for i, (_, _, counts) in enumerate(docs):
+            vec = self._vector(counts)
+            for g, w in vec.items():
+                self.postings[g].append((i, w))
+
+    def _vector(self, counts: Counter[str]) -> dict[str, float]:
+        vec = {g: (1 + math.log(n)) * self.idf.get(g, 0.0) for g, n in counts.items()}
+        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        return {g: w / norm for g, w in vec.items()}
+
+    def similarity(self, text: str) -> dict[str, float]:
+        """Each card's best match: the closest of its asks, or its title or body (weighted)."""
+        query = self._vector(grams(text))
+        dots: dict[int, float] = defaultdict(float)
+        for g, w in query.items():
+            for i, dw in self.postings.get(g, ()):
+                dots[i] += w * dw
+        best: dict[str, float] = {}
+        for i, dot in dots.items():
+            card_id, weight = self.docs[i]
+            best[card_id] = max(best.get(card_id, 0.0), dot * weight)
+        return best
+
+    def rank(self, text: str, state: DialogueState, intents: Iterable[str] = ()) -> list[Match]:
+        """Cards that may be shown now, best first."""
+        sims = self.similarity(text)
+        wanted = [i for i in intents if i]
+        out = []
+        for card in allowed(self.cards, state):
+            sim = sims.get(card.id, 0.0)
+            score = sim
+            if any(i in card.intents for i in wanted):
+                score += INTENT_PRIOR + (FIRST_INTENT if card.intents[0] in wanted else 0.0)
+            if card.id in state.given:
+                score -= SHOWN
+            if card.id == state.last_card:
+                score -= 1.0
+            out.append(Match(card, score, sim))
+        return sorted(out, key=lambda m: m.score, reverse=True)
+
+    def collisions(self) -> list[tuple[str, str, str]]:
+        """Asks of two cards that are nearly the same question (ask, card, other card)."""
+        found = []
+        for card in self.cards.values():
+            for ask in card.asks:
+                sims = self.similarity(ask)
+                for other, sim in sims.items():
+                    if other != card.id and sim >= COLLIDE and ask not in self.cards[other].asks:
+                        found.append((ask, card.id, other))
+        return found
+
+
+def allowed(cards: Mapping[str, AdviceCard], state: DialogueState) -> list[AdviceCard]:
+    """The situation filters (its own cards and `any`; all when it is not known yet); after a
+    block or a boundary risk, cards that suggest contact are left out."""
+    out = []
+    for card in cards.values():
+        if state.no_contact and card.suggests_contact:
+            continue
+        if (
+            state.situation
+            and state.situation not in card.situations
+            and "any" not in card.situations
+        ):
+            continue
+        out.append(card)
+    return out
