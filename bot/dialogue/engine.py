@@ -171,7 +171,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.listening = False
         if frame.ask and intent in ANSWERED_BY_A_CARD:
             best = self.index.rank(frame.ask, s, (intent, frame.topic or ""))
-            if best and best[0].similarity >= ANSWER_SIMILARITY:
+            if best and best[0].score >= ANSWER_SCORE:
                 return "answer"
         return intent
 
@@ -247,7 +247,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
 # it should get that card: 「私が悪かったのかな…インスタ見るのはあり?」 is asked, not only felt.
 ANSWERED_BY_A_CARD = ("other", "unclear", "vent", "greeting", "thanks", "help", "refused",
                       "ghosted", "want_contact", "blocked")  # fmt: skip
-ANSWER_SIMILARITY = 0.45
+ANSWER_SCORE = 0.35  # similarity to the card's own questions, with the priors
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
 
 

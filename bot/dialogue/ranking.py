@@ -22,7 +22,7 @@ TITLE_WEIGHT = 0.6  # a title is a question's topic, not a question
 BODY_WEIGHT = 0.35
 INTENT_PRIOR = 0.12  # the card is for the intent the reader derived
 FIRST_INTENT = 0.05  # …and it is the card's main intent
-SHOWN = 0.25  # shown before in this conversation
+SHOWN = 0.15  # shown before in this conversation
 COLLIDE = 0.8  # check-content warns when two cards' asks are this alike
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.content import AdviceCard
 from bot.dialogue import advice, ranking
 from bot.dialogue.handlers.base import Base
@@ -14,6 +16,29 @@ from bot.dialogue.types import (
 )
 
 CLOSE = 0.5  # a card's own questions match the ask this well: it answers it
+LOOSE = 0.15  # …this well: better than the intent's first card
+AGAIN = 0.4  # the card just shown answers the question again: its point, said shorter
+_QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
+
+
+def _query(turn: Turn) -> str:
+    """What the ranking compares: the question, with the sentence before it when the question
+    alone is too short to say what it is about (「…新しい彼女おるらしい。もう望みないんかな」),
+    without the quoted words (what the ex said, or a draft, is not the question)."""
+    frame = turn.frame
+    if frame is None or not frame.ask:
+        query = turn.text
+    else:
+        query = frame.ask
+        at = frame.sentences.index(frame.ask) if frame.ask in frame.sentences else 0
+        if len(query) < 20 and at > 0:
+            query = f"{frame.sentences[at - 1]} {query}"
+    return _QUOTED.sub(" ", query).strip() or query
+
+
+def _point(card: AdviceCard) -> str:
+    """A card's point in one sentence: the first of its body."""
+    return card.body.split("\n")[0].split("。")[0].strip()
 
 
 class AdviceHandlers(Base):
@@ -74,16 +99,17 @@ class AdviceHandlers(Base):
         if card is None:
             self.do_fallback(turn)
             return
-        point = card.body.split("\n")[0].split("。")[0].strip()
-        self._say(turn, "explain_point", point=point)
+        self._say(turn, "explain_point", point=_point(card))
         turn.out.choices = self._menu(turn, situation=False)
 
     def _ranked(self, turn: Turn) -> list[ranking.Match]:
-        frame = turn.frame
-        query = (frame.ask or turn.text) if frame else turn.text
+        query = _query(turn)
         if not query:
             return []
-        intents = (turn.intent, frame.topic if frame else None)
+        frame = turn.frame
+        intents = [turn.intent, frame.topic if frame else None]
+        if frame:  # a fact the story states is a prior too: 「新しい彼女おるらしい…望みない?」
+            intents += [f for f in ("new_partner", "got_reply", "blocked") if frame.fact(f)]
         return self.index.rank(query, turn.state, [i for i in intents if i])
 
     def _feeling_first(self, turn: Turn) -> None:
@@ -93,15 +119,18 @@ class AdviceHandlers(Base):
 
     def do_advice(self, turn: Turn) -> None:
         ranked = self._ranked(turn) if turn.frame else []
-        fitting = [m for m in ranked if turn.intent in m.card.intents or m.similarity >= CLOSE]
-        card = (
-            fitting[0].card if fitting else advice.pick(self.content.cards, turn.intent, turn.state)
-        )
+        closest = max(ranked, key=lambda m: m.similarity, default=None)
+        if closest and closest.card.id == turn.state.last_card and closest.similarity >= AGAIN:
+            card: AdviceCard | None = closest.card  # asked again: said again, shorter (below)
+        elif ranked and (ranked[0].similarity >= LOOSE or turn.intent in ranked[0].card.intents):
+            card = ranked[0].card  # the card whose own questions match, with the priors
+        else:  # a button, or words no card's questions resemble: the intent's own cards
+            card = advice.pick(self.content.cards, turn.intent, turn.state)
         if card is None:
             self.do_fallback(turn)
             return
-        if card.id == turn.state.last_card:  # nothing new to say: do not repeat the bubble
-            self._say(turn, "already_said", title=card.title)
+        if card.id == turn.state.last_card:  # asked again: its point, not the same bubble
+            self._say(turn, "already_said", title=card.title, point=_point(card))
             turn.out.choices = self._menu(turn)
             return
         since = self._since_line(turn) if turn.intent in ("cooling", "what_to_do") else None
@@ -127,7 +156,11 @@ class AdviceHandlers(Base):
         left = turn.state.cooling_days_left(turn.now)
         if left:
             self._say(turn, "cooling_left", days=left)
-        card = self._card_for(turn, "ng_actions", prefer="ng_persistent_contact")
+        ranked = self._ranked(turn) if turn.frame and turn.frame.ask else []
+        if ranked and ranked[0].similarity >= CLOSE:  # 「誕生日にLINEしていい?」 has its card
+            card: AdviceCard | None = ranked[0].card
+        else:
+            card = self._card_for(turn, "ng_actions", prefer="ng_persistent_contact")
         if card:
             self._show_card(turn, card)
         turn.out.choices = [self._draft_choice(), *turn.out.choices][:13]
