@@ -148,6 +148,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         s = turn.state
         if intent in SAFETY_INTENTS:
             return intent
+        if s.no_contact and frame.go_between:  # a go-between after 「連絡しないで」 or a block
+            return "stalking_risk"
         if s.last_action == "check_in" and frame.followup in ("yes", "no"):
             return (
                 "crisis" if frame.followup == "yes" else "concern_no"

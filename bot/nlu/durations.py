@@ -66,7 +66,8 @@ def days_ago(normalized: str) -> int | None:
             days += _UNITS[match.group(2)] // 2
         return days
     for word, days in _WORDS:
-        if word in normalized:
+        at = normalized.find(word)
+        if at >= 0 and not _RELATIONSHIP.search(normalized[max(0, at - 6) : at + len(word) + 10]):
             return days
     return None
 

@@ -59,6 +59,7 @@ class Frame:
     draft: str | None = None  # the text meant for the ex, as written
     feelings: tuple[str, ...] = ()
     followup: str | None = None  # more | explain | yes | no: a short answer to what was said
+    go_between: bool = False  # asks someone to carry a message to the ex
     sentences: tuple[str, ...] = ()
 
     def fact(self, name: str) -> bool | None:
@@ -100,7 +101,7 @@ class Reader:
         parts = dict(
             facts=facts, days_ago=days, asks_time=asks_time,
             request=request, ask=ask.text if ask else None, draft=draft, feelings=feelings,
-            followup=followup,
+            followup=followup, go_between=any_match(lex.go_between, own, own_folded),
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip
 

@@ -41,6 +41,7 @@ class Lexicon:
     concern: Patterns
     crisis_denied: Patterns
     followups: dict[str, Patterns]
+    go_between: Patterns
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -68,6 +69,7 @@ class Lexicon:
             feelings={k: _compile(f"feelings.{k}", feelings[k]) for k in FEELINGS},
             concern=_compile("concern", data.get("concern")),
             crisis_denied=_compile("crisis_denied", data.get("crisis_denied")),
+            go_between=_compile("go_between", data.get("go_between")),
             followups={
                 k: _compile(f"followups.{k}", v)
                 for k, v in _section(data, "followups", FOLLOWUPS).items()

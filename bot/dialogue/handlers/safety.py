@@ -43,7 +43,7 @@ class SafetyHandlers(Base):
 
     def do_gentle(self, turn: Turn) -> None:
         """After a crisis message: answer what they say, lines at hand, no tactics."""
-        if self._cannot_phone(turn):  # 「電話とかはちょっと無理…」: a line to write to instead
+        if self._cannot_phone(turn, now_only=True):  # 「電話とかはちょっと無理…」: a line to write to
             self._say(turn, "crisis_chat_first")
             turn.out.replies.append(Text(self._crisis_lines(chat_first=True, only_chat=True)))
         elif self._feeling(turn):
@@ -53,11 +53,11 @@ class SafetyHandlers(Base):
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
     @staticmethod
-    def _cannot_phone(turn: Turn) -> bool:
-        """Said now or earlier in this conversation: the chat lines come first from then on."""
-        if turn.frame is not None and "phone_averse" in turn.frame.feelings:
-            turn.state.no_phone = True
-        return turn.state.no_phone
+    def _cannot_phone(turn: Turn, now_only: bool = False) -> bool:
+        """Said now (or, unless `now_only`, earlier in this conversation): chat lines first."""
+        said = turn.frame is not None and "phone_averse" in turn.frame.feelings
+        turn.state.no_phone = turn.state.no_phone or said
+        return said if now_only else turn.state.no_phone
 
     def do_concern_no(self, turn: Turn) -> None:
         """「ううん、そこまでじゃない」 to the direct question: believe them, and keep listening."""
