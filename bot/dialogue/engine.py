@@ -58,7 +58,7 @@ require_phrases(
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
     "btn_cancel_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
-    "no_more", "explain_point",
+    "no_more", "explain_point", "since_noted",
 )  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -167,14 +167,21 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return "more"
             if frame.followup == "explain":
                 return "explain"
+        felt = self._feeling(turn)
+        if frame.days_ago and s.situation and not frame.ask and not felt and intent in TOLD:
+            return "since"  # a duration told later, or a correction: the story's time again
         if s.listening:
             if not frame.ask:
                 return "reflect"  # no cards, no menus, until they ask something
             s.listening = False
+        if felt == "self_blame" and len(frame.text) < 40 and intent in ("why", "vent", "other"):
+            return "reflect"  # 「私が悪かったのかな」 asks to be heard, not for a why card
         if frame.ask and intent in ANSWERED_BY_A_CARD:
             best = self.index.rank(frame.ask, s, (intent, frame.topic or ""))
-            if best and best[0].score >= ANSWER_SCORE:
+            if best and best[0].score >= ANSWER_SCORE.get(intent, 0.3):
                 return "answer"
+        if felt and not frame.ask and intent == s.situation:
+            return "reflect"  # the story told again, with its feelings: feelings before facts
         return intent
 
     def _asked_lately(self, turn: Turn) -> bool:
@@ -249,7 +256,11 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
 # it should get that card: 「私が悪かったのかな…インスタ見るのはあり?」 is asked, not only felt.
 ANSWERED_BY_A_CARD = ("other", "unclear", "vent", "greeting", "thanks", "help", "refused",
                       "ghosted", "want_contact", "blocked")  # fmt: skip
-ANSWER_SCORE = 0.35  # similarity to the card's own questions, with the priors
+# How well a card must answer (similarity to its own questions, with the priors) to answer a
+# message the model read as something else: out-of-field and small talk need a close match.
+ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.45, "vent": 0.4,
+                "unclear": 0.35}  # fmt: skip
+TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
 
 

@@ -96,6 +96,19 @@ class CardIndex:
             out.append(Match(card, score, sim))
         return sorted(out, key=lambda m: m.score, reverse=True)
 
+    def best_sentence(self, card: AdviceCard, text: str) -> str:
+        """The sentence of the card's body that answers the question best (its point for it)."""
+        sentences = [x.strip() for x in re.split(r"(?<=[。！？])|\n", card.body) if x.strip()]
+        if not sentences:
+            return card.title
+        query = self._vector(grams(text))
+
+        def score(sentence: str) -> float:
+            vec = self._vector(grams(sentence))
+            return sum(w * vec.get(g, 0.0) for g, w in query.items())
+
+        return max(sentences, key=score).rstrip("。")
+
     def collisions(self) -> list[tuple[str, str, str]]:
         """Asks of two cards that are nearly the same question (ask, card, other card)."""
         found = []

@@ -58,6 +58,7 @@ DEFAULT: dict[str, Step] = {
     "explain": Step("explain"),  # 「それってどういうこと?」: the point again, shorter
     "reflect": Step("reflect"),  # listening: name the feeling, ask, no cards
     "check_in": Step("check_in"),  # concern: ask directly and gently
+    "since": Step("since"),  # a duration told later or corrected
     "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」
     **REQUESTS,
 }

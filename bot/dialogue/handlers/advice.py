@@ -17,7 +17,7 @@ from bot.dialogue.types import (
 
 CLOSE = 0.5  # a card's own questions match the ask this well: it answers it
 LOOSE = 0.15  # …this well: better than the intent's first card
-AGAIN = 0.4  # the card just shown answers the question again: its point, said shorter
+AGAIN = 0.3  # the card just shown answers the question again: its point, said shorter
 _QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
 
 
@@ -100,6 +100,16 @@ class AdviceHandlers(Base):
             self.do_fallback(turn)
             return
         self._say(turn, "explain_point", point=_point(card))
+
+    def do_since(self, turn: Turn) -> None:
+        """「もう3週間たつんだけど」「3日前ちゃうくて2週間前」: the story's time, counted again."""
+        since = self._since_line(turn)
+        if since is None:
+            self.do_clarify(turn)
+            return
+        self._say(turn, "since_noted")
+        turn.out.replies.append(Text(since))
+        turn.out.choices = self._menu(turn, situation=False)
         turn.out.choices = self._menu(turn, situation=False)
 
     def _ranked(self, turn: Turn) -> list[ranking.Match]:
@@ -120,7 +130,11 @@ class AdviceHandlers(Base):
     def do_advice(self, turn: Turn) -> None:
         ranked = self._ranked(turn) if turn.frame else []
         closest = max(ranked, key=lambda m: m.similarity, default=None)
-        if closest and closest.card.id == turn.state.last_card and closest.similarity >= AGAIN:
+        if (
+            closest
+            and closest.card.id == turn.state.last_card
+            and (closest.similarity >= AGAIN or turn.intent in closest.card.intents)
+        ):
             card: AdviceCard | None = closest.card  # asked again: said again, shorter (below)
         elif ranked and (ranked[0].similarity >= LOOSE or turn.intent in ranked[0].card.intents):
             card = ranked[0].card  # the card whose own questions match, with the priors
@@ -130,7 +144,8 @@ class AdviceHandlers(Base):
             self.do_fallback(turn)
             return
         if card.id == turn.state.last_card:  # asked again: its point, not the same bubble
-            self._say(turn, "already_said", title=card.title, point=_point(card))
+            point = self.index.best_sentence(card, _query(turn))
+            self._say(turn, "already_said", title=card.title, point=point)
             turn.out.choices = self._menu(turn)
             return
         since = self._since_line(turn) if turn.intent in ("cooling", "what_to_do") else None
