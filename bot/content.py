@@ -57,6 +57,7 @@ class AdviceCard(_Strict):
     label: str = Field(min_length=1, max_length=20)
     next: tuple[str, ...] = ()
     suggests_contact: bool = False  # never shown after a block or a boundary risk
+    after_block: bool = False  # only shown after a block or 「連絡しないで」
     asks: tuple[str, ...] = ()  # questions this card answers, as people ask them (for ranking)
 
     @field_validator("asks")

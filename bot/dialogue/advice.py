@@ -15,7 +15,11 @@ def candidates(
     whose main (first) intent it is come first, then file order.
     After a block or a boundary risk, cards that suggest contacting the ex are left out."""
     fitting = [
-        c for c in cards.values() if intent in c.intents and not (no_contact and c.suggests_contact)
+        c
+        for c in cards.values()
+        if intent in c.intents
+        and not (no_contact and c.suggests_contact)
+        and not (c.after_block and not no_contact)
     ]
     fitting.sort(key=lambda c: c.intents.index(intent))  # stable: file order within a rank
     own = [c for c in fitting if situation and situation in c.situations]

@@ -193,8 +193,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         """Facts update the story even when the message is about something else: the situation,
         how long ago, and a block stated false (「ブロックはされてない」) lifts what a block set."""
         s = turn.state
-        for situation in ("refused", "ghosted"):
-            if frame.fact(situation) is True and frame.intent not in ("refused", "ghosted"):
+        for situation, other in (("refused", "ghosted"), ("ghosted", "refused")):
+            if frame.fact(situation) is True and frame.fact(other) is False:
+                s.situation = situation  # 「断られたんじゃなくて、既読無視されてるだけ」
+            elif frame.fact(situation) is True and frame.intent not in ("refused", "ghosted"):
                 s.situation = s.situation or situation
         if frame.fact("blocked") is False and s.no_contact and s.no_contact_by == "blocked":
             s.no_contact, s.no_contact_by = False, None
@@ -258,7 +260,7 @@ ANSWERED_BY_A_CARD = ("other", "unclear", "vent", "greeting", "thanks", "help", 
                       "ghosted", "want_contact", "blocked")  # fmt: skip
 # How well a card must answer (similarity to its own questions, with the priors) to answer a
 # message the model read as something else: out-of-field and small talk need a close match.
-ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.45, "vent": 0.4,
+ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.35, "vent": 0.4,
                 "unclear": 0.35}  # fmt: skip
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")

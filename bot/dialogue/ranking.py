@@ -98,7 +98,7 @@ class CardIndex:
 
     def best_sentence(self, card: AdviceCard, text: str) -> str:
         """The sentence of the card's body that answers the question best (its point for it)."""
-        sentences = [x.strip() for x in re.split(r"(?<=[。！？])|\n", card.body) if x.strip()]
+        sentences = [x.strip() for x in re.split(r"(?<=。)|\n", card.body) if x.strip()]
         if not sentences:
             return card.title
         query = self._vector(grams(text))
@@ -127,6 +127,8 @@ def allowed(cards: Mapping[str, AdviceCard], state: DialogueState) -> list[Advic
     out = []
     for card in cards.values():
         if state.no_contact and card.suggests_contact:
+            continue
+        if card.after_block and not state.no_contact:
             continue
         if (
             state.situation

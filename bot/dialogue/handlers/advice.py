@@ -36,11 +36,6 @@ def _query(turn: Turn) -> str:
     return _QUOTED.sub(" ", query).strip() or query
 
 
-def _point(card: AdviceCard) -> str:
-    """A card's point in one sentence: the first of its body."""
-    return card.body.split("\n")[0].split("。")[0].strip()
-
-
 class AdviceHandlers(Base):
     def do_situation(self, turn: Turn) -> None:
         """The user told us (or chose) their situation: acknowledge, then the cooling advice
@@ -99,7 +94,7 @@ class AdviceHandlers(Base):
         if card is None:
             self.do_fallback(turn)
             return
-        self._say(turn, "explain_point", point=_point(card))
+        self._say(turn, "explain_point", point=self.index.best_sentence(card, card.title))
 
     def do_since(self, turn: Turn) -> None:
         """「もう3週間たつんだけど」「3日前ちゃうくて2週間前」: the story's time, counted again."""
@@ -130,12 +125,15 @@ class AdviceHandlers(Base):
     def do_advice(self, turn: Turn) -> None:
         ranked = self._ranked(turn) if turn.frame else []
         closest = max(ranked, key=lambda m: m.similarity, default=None)
-        if (
-            closest
-            and closest.card.id == turn.state.last_card
-            and (closest.similarity >= AGAIN or turn.intent in closest.card.intents)
+        last = self.content.cards.get(turn.state.last_card or "")
+        if last not in ranking.allowed(self.content.cards, turn.state):
+            last = None  # the story changed (「断られたんじゃなくて既読無視」): not its card
+        no_better = not (ranked and ranked[0].similarity >= AGAIN)
+        if last and (
+            (closest and closest.card is last and closest.similarity >= AGAIN)
+            or (turn.intent in last.intents and no_better)
         ):
-            card: AdviceCard | None = closest.card  # asked again: said again, shorter (below)
+            card: AdviceCard | None = last  # asked again: said again, shorter (below)
         elif ranked and (ranked[0].similarity >= LOOSE or turn.intent in ranked[0].card.intents):
             card = ranked[0].card  # the card whose own questions match, with the priors
         else:  # a button, or words no card's questions resemble: the intent's own cards
