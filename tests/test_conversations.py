@@ -15,6 +15,8 @@ the replies must and must not contain:
           crisis: false                 # the crisis flow started (or not) on this turn
           no_card: true                 # no advice card (listening, crisis, privacy answers)
 
+A conversation may carry `known_gap: why` (see _load).
+
 Every conversation also holds what is true of all of them: never the same bubble twice in a
 row, never a phrase the gatekeeper guidance warns against, never crisis lines unasked for."""
 
@@ -38,10 +40,14 @@ KEYS = {"say", "tap", "card", "has", "has_any", "not", "choice", "effect", "cris
 
 
 def _load() -> list[Any]:
+    """Each conversation a test. One marked `known_gap: why` is a reply the bot does not give
+    yet: it must fail (strict xfail), so the day it passes the mark has to go."""
     out = []
     for path in SCRIPTS:
         for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            out.append(pytest.param(item, id=f"{path.stem}: {item['name']}"))
+            gap = item.get("known_gap")
+            marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
+            out.append(pytest.param(item, id=f"{path.stem}: {item['name']}", marks=marks))
     return out
 
 

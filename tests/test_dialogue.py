@@ -376,3 +376,10 @@ def test_durations_are_what_the_user_told(chat: Chat, told: str, days) -> None:
     chat.tap("situation:ghosted")
     chat.say(told)
     assert chat.state.since_days == days
+
+
+def test_a_block_with_a_question_still_closes_contact(chat: Chat) -> None:
+    chat.say("先月復縁を断られたんだけど")
+    out = chat.say("さっき気づいたらLINEもインスタもブロックされてた…それでもまだ可能性ってある？")
+    assert chat.state.no_contact and "ストーカー規制法" in texts(out)
+    assert "可能性が残っているサイン" not in texts(out)  # no signs to look for after a block

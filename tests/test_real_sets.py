@@ -16,7 +16,9 @@ FOLDERS = [sets.REAL, sets.FINAL]
 def test_realistic_messages_are_understood(classifier, folder) -> None:
     data = sets.realistic(folder)
     assert len(data) >= 150 and sets.long_share([t for _, t in data]) >= 0.4
-    result = score_real([label for label, _ in data], [classifier.classify(t).intent for _, t in data])
+    result = score_real(
+        [label for label, _ in data], [classifier.classify(t).intent for _, t in data]
+    )
     assert result["accuracy"] >= 0.75, result
     assert result["crisis_caught"] == result["crisis_total"] > 0
     assert result["false_crisis"] <= 0.03 * result["safe_total"], result

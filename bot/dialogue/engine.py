@@ -116,7 +116,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         last = set(turn.state.last_bubbles)
         lines = [line.contact for line in self.content.crisis_lines]
         fresh = [
-            r for r in turn.out.replies
+            r
+            for r in turn.out.replies
             if _digest(r) not in last or (isinstance(r, Text) and any(c in r.text for c in lines))
         ]  # fmt: skip  (a line to reach is never dropped)
         if len(fresh) < len(turn.out.replies):
@@ -256,8 +257,17 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
 
 # Intents whose row would not show a card, though an in-domain question with a card that answers
 # it should get that card: 「私が悪かったのかな…インスタ見るのはあり?」 is asked, not only felt.
-ANSWERED_BY_A_CARD = ("other", "unclear", "vent", "greeting", "thanks", "help", "refused",
-                      "ghosted", "want_contact", "blocked")  # fmt: skip
+ANSWERED_BY_A_CARD = (
+    "other",
+    "unclear",
+    "vent",
+    "greeting",
+    "thanks",
+    "help",
+    "refused",
+    "ghosted",
+    "want_contact",
+)  # fmt: skip  (never `blocked`: it sets no_contact)
 # How well a card must answer (similarity to its own questions, with the priors) to answer a
 # message the model read as something else: out-of-field and small talk need a close match.
 ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.35, "vent": 0.4,

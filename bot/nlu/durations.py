@@ -42,7 +42,9 @@ def _number(token: str) -> int | None:
 
 
 _RANGE = re.compile(r"[~\-〜]\s*$")  # 「1〜2週間」: the advice's range, not a time told
-_DENIED = re.compile(r"^(間)?(前)?(も)?\s*((じゃ|では|でわ)(なく|ない)|(と)?ちゃう|ちゃいま|ではありません)")  # 「14日じゃなくて10日」
+_DENIED = re.compile(
+    r"^(間)?(前)?(も)?\s*((じゃ|では|でわ)(なく|ない)|(と)?ちゃう|ちゃいま|ではありません)"
+)  # 「14日じゃなくて10日」
 
 
 def days_ago(normalized: str) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.dialogue.handlers.base import Base
 from bot.dialogue.turn import GENTLE_FOR, Turn
 from bot.dialogue.types import (
+    Card,
     Choice,
     Text,
 )
@@ -43,7 +44,9 @@ class SafetyHandlers(Base):
 
     def do_gentle(self, turn: Turn) -> None:
         """After a crisis message: answer what they say, lines at hand, no tactics."""
-        if self._cannot_phone(turn, now_only=True):  # 「電話とかはちょっと無理…」: a line to write to
+        if self._cannot_phone(
+            turn, now_only=True
+        ):  # 「電話とかはちょっと無理…」: a line to write to
             self._say(turn, "crisis_chat_first")
             turn.out.replies.append(Text(self._crisis_lines(chat_first=True, only_chat=True)))
         elif self._feeling(turn):
@@ -79,6 +82,13 @@ class SafetyHandlers(Base):
         turn.state.no_contact = True
         turn.state.no_contact_by = turn.state.no_contact_by or "blocked"
         self._say(turn, "blocked")
+        if (
+            turn.frame and turn.frame.ask
+        ):  # 「ブロックされた…まだ可能性ある?」: answered, after a block
+            ranked = self.index.rank(turn.frame.ask, turn.state, ("chance", "blocked"))
+            if ranked and ranked[0].card.after_block:
+                turn.out.replies.append(Card(ranked[0].card.title, ranked[0].card.body))
+                turn.state.last_card = ranked[0].card.id
         self._own_days(turn)
 
     def do_no_contact(self, turn: Turn) -> None:
