@@ -222,8 +222,14 @@ def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_check_content(settings: Settings, args: argparse.Namespace) -> int:
     import bot.dialogue.engine  # noqa: F401  (registers the phrase ids the engine uses)
+    from bot.dialogue.ranking import CardIndex
 
     content = load_content(settings.content_dir)
+    for ask, card, other in CardIndex(content.cards).collisions():
+        print(f"warning: advice.yaml: {card}: ask {ask!r} is nearly a question of {other}")
+    missing = [c.id for c in content.cards.values() if not c.asks]
+    if missing:
+        print(f"warning: advice.yaml: cards without asks (only found by intent): {missing}")
     print(
         f"content OK: {len(content.phrases)} phrases, {len(content.cards)} advice cards, "
         f"{len(content.crisis_lines)} crisis lines, "

@@ -77,3 +77,19 @@ def test_serve_process_answers_a_signed_message(tmp_path) -> None:
         finally:
             logs = proc.stop()
         assert "使い方" not in logs and "Uproc" not in logs
+
+
+def test_check_content_warns_when_two_cards_answer_the_same_question(tmp_path) -> None:
+    import shutil
+
+    import yaml
+
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    data = yaml.safe_load((content / "advice.yaml").read_text(encoding="utf-8"))
+    first, second = data["cards"][0], data["cards"][1]
+    second["asks"] = [*second.get("asks", []), first["asks"][0] + "？"]
+    (content / "advice.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    r = run(["check-content"], {"CONTENT_DIR": str(content)})
+    assert r.returncode == 0, r.stderr
+    assert f"warning: advice.yaml: {second['id']}" in r.stdout and first["id"] in r.stdout
