@@ -383,3 +383,27 @@ def test_a_block_with_a_question_still_closes_contact(chat: Chat) -> None:
     out = chat.say("さっき気づいたらLINEもインスタもブロックされてた…それでもまだ可能性ってある？")
     assert chat.state.no_contact and "ストーカー規制法" in texts(out)
     assert "可能性が残っているサイン" not in texts(out)  # no signs to look for after a block
+
+
+def test_the_direct_question_is_answered_and_the_night_planned(chat: Chat) -> None:
+    chat.say("消えたいわ笑 なんてね")
+    assert chat.state.crisis_at is not None
+    out = chat.say("それはしない")
+    assert "0120" not in texts(out) and "ありがとう" in texts(out)  # believed, still listened to
+    out = chat.say("今夜ひとりで静かなのがつらい。朝までどうやって過ごしたら？")
+    assert "今夜" in texts(out) and "0120" in texts(out) and not cards(out)
+
+
+def test_a_reply_from_the_ex_ends_the_wait_for_a_light_answer(chat: Chat) -> None:
+    chat.say("既読無視されて3週間")
+    chat.say("さっき元カレから『元気?』ってきた！")
+    chat.now = chat.now.replace(hour=11)  # daytime, a light answer
+    out = chat.say("「元気だよ！連絡ありがとう😊」って返していい？")
+    assert "冷却期間" not in texts(out) and "日" not in texts(out).split("\n")[0]
+
+
+def test_talk_while_a_draft_is_awaited_is_listened_to(chat: Chat) -> None:
+    chat.say("既読無視されて5日")
+    chat.tap("draft:start")
+    out = chat.say("寝ようとしても、あの時ああ言わんかったらとか考えてしまって眠れん")
+    assert "一晩置いて" not in texts(out) and chat.state.phase is not Phase.REVIEWING_DRAFT

@@ -21,7 +21,7 @@ from bot.dialogue.handlers.safety import SafetyHandlers
 from bot.dialogue.handlers.talk import TalkHandlers
 from bot.dialogue.ranking import CardIndex
 from bot.dialogue.state import DialogueState, Phase
-from bot.dialogue.table import home_phase, lookup
+from bot.dialogue.table import ADVICE, home_phase, lookup
 from bot.dialogue.turn import GENTLE_FOR, LOW_CONFIDENCE, Outcome, Reader, Turn
 from bot.dialogue.types import (
     EraseUser,
@@ -58,7 +58,7 @@ require_phrases(
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
     "btn_cancel_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
-    "no_more", "explain_point", "since_noted",
+    "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -151,16 +151,20 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return intent
         if s.no_contact and frame.go_between:  # a go-between after 「連絡しないで」 or a block
             return "stalking_risk"
-        if s.last_action == "check_in" and frame.followup in ("yes", "no"):
-            return (
-                "crisis" if frame.followup == "yes" else "concern_no"
-            )  # the answer to 「消えたい?」
+        if s.last_action in ASKED_DIRECTLY and frame.followup in ("yes", "no"):
+            if s.last_action == "check_in":  # the answer to 「消えたいと思うくらいつらい?」
+                return "crisis" if frame.followup == "yes" else "concern_no"
+            return "crisis_yes" if frame.followup == "yes" else "crisis_no"
         if frame.risk == "concern" and not self._asked_lately(turn):
             s.concern_at = turn.now
             return "check_in"
         if frame.request:
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"
+        felt = self._feeling(turn)
+        if s.phase is Phase.AWAITING_DRAFT and not frame.draft and felt and intent in TOLD:
+            s.phase = home_phase(s)  # 「寝ようとしても…」 is talk, not the draft asked for
+            return "reflect"
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
             return intent
         if s.last_card and s.last_action in SHOWED_A_CARD:  # 「もっと」「うん」「どういうこと?」
@@ -168,7 +172,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return "more"
             if frame.followup == "explain":
                 return "explain"
-        felt = self._feeling(turn)
+        if s.phase is Phase.GENTLE and not frame.ask and intent in (*ADVICE, "refused", "ghosted"):
+            return "reflect"  # after a crisis message the story is listened to, not carded
         if frame.days_ago and s.situation and not frame.ask and not felt and intent in TOLD:
             return "since"  # a duration told later, or a correction: the story's time again
         if s.listening:
@@ -183,6 +188,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return "answer"
         if felt and not frame.ask and intent == s.situation:
             return "reflect"  # the story told again, with its feelings: feelings before facts
+        if intent == "unclear" and s.situation and len(frame.text) <= 30:
+            return "reflect"  # 「図星です」「もういいや…」 mid-story: listened to, not a menu
         return intent
 
     def _asked_lately(self, turn: Turn) -> bool:
@@ -202,6 +209,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.fact("blocked") is False and s.no_contact and s.no_contact_by == "blocked":
             s.no_contact, s.no_contact_by = False, None
             self._say(turn, "blocked_lifted")
+        s.replied = s.replied or frame.fact("got_reply") is True or frame.intent == "got_reply"
+        s.new_partner = (s.new_partner or frame.fact("new_partner") is True) and (
+            frame.fact("new_partner") is not False
+        )
         if frame.days_ago is not None and (s.situation or frame.intent in ("refused", "ghosted")):
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
@@ -272,6 +283,7 @@ ANSWERED_BY_A_CARD = (
 # message the model read as something else: out-of-field and small talk need a close match.
 ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.35, "vent": 0.4,
                 "unclear": 0.35}  # fmt: skip
+ASKED_DIRECTLY = ("check_in", "crisis", "crisis_yes")  # replies that end with the direct question
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
 

@@ -60,6 +60,8 @@ DEFAULT: dict[str, Step] = {
     "check_in": Step("check_in"),  # concern: ask directly and gently
     "since": Step("since"),  # a duration told later or corrected
     "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」
+    "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」
+    "crisis_no": Step("crisis_no", Phase.GENTLE),  # 「それはしない」
     **REQUESTS,
 }
 
@@ -84,9 +86,10 @@ BY_PHASE: dict[Phase, dict[str, Step]] = {
         "other": Step("gentle", Phase.GENTLE),
         "unclear": Step("gentle", Phase.GENTLE),
         "greeting": Step("gentle", Phase.GENTLE),
-        "cancel": Step(
-            "gentle", Phase.GENTLE
-        ),  # 「やっぱ朝こなくていい」 is no reminder to call off
+        "cancel": Step("gentle", Phase.GENTLE),  # 「やっぱ朝こなくていい」: no reminder to cancel
+        # Asking how to get through the night gets a small plan for tonight; the story told
+        # without a question is listened to (engine._policy), a question moves on.
+        "what_to_do": Step("gentle_tonight", Phase.GENTLE),
         "thanks": Step("gentle_goodbye", Phase.GENTLE),
         "want_contact": Step("gentle_no_tactics", Phase.GENTLE),
         "draft": Step("gentle_no_tactics", Phase.GENTLE),

@@ -32,7 +32,7 @@ FACT_INTENT = {"refused": "refused", "ghosted": "ghosted", "got_reply": "got_rep
                "new_partner": "new_partner", "blocked": "blocked"}  # fmt: skip
 # The model alone is not trusted with these: they change the conversation too much.
 MODEL_FLOOR = {"stalking_risk": 0.5, "cancel": 0.6, "delete_data": 0.7}
-CONCERN_LEAN = 0.45  # the model's crisis probability that makes a frame `concern`
+CONCERN_LEAN = 0.55  # the model's crisis probability that makes a frame `concern`
 MODEL_CHARS = 600  # the model reads the start and the end of a longer message
 FOLLOWUP_CHARS = 30
 UNSURE = 0.30  # below this the model's guess alone is not acted on

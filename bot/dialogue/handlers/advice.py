@@ -115,6 +115,8 @@ class AdviceHandlers(Base):
         intents = [turn.intent, frame.topic if frame else None]
         if frame:  # a fact the story states is a prior too: 「新しい彼女おるらしい…望みない?」
             intents += [f for f in ("new_partner", "got_reply", "blocked") if frame.fact(f)]
+        if turn.state.new_partner:
+            intents.append("new_partner")
         return self.index.rank(query, turn.state, [i for i in intents if i])
 
     def _feeling_first(self, turn: Turn) -> None:

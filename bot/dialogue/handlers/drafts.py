@@ -201,6 +201,8 @@ class DraftHandlers(Base):
         started = s.cooling_days_left(now)
         if started:
             return started
+        if s.replied:  # the ex wrote first: a reply is not a 追いLINE
+            return None
         days = s.days_since(now)
         minimum = COOLING_DAYS.get(s.situation or "")
         if days is None or minimum is None or days >= minimum:

@@ -62,6 +62,29 @@ class SafetyHandlers(Base):
         turn.state.no_phone = turn.state.no_phone or said
         return said if now_only else turn.state.no_phone
 
+    def do_crisis_yes(self, turn: Turn) -> None:
+        """Yes to the direct question: stay, keep them safe now, a line to reach (chat first
+        for someone who cannot phone), and 119 for immediate danger."""
+        turn.state.crisis_at = turn.now
+        chat_first = self._cannot_phone(turn)
+        text = self.content.phrase("crisis_yes", turn.state.turn)
+        lines = self._crisis_lines(chat_first=chat_first, only_chat=chat_first)
+        turn.out.replies.append(Text(f"{text}\n\n{lines}"))
+        turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
+                            self._button("btn_listen", "crisis:listen")]  # fmt: skip
+
+    def do_crisis_no(self, turn: Turn) -> None:
+        """No to the direct question: believed, thanked, and still listened to."""
+        self._say(turn, "crisis_no")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    def do_gentle_tonight(self, turn: Turn) -> None:
+        """「朝までどうやって過ごしたら?」 after a crisis message: a small plan for tonight."""
+        self._say(turn, "gentle_tonight")
+        chat_first = self._cannot_phone(turn)
+        turn.out.replies.append(Text(self._crisis_lines(chat_first=chat_first)))
+        turn.out.choices = [self._button("btn_listen", "crisis:listen")]
+
     def do_concern_no(self, turn: Turn) -> None:
         """「ううん、そこまでじゃない」 to the direct question: believe them, and keep listening."""
         self._say(turn, "concern_no")
