@@ -45,6 +45,7 @@ def crisis_figures(reader: Any, data: list[list[str]]) -> dict[str, float]:
         "n": len(frames),
         "crisis_caught": sum(f.risk == "crisis" for f in crisis),
         "crisis_total": len(crisis),
+        "crisis_asked": sum(f.risk == "concern" for f in crisis),  # not by rule: asked directly
         "concern_total": len(concern),
         "concern_asked": sum(f.risk == "concern" for f in concern),
         "concern_as_crisis": sum(f.risk == "crisis" for f in concern),

@@ -177,7 +177,7 @@ def _real_rows(clf: IntentClassifier, sets: Any, name: str, folder: Path) -> lis
     subtle = sets.crisis_figures(clf, subtle_rows)
     print(f"| subtle crisis ({name}) | {subtle['n']} | "
           f"{sets.long_share([t for _, t in subtle_rows]):.0%} | – | – | "
-          f"{subtle['crisis_caught']}/{subtle['crisis_total']} | "
+          f"{subtle['crisis_caught']}/{subtle['crisis_total']} (+{subtle['crisis_asked']} asked) | "
           f"{subtle['concern_as_crisis']}/{subtle['concern_total']} exhaustion as crisis; "
           f"{subtle['concern_asked']}/{subtle['concern_total']} asked gently |")  # fmt: skip
     safe_rows = sets.rows("sad_safe.tsv", 2, folder)
