@@ -107,7 +107,8 @@ class CardIndex:
             vec = self._vector(grams(sentence))
             return sum(w * vec.get(g, 0.0) for g, w in query.items())
 
-        return max(sentences, key=score).rstrip("。")
+        best = max(sentences, key=score)
+        return (best if score(best) >= 0.03 else sentences[0]).rstrip("。")  # else: its first rule
 
     def collisions(self) -> list[tuple[str, str, str]]:
         """Asks of two cards that are nearly the same question (ask, card, other card)."""
