@@ -22,7 +22,7 @@ from bot.dialogue.handlers.talk import TalkHandlers
 from bot.dialogue.ranking import CardIndex
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import ADVICE, home_phase, lookup
-from bot.dialogue.turn import GENTLE_FOR, LOW_CONFIDENCE, Outcome, Reader, Turn
+from bot.dialogue.turn import GENTLE_FOR, LOW_CONFIDENCE, FrameReader, Outcome, Turn
 from bot.dialogue.types import (
     EraseUser,
     FollowIn,
@@ -74,7 +74,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
     """Reads each text into a frame, looks up the action in the table and runs it. The actions
     live in `bot/dialogue/handlers/`, by concern."""
 
-    def __init__(self, content: Content, classifier: Reader, nudge: Nudge) -> None:
+    def __init__(self, content: Content, classifier: FrameReader, nudge: Nudge) -> None:
         self.content = content
         self.classifier = classifier
         self.nudge = nudge
@@ -293,4 +293,4 @@ def _digest(reply: Reply) -> str:
     return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
 
 
-__all__ = ["Engine", "Outcome", "Reader", "Turn"]
+__all__ = ["Engine", "FrameReader", "Outcome", "Turn"]

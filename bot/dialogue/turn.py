@@ -19,7 +19,9 @@ COOLING_DAYS = {"refused": 30, "ghosted": 14}  # the articles' minimums
 MAX_GIVEN = 40
 
 
-class Reader(Protocol):
+class FrameReader(Protocol):
+    """What the engine needs of the reader (bot.nlu): a message read into its frame."""
+
     def read(self, text: str) -> Frame: ...
 
 
