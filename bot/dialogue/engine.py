@@ -186,6 +186,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             best = self.index.rank(frame.ask, s, (intent, frame.topic or ""))
             if best and best[0].score >= ANSWER_SCORE.get(intent, 0.3):
                 return "answer"
+            if intent in ("other", "unclear") and frame.in_domain and best:
+                return "answer"  # in the field, no card head-on: the nearest, and a draft offer
         if felt and not frame.ask and intent == s.situation:
             return "reflect"  # the story told again, with its feelings: feelings before facts
         if intent == "unclear" and s.situation and len(frame.text) <= 30:

@@ -42,6 +42,7 @@ class Lexicon:
     crisis_denied: Patterns
     followups: dict[str, Patterns]
     go_between: Patterns
+    in_domain: Patterns
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -70,6 +71,7 @@ class Lexicon:
             concern=_compile("concern", data.get("concern")),
             crisis_denied=_compile("crisis_denied", data.get("crisis_denied")),
             go_between=_compile("go_between", data.get("go_between")),
+            in_domain=_compile("in_domain", data.get("in_domain")),
             followups={
                 k: _compile(f"followups.{k}", v)
                 for k, v in _section(data, "followups", FOLLOWUPS).items()
