@@ -407,3 +407,20 @@ def test_talk_while_a_draft_is_awaited_is_listened_to(chat: Chat) -> None:
     chat.tap("draft:start")
     out = chat.say("寝ようとしても、あの時ああ言わんかったらとか考えてしまって眠れん")
     assert "一晩置いて" not in texts(out) and chat.state.phase is not Phase.REVIEWING_DRAFT
+
+
+def test_the_gentle_phase_holds_for_the_day_and_plans_the_night(chat: Chat) -> None:
+    chat.say("もう疲れた、消えたい")
+    chat.say("ただ全部やめたい感じ")
+    out = chat.say("電話はむり。寮だし声出せない")
+    assert chat.state.phase is Phase.GENTLE and "💬" in texts(out)
+    out = chat.say("彼氏にふられて、大学もいけてなくて。今夜どうやって乗り切ればいい？")
+    assert chat.state.phase is Phase.GENTLE and not cards(out) and "今夜" in texts(out)
+    out = chat.say("チャットならできるかも")
+    assert not cards(out)  # no getting-back-together card tonight
+
+
+def test_a_new_partner_known_keeps_chance_honest(chat: Chat) -> None:
+    chat.say("元カノに新しい彼氏できたってインスタで知った")
+    out = chat.say("まだチャンスある？")
+    assert "新しい相手" in texts(out) and "まわりの自然な後押し" not in texts(out)

@@ -172,6 +172,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return "more"
             if frame.followup == "explain":
                 return "explain"
+        if s.phase is Phase.GENTLE and frame.tonight:
+            return "gentle_tonight"  # 「今夜どうやって乗り切ればいい?」
         if s.phase is Phase.GENTLE and not frame.ask and intent in (*ADVICE, "refused", "ghosted"):
             return "reflect"  # after a crisis message the story is listened to, not carded
         if frame.days_ago and s.situation and not frame.ask and not felt and intent in TOLD:
@@ -231,7 +233,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         turn.state.last_action = step.action
         self._actions[step.action](turn)
         if turn.state.phase == before:  # the action did not move the conversation itself
-            turn.state.phase = step.to or home_phase(turn.state)
+            stay = before is Phase.GENTLE and step.action not in MOVES_ON  # a day of care
+            turn.state.phase = step.to or (before if stay else home_phase(turn.state))
 
     def _postback(self, turn: Turn, data: str, params: dict[str, str]) -> None:
         kind, _, arg = data.partition(":")
@@ -285,6 +288,9 @@ ANSWERED_BY_A_CARD = (
 # message the model read as something else: out-of-field and small talk need a close match.
 ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.35, "vent": 0.4,
                 "unclear": 0.35}  # fmt: skip
+# After a crisis message the phase stays gentle for a day, unless the user moves on to advice.
+MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain", "ask_erase",
+            "erase", "draft", "hold_request")  # fmt: skip
 ASKED_DIRECTLY = ("check_in", "crisis", "crisis_yes")  # replies that end with the direct question
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")

@@ -60,6 +60,7 @@ DEFAULT: dict[str, Step] = {
     "check_in": Step("check_in"),  # concern: ask directly and gently
     "since": Step("since"),  # a duration told later or corrected
     "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」
+    "gentle_tonight": Step("gentle_tonight"),  # how to get through tonight
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」
     "crisis_no": Step("crisis_no", Phase.GENTLE),  # 「それはしない」
     **REQUESTS,

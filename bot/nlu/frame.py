@@ -61,6 +61,7 @@ class Frame:
     followup: str | None = None  # more | explain | yes | no: a short answer to what was said
     go_between: bool = False  # asks someone to carry a message to the ex
     in_domain: bool = False  # speaks of the ex, the breakup, contact: the bot's field
+    tonight: bool = False  # asks how to get through tonight
     sentences: tuple[str, ...] = ()
 
     def fact(self, name: str) -> bool | None:
@@ -104,6 +105,7 @@ class Reader:
             request=request, ask=ask.text if ask else None, draft=draft, feelings=feelings,
             followup=followup, go_between=any_match(lex.go_between, own, own_folded),
             in_domain=any_match(lex.in_domain, own, own_folded),
+            tonight=any_match(lex.tonight, own, own_folded),
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip
 

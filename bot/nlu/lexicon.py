@@ -43,6 +43,7 @@ class Lexicon:
     followups: dict[str, Patterns]
     go_between: Patterns
     in_domain: Patterns
+    tonight: Patterns
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -72,6 +73,7 @@ class Lexicon:
             crisis_denied=_compile("crisis_denied", data.get("crisis_denied")),
             go_between=_compile("go_between", data.get("go_between")),
             in_domain=_compile("in_domain", data.get("in_domain")),
+            tonight=_compile("tonight", data.get("tonight")),
             followups={
                 k: _compile(f"followups.{k}", v)
                 for k, v in _section(data, "followups", FOLLOWUPS).items()

@@ -126,6 +126,14 @@ class AdviceHandlers(Base):
 
     def do_advice(self, turn: Turn) -> None:
         ranked = self._ranked(turn) if turn.frame else []
+        if turn.state.new_partner and turn.intent == "chance":  # no signs to look for, now
+            ranked = [m for m in ranked if "new_partner" in m.card.intents] or ranked
+        asks_days = bool(turn.frame and turn.frame.asks_time)
+        since = (
+            self._since_line(turn)
+            if asks_days or turn.intent in ("cooling", "what_to_do")
+            else None
+        )
         closest = max(ranked, key=lambda m: m.similarity, default=None)
         last = self.content.cards.get(turn.state.last_card or "")
         if last not in ranking.allowed(self.content.cards, turn.state):
@@ -144,11 +152,12 @@ class AdviceHandlers(Base):
             self.do_fallback(turn)
             return
         if card.id == turn.state.last_card:  # asked again: its point, not the same bubble
+            if since and asks_days:  # 「あと何日?」: the days first
+                turn.out.replies.append(Text(since))
             point = self.index.best_sentence(card, _query(turn))
             self._say(turn, "already_said", title=card.title, point=point)
             turn.out.choices = self._menu(turn)
             return
-        since = self._since_line(turn) if turn.intent in ("cooling", "what_to_do") else None
         if since:
             turn.out.replies.append(Text(since))
         else:
