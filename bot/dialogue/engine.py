@@ -230,7 +230,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         step = lookup(turn.state.phase, intent)
         turn.intent = intent
         before = turn.state.phase
-        turn.state.last_action = step.action
+        turn.previous_action, turn.state.last_action = turn.state.last_action, step.action
         self._actions[step.action](turn)
         if turn.state.phase == before:  # the action did not move the conversation itself
             stay = before is Phase.GENTLE and step.action not in MOVES_ON  # a day of care

@@ -43,6 +43,7 @@ class Turn:
     text: str = ""
     intent: str = "other"
     frame: Frame | None = None
+    previous_action: str | None = None  # what the bot did the turn before
     out: Outcome = field(init=False)
 
     def __post_init__(self) -> None:

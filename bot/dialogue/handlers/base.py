@@ -16,6 +16,8 @@ from bot.dialogue.types import (
 )
 from bot.nudge.review import Nudge
 
+LISTENING = ("reflect", "vent", "listen", "gentle", "crisis_no", "concern_no")
+
 
 class Base:
     """The engine's parts a handler may use."""
@@ -38,6 +40,10 @@ class Base:
         lines = self.content.feelings[name]
         n = turn.state.turn
         text = lines.lines[n % len(lines.lines)]
+        if (
+            turn.previous_action in LISTENING
+        ):  # a question every turn starts to feel like an interview
+            ask = n % 2 == 0
         if ask:
             text += "\n" + lines.questions[n % len(lines.questions)]
         turn.out.replies.append(Text(text))
