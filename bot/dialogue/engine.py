@@ -185,7 +185,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if felt == "self_blame" and len(frame.text) < 40 and intent in ("why", "vent", "other"):
             return "reflect"  # 「私が悪かったのかな」 asks to be heard, not for a why card
         if frame.ask and intent in ANSWERED_BY_A_CARD:
-            best = self.index.rank(frame.ask, s, (intent, frame.topic or ""))
+            turn.intent = intent
+            best = self._ranked(turn)
             if best and best[0].score >= ANSWER_SCORE.get(intent, 0.3):
                 return "answer"
             if intent in ("other", "unclear") and frame.in_domain and best:

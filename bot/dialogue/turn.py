@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.dialogue.state import DialogueState
 from bot.dialogue.types import Choice, Effect, Reply
@@ -44,6 +44,7 @@ class Turn:
     intent: str = "other"
     frame: Frame | None = None
     previous_action: str | None = None  # what the bot did the turn before
+    ranked: list[Any] | None = None  # the cards ranked for this message (computed once)
     out: Outcome = field(init=False)
 
     def __post_init__(self) -> None:

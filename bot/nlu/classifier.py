@@ -16,7 +16,6 @@ from bot.nlu.types import Prediction
 class IntentClassifier:
     def __init__(self, safety: SafetyRules, lexicon: Lexicon,
                  examples: Mapping[str, Sequence[str]], cache_dir: Path | None = None) -> None:  # fmt: skip
-        self.safety = safety
         self.model = IntentModel(examples, cache_dir)
         self.reader = Reader(safety, lexicon, self.model)
 

@@ -9,8 +9,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bot.nlu.linear import LinearText, cache_key, cached
 from bot.nlu.normalize import fold_kana, normalize
 
@@ -57,8 +55,3 @@ class IntentModel:
         return dict(
             zip(self.classes, self.compiled.proba(fold_kana(normalized)).tolist(), strict=True)
         )
-
-    def predict(self, normalized: str) -> tuple[str, float]:
-        probs = self.compiled.proba(fold_kana(normalized))
-        best = int(np.argmax(probs))
-        return self.classes[best], float(probs[best])

@@ -108,6 +108,12 @@ class AdviceHandlers(Base):
         turn.out.choices = self._menu(turn, situation=False)
 
     def _ranked(self, turn: Turn) -> list[ranking.Match]:
+        """The cards for this message, ranked once per turn (the policy and the action share it)."""
+        if turn.ranked is None:
+            turn.ranked = self._rank(turn)
+        return turn.ranked
+
+    def _rank(self, turn: Turn) -> list[ranking.Match]:
         query = _query(turn)
         if not query:
             return []
