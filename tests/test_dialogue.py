@@ -424,3 +424,9 @@ def test_a_new_partner_known_keeps_chance_honest(chat: Chat) -> None:
     chat.say("元カノに新しい彼氏できたってインスタで知った")
     out = chat.say("まだチャンスある？")
     assert "新しい相手" in texts(out) and "まわりの自然な後押し" not in texts(out)
+
+
+def test_how_many_days_asked_after_the_cooling_card_counts_the_days(chat: Chat) -> None:
+    chat.say("先週ふられた")
+    out = chat.say("ブロックはされてないけど、何日待てばいい？")
+    assert "あと23日" in texts(out) and not chat.state.no_contact

@@ -149,6 +149,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         s = turn.state
         if intent in SAFETY_INTENTS:
             return intent
+        if intent == "unclear" and frame.ask and frame.intent in ADVICE:
+            intent = frame.intent  # unsure overall, but the question says what it is about
         if s.no_contact and frame.go_between:  # a go-between after 「連絡しないで」 or a block
             return "stalking_risk"
         if s.last_action in ASKED_DIRECTLY and frame.followup in ("yes", "no"):

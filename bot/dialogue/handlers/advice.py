@@ -158,10 +158,11 @@ class AdviceHandlers(Base):
             self.do_fallback(turn)
             return
         if card.id == turn.state.last_card:  # asked again: its point, not the same bubble
-            if since and asks_days:  # 「あと何日?」: the days first
-                turn.out.replies.append(Text(since))
             point = self.index.best_sentence(card, _query(turn))
             self._say(turn, "already_said", title=card.title, point=point)
+            if since and asks_days:  # 「あと何日?」: the days first, in the same bubble
+                said = turn.out.replies.pop()
+                turn.out.replies.append(Text(f"{since}\n{said.text}"))
             turn.out.choices = self._menu(turn)
             return
         if since:
