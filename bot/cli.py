@@ -223,9 +223,12 @@ def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_check_content(settings: Settings, args: argparse.Namespace) -> int:
     import bot.dialogue.engine  # noqa: F401  (registers the phrase ids the engine uses)
     from bot.dialogue.ranking import CardIndex
+    from bot.nlu.lexicon import Lexicon
 
     content = load_content(settings.content_dir)
-    for ask, card, other in CardIndex(content.cards).collisions():
+    for ask, card, other in CardIndex(
+        content.cards, Lexicon.from_content(content.understanding).topics
+    ).collisions():
         print(f"warning: advice.yaml: {card}: ask {ask!r} is nearly a question of {other}")
     missing = [c.id for c in content.cards.values() if not c.asks]
     if missing:

@@ -19,8 +19,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot import eval_conversations
 from bot.config import load_settings
 from bot.content import INTENT_IDS, Content, load_content
+from bot.dialogue.engine import Engine
 from bot.nlu.classifier import IntentClassifier
 from bot.nlu.lexicon import Lexicon
 from bot.nlu.safety import SafetyRules
@@ -195,6 +197,23 @@ def _real_rows(clf: IntentClassifier, sets: Any, name: str, folder: Path) -> lis
     return out
 
 
+def evaluate_conversations(engine: Engine, errors: bool) -> None:
+    """Replies about what was asked, in conversations (bot.eval_conversations)."""
+    print("| conversations | labelled replies | about what was asked |")
+    print("|---|---|---|")
+    sets = [("tests/conversations (development)", sorted((DATA.parent / "conversations").glob("*.yaml"))),
+            ("tests/data/real/conversations_final.yaml (held out)",
+             [DATA / "real" / "conversations_final.yaml"])]  # fmt: skip
+    for name, paths in sets:
+        convs = [c for p in paths if p.exists() for c in eval_conversations.load(p)]
+        if not convs:
+            continue
+        result = eval_conversations.score(engine, convs)
+        print(f"| {name} | {result.labelled} | {result.rate:.1%} |")
+        if errors:
+            print("\n".join(f"  miss: {m}" for m in result.misses))
+
+
 def row(name: str, s: dict[str, float]) -> str:
     return (
         f"| {name} | {s['n']} | {s['accuracy']:.1%} | {s['macro_f1']:.3f} | "
@@ -206,9 +225,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.evaluate", description=__doc__)
     parser.add_argument("--errors", action="store_true", help="list the errors on every set")
     parser.add_argument("--real", action="store_true", help="only the real-style sets (fast)")
+    parser.add_argument("--conversations", action="store_true",
+                        help="only: are the replies about what was asked (fast)")  # fmt: skip
     args = parser.parse_args(argv)
     content = load_content(load_settings().content_dir)
     safety = SafetyRules.from_content(content.safety)
+
+    if args.conversations:
+        clf = IntentClassifier(safety, Lexicon.from_content(content.understanding),
+                               content.examples, load_settings().model_cache_dir)  # fmt: skip
+        evaluate_conversations(Engine(content, clf, build_nudge(load_settings(), content)),
+                               args.errors)  # fmt: skip
+        return 0
 
     if args.real:
         clf = IntentClassifier(safety, Lexicon.from_content(content.understanding),

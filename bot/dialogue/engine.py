@@ -35,6 +35,7 @@ from bot.dialogue.types import (
 )
 from bot.nlu.durations import is_bare_duration
 from bot.nlu.frame import Frame
+from bot.nlu.lexicon import Lexicon
 from bot.nlu.normalize import normalize
 from bot.nlu.safety import SAFETY_INTENTS
 from bot.nudge.review import Nudge
@@ -57,7 +58,7 @@ require_phrases(
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
-    "btn_cancel_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
+    "btn_cancel_held", "held_text", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
 
@@ -79,7 +80,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         self.classifier = classifier
         self.nudge = nudge
         self.tz = nudge.tz
-        self.index = CardIndex(content.cards)
+        self.index = CardIndex(content.cards, Lexicon.from_content(content.understanding).topics)
         self._typed = {  # normalised typed answer → the button's postback data
             normalize(word): data
             for key, data in TYPED_CHOICES.items()
@@ -95,6 +96,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         state = state.copy_for_turn()
         if state.phase is Phase.GENTLE and state.crisis_at and now - state.crisis_at > GENTLE_FOR:
             state.phase = home_phase(state)
+        if state.held_text and (state.held_until is None or now >= state.held_until):
+            state.held_text = None  # given back: the copy kept to show it goes
         turn = Turn(state, now)
         match incoming:
             case FollowIn():

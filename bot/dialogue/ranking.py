@@ -1,5 +1,7 @@
 """Which card answers the question: character 2–3-grams (TF-IDF, cosine) between the user's ask
 and each card's own example questions (`asks:` in content/advice.yaml), its title and body.
+Characters alone do not know that インスタ and SNS are one thing: each topic of
+content/understanding.yaml (`topics:`) found in a text adds a token of its own, on both sides.
 
 The situation filters, the intent is a prior, cards already shown are penalised. An operator who
 adds a card with its asks makes it findable with no code change. Built once at start; a query
@@ -15,25 +17,33 @@ from dataclasses import dataclass
 
 from bot.content import AdviceCard
 from bot.dialogue.state import DialogueState
+from bot.nlu.lexicon import Patterns, any_match
 from bot.nlu.normalize import fold_kana, normalize
 
 _NOISE = re.compile(r"[\s、。,.!?!?~ー…「」『』()（）・]+")
 TITLE_WEIGHT = 0.6  # a title is a question's topic, not a question
 BODY_WEIGHT = 0.35
-INTENT_PRIOR = 0.12  # the card is for the intent the reader derived
-FIRST_INTENT = 0.05  # …and it is the card's main intent
+INTENT_PRIOR = 0.09  # the card is for the intent the reader derived
+FIRST_INTENT = 0.03  # …and it is the card's main intent
 SHOWN = 0.15  # shown before in this conversation
 COLLIDE = 0.8  # check-content warns when two cards' asks are this alike
+TOPIC = 4  # a topic token counts as this many grams: one word can carry a question
+KANA_ONLY = 0.25  # a gram of kana alone is mostly grammar (ばいいか, からん): it weighs less
+_KANA = re.compile(r"[ぁ-ゖー]+")
 
 
-def grams(text: str) -> Counter[str]:
-    t = _NOISE.sub(" ", fold_kana(normalize(text)))
+def grams(text: str, topics: Mapping[str, Patterns] | None = None) -> Counter[str]:
+    norm = normalize(text)
+    folded = fold_kana(norm)
     out: Counter[str] = Counter()
-    for part in t.split():
+    for part in _NOISE.sub(" ", folded).split():
         for n in (2, 3):
             out.update(part[i : i + n] for i in range(len(part) - n + 1))
         if len(part) == 1:
             out[part] += 1
+    for name, patterns in (topics or {}).items():
+        if any_match(patterns, norm, folded):
+            out[f"#{name}"] += TOPIC
     return out
 
 
@@ -45,13 +55,15 @@ class Match:
 
 
 class CardIndex:
-    def __init__(self, cards: Mapping[str, AdviceCard]) -> None:
+    def __init__(self, cards: Mapping[str, AdviceCard],
+                 topics: Mapping[str, Patterns] | None = None) -> None:  # fmt: skip
         self.cards = cards
+        self.topics = dict(topics or {})
         docs: list[tuple[str, float, Counter[str]]] = []
         for card in cards.values():
-            docs += [(card.id, 1.0, grams(a)) for a in card.asks]
-            docs.append((card.id, TITLE_WEIGHT, grams(card.title)))
-            docs.append((card.id, BODY_WEIGHT, grams(card.body)))
+            docs += [(card.id, 1.0, self._grams(a)) for a in card.asks]
+            docs.append((card.id, TITLE_WEIGHT, self._grams(card.title)))
+            docs.append((card.id, BODY_WEIGHT, self._grams(card.body)))
         df: Counter[str] = Counter(g for _, _, c in docs for g in c)
         self.idf = {g: math.log((1 + len(docs)) / (1 + n)) + 1 for g, n in df.items()}
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -61,14 +73,20 @@ class CardIndex:
             for g, w in vec.items():
                 self.postings[g].append((i, w))
 
+    def _grams(self, text: str) -> Counter[str]:
+        return grams(text, self.topics)
+
     def _vector(self, counts: Counter[str]) -> dict[str, float]:
-        vec = {g: (1 + math.log(n)) * self.idf.get(g, 0.0) for g, n in counts.items()}
+        vec = {
+            g: (1 + math.log(n)) * self.idf.get(g, 0.0) * (KANA_ONLY if _KANA.fullmatch(g) else 1)
+            for g, n in counts.items()
+        }
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         return {g: w / norm for g, w in vec.items()}
 
     def similarity(self, text: str) -> dict[str, float]:
         """Each card's best match: the closest of its asks, or its title or body (weighted)."""
-        query = self._vector(grams(text))
+        query = self._vector(self._grams(text))
         dots: dict[int, float] = defaultdict(float)
         for g, w in query.items():
             for i, dw in self.postings.get(g, ()):
@@ -101,10 +119,10 @@ class CardIndex:
         sentences = [x.strip() for x in re.split(r"(?<=。)|\n", card.body) if x.strip()]
         if not sentences:
             return card.title
-        query = self._vector(grams(text))
+        query = self._vector(self._grams(text))
 
         def score(sentence: str) -> float:
-            vec = self._vector(grams(sentence))
+            vec = self._vector(self._grams(sentence))
             return sum(w * vec.get(g, 0.0) for g, w in query.items())
 
         best = max(sentences, key=score)

@@ -49,6 +49,7 @@ class DialogueState(BaseModel):
     draft_text: str | None = None  # the draft under review (not yet held)
     draft_reasons: list[str] = Field(default_factory=list)
     held_until: datetime | None = None  # the latest time a held draft comes back
+    held_text: str | None = None  # the draft held last (shown on 「預けたの見せて」)
 
     def copy_for_turn(self) -> DialogueState:
         """A copy the engine may change. Every field holds an immutable value or a list of

@@ -44,6 +44,7 @@ class Lexicon:
     go_between: Patterns
     in_domain: Patterns
     tonight: Patterns
+    topics: dict[str, Patterns]  # what a question is about, in any words (ranking.CardIndex)
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -74,11 +75,21 @@ class Lexicon:
             go_between=_compile("go_between", data.get("go_between")),
             in_domain=_compile("in_domain", data.get("in_domain")),
             tonight=_compile("tonight", data.get("tonight")),
+            topics=_topics(data.get("topics")),
             followups={
                 k: _compile(f"followups.{k}", v)
                 for k, v in _section(data, "followups", FOLLOWUPS).items()
             },
         )
+
+
+def _topics(data: Any) -> dict[str, Patterns]:
+    """Optional: topic name → patterns. Not a fixed list: an operator may add topics."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ValueError("topics: expected a mapping of topic name → patterns")
+    return {str(k): _compile(f"topics.{k}", v) for k, v in data.items()}
 
 
 def _section(data: Mapping[str, Any], name: str, keys: tuple[str, ...]) -> Mapping[str, Any]:

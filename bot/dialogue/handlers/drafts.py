@@ -16,6 +16,7 @@ from bot.dialogue.types import (
     HoldDraft,
     ResolveDraft,
     ScheduleCheckin,
+    Text,
 )
 from bot.nlu.drafts import draft_or_whole
 from bot.nudge.review import Context, morning_after
@@ -88,6 +89,10 @@ class DraftHandlers(Base):
         s = turn.state
         if s.held_until is not None and turn.now < s.held_until:
             self._say(turn, "held_show", time=format_when(s.held_until.astimezone(self.tz)))
+            if s.held_text:
+                turn.out.replies.append(
+                    Text(self.content.phrase("held_text").format(text=s.held_text))
+                )
             turn.out.choices = [Choice(label=self.content.phrase("btn_cancel_held"),
                                        data="held:cancel",
                                        display_text=self.content.phrase("btn_cancel_held"))]  # fmt: skip
@@ -101,7 +106,7 @@ class DraftHandlers(Base):
             self._say(turn, "draft_not_held")
         elif s.held_until is not None and turn.now < s.held_until:
             turn.out.effects.append(CancelHeld())
-            s.held_until = None
+            s.held_until = s.held_text = None
             self._say(turn, "cancelled")
         else:
             self._say(turn, "nothing_held")
@@ -141,7 +146,7 @@ class DraftHandlers(Base):
                 return
         turn.out.effects.append(HoldDraft(s.draft_text, tuple(s.draft_reasons), at))
         s.held_until = max(filter(None, (s.held_until, at)))
-        s.draft_text, s.draft_reasons = None, []
+        s.held_text, s.draft_text, s.draft_reasons = s.draft_text, None, []
         self._say(turn, "held", time=format_when(at))
         s.phase = home_phase(s)
 

@@ -109,9 +109,10 @@ class SafetyHandlers(Base):
             turn.frame and turn.frame.ask
         ):  # 「ブロックされた…まだ可能性ある?」: answered, after a block
             ranked = self.index.rank(turn.frame.ask, turn.state, ("chance", "blocked"))
-            if ranked and ranked[0].card.after_block:
-                turn.out.replies.append(Card(ranked[0].card.title, ranked[0].card.body))
-                turn.state.last_card = ranked[0].card.id
+            best = next((m for m in ranked if m.card.after_block and m.similarity > 0), None)
+            if best:  # only what holds after a block: no signs to look for, no contact
+                turn.out.replies.append(Card(best.card.title, best.card.body))
+                turn.state.last_card = best.card.id
         self._own_days(turn)
 
     def do_no_contact(self, turn: Turn) -> None:
