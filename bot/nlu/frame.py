@@ -11,11 +11,12 @@ apart, and the contract's intent id is derived from it (`classify` keeps its out
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.nlu.drafts import find_draft
 from bot.nlu.durations import days_ago
-from bot.nlu.lexicon import FACTS, Lexicon, any_match, search_both
+from bot.nlu.lexicon import FACTS, Lexicon, Patterns, any_match, search_both
 from bot.nlu.model import IntentModel
 from bot.nlu.normalize import fold_kana, normalize
 from bot.nlu.safety import SafetyRules
@@ -58,6 +59,7 @@ class Frame:
     topic: str | None = None  # what the ask is about, as a question intent
     draft: str | None = None  # the text meant for the ex, as written
     feelings: tuple[str, ...] = ()
+    felt_words: str | None = None  # the user's own clause that names the first feeling
     followup: str | None = None  # more | explain | yes | no: a short answer to what was said
     go_between: bool = False  # asks someone to carry a message to the ex
     in_domain: bool = False  # speaks of the ex, the breakup, contact: the bot's field
@@ -66,6 +68,25 @@ class Frame:
 
     def fact(self, name: str) -> bool | None:
         return self.facts.get(name)
+
+
+_CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
+MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph
+
+
+def _clause(own: str, folded: str, patterns: Patterns) -> str | None:
+    """The clause (between commas and full stops) where a feeling's pattern matched, as the
+    user wrote it: 「会社でも涙が出そうになる」 is echoed back, not only named."""
+    for match in search_both(patterns, own, folded):
+        start, end = match.span()
+        while start > 0 and not _CLAUSE_END.match(own[start - 1]):
+            start -= 1
+        while end < len(own) and not _CLAUSE_END.match(own[end]):
+            end += 1
+        words = own[start:end].strip()
+        if words and "□" not in words and len(words) <= MAX_CLAUSE:
+            return words
+    return None
 
 
 class Reader:
@@ -94,6 +115,7 @@ class Reader:
             (name for name, pats in lex.requests.items() if any_match(pats, own, own_folded)), None
         )
         feelings = tuple(n for n, pats in lex.feelings.items() if any_match(pats, own, own_folded))
+        felt_words = _clause(own, own_folded, lex.feelings[feelings[0]]) if feelings else None
         draft = find_draft(raw)
         ask = _last_question(sentences)
         followup = None
@@ -103,6 +125,7 @@ class Reader:
         parts = dict(
             facts=facts, days_ago=days, asks_time=asks_time,
             request=request, ask=ask.text if ask else None, draft=draft, feelings=feelings,
+            felt_words=felt_words,
             followup=followup, go_between=any_match(lex.go_between, own, own_folded),
             in_domain=any_match(lex.in_domain, own, own_folded),
             tonight=any_match(lex.tonight, own, own_folded),

@@ -12,8 +12,10 @@ FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner"
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
             "about_bot")  # fmt: skip
 FOLLOWUPS = ("explain", "more", "no", "yes")
-FEELINGS = ("sleepless", "crying", "regret", "anxiety", "phone_checking", "anger", "self_blame",
-            "loneliness", "fade_fear", "joy", "relief", "phone_averse")  # fmt: skip
+# In the order they are named when several are felt: the more particular first (a fear of a
+# fade-out, or checking the phone, says more than anxiety alone).
+FEELINGS = ("sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
+            "self_blame", "loneliness", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
 

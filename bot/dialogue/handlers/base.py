@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.content import Content
+from bot.dialogue.echo import echo_words
 from bot.dialogue.ranking import CardIndex
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
@@ -40,6 +41,9 @@ class Base:
         lines = self.content.feelings[name]
         n = turn.state.turn
         text = lines.lines[n % len(lines.lines)]
+        words = echo_words(turn.frame.felt_words) if turn.frame and name != "general" else None
+        if words:  # their words first, then the feeling named
+            text = self.content.phrase("echo", n).format(words=words) + text
         if (
             turn.previous_action in LISTENING
         ):  # a question every turn starts to feel like an interview

@@ -1,0 +1,28 @@
+"""The user's own words, said back: 「会社でも涙が出そうになる」 → 「会社でも涙が出そうになるんだね。」
+A counsellor's reflection names what the person said before naming the feeling. Only clauses that
+end in a plain verb or adjective are echoed; anything else (polite forms, questions, adverbial
+forms, the user's "I") is left to the feeling's own lines rather than risk broken Japanese."""
+
+from __future__ import annotations
+
+import re
+
+MIN_CHARS = 6  # 「眠れない」 alone is named by the feeling line; echo what the person added
+_POLITE = re.compile(r"(ん|の)?(です|ます|でした|ました|ません)$")
+_SOFT_END = re.compile(r"(んだ|のだ|んや|んよ|[よねわなさぞ]|[ー~〜…!?])+$")
+_PLAIN_END = re.compile(r"([うすつぬむるいたぐぶ]|ない|ちゃう|じゃう|てる|でる)$")
+_FIRST_PERSON = re.compile(r"私|わたし|あたし|俺|おれ|僕|ぼく|うち|自分|わし")
+_QUESTION = re.compile(r"(か|かな|かも|の|っけ|\?)$")
+
+
+def echo_words(words: str | None) -> str | None:
+    """The clause ready for 「…んだね」, or None when it cannot be said back cleanly."""
+    if not words or _FIRST_PERSON.search(words):
+        return None
+    w = _POLITE.sub("", words.strip())
+    if w != words.strip():
+        return None  # polite speech echoed in plain form sounds like a correction
+    w = _SOFT_END.sub("", w)
+    if len(w) < MIN_CHARS or _QUESTION.search(w) or not _PLAIN_END.search(w):
+        return None
+    return w
