@@ -19,6 +19,7 @@ from bot.dialogue.engine import Engine
 from bot.dialogue.state import DialogueState
 from bot.dialogue.types import PostbackIn, Text, TextIn
 
+LISTENED = {"vent", "reflect"}
 NIGHT = datetime(2026, 11, 20, 16, 40, tzinfo=UTC)  # 01:40 in Tokyo
 
 
@@ -53,6 +54,8 @@ def score(engine: Engine, conversations: list[dict[str, Any]]) -> OnTopic:
             said = "\n".join(r.text if isinstance(r, Text) else r.title for r in out.replies)
             shown = {card_id for title, card_id in titles.items() if title in said}  # or said again
             done = {state.last_action}
+            if done & LISTENED:
+                done |= LISTENED  # one behaviour: the feeling named, then a question
             if state.crisis_at and state.crisis_at != crisis_before:
                 done.add("crisis")
             result.labelled += 1
@@ -60,7 +63,8 @@ def score(engine: Engine, conversations: list[dict[str, Any]]) -> OnTopic:
                 result.about += 1
             else:
                 short = " / ".join(
-                    (r.text if isinstance(r, Text) else r.title)[:40] for r in out.replies
+                    (r.text if isinstance(r, Text) else r.title)[:40].replace("\n", " ")
+                    for r in out.replies
                 )
                 result.misses.append(
                     f"{conv['name']}: {turn.get('say', turn.get('tap'))[:60]!r} wanted {wanted}, "

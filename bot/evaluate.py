@@ -202,6 +202,8 @@ def evaluate_conversations(engine: Engine, errors: bool) -> None:
     print("| conversations | labelled replies | about what was asked |")
     print("|---|---|---|")
     sets = [("tests/conversations (development)", sorted((DATA.parent / "conversations").glob("*.yaml"))),
+            ("tests/data/real/conversations_dev.yaml (development)",
+             [DATA / "real" / "conversations_dev.yaml"]),
             ("tests/data/real/conversations_final.yaml (held out)",
              [DATA / "real" / "conversations_final.yaml"])]  # fmt: skip
     for name, paths in sets:
@@ -210,7 +212,7 @@ def evaluate_conversations(engine: Engine, errors: bool) -> None:
             continue
         result = eval_conversations.score(engine, convs)
         print(f"| {name} | {result.labelled} | {result.rate:.1%} |")
-        if errors:
+        if errors and "held out" not in name:  # the held-out set is measured, never read
             print("\n".join(f"  miss: {m}" for m in result.misses))
 
 

@@ -154,12 +154,17 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return intent
         if intent == "unclear" and frame.ask and frame.intent in ADVICE:
             intent = frame.intent  # unsure overall, but the question says what it is about
+        if intent == "help" and frame.ask and frame.in_domain and not frame.request:
+            intent = "unclear"  # 「彼女の見え方って変わる?」 asks about her, not about the bot
+        if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:
+            intent = "unclear"  # the story is known; the model's guess does not retell it
         if s.no_contact and frame.go_between:  # a go-between after 「連絡しないで」 or a block
             return "stalking_risk"
-        if s.last_action in ASKED_DIRECTLY and frame.followup in ("yes", "no"):
+        if s.last_action in ASKED_DIRECTLY and frame.followup in ANSWERS:
+            yes = frame.followup.startswith("yes")
             if s.last_action == "check_in":  # the answer to 「消えたいと思うくらいつらい?」
-                return "crisis" if frame.followup == "yes" else "concern_no"
-            return "crisis_yes" if frame.followup == "yes" else "crisis_no"
+                return "crisis" if yes else "concern_no"
+            return "crisis_yes" if yes else "crisis_no"
         if frame.risk == "concern" and not self._asked_lately(turn):
             s.concern_at = turn.now
             return "check_in"
@@ -194,8 +199,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             best = self._ranked(turn)
             if best and best[0].score >= ANSWER_SCORE.get(intent, 0.3):
                 return "answer"
-            if intent in ("other", "unclear") and frame.in_domain and best:
-                return "answer"  # in the field, no card head-on: the nearest, and a draft offer
+            if (
+                intent in ("other", "unclear")
+                and best
+                and (frame.in_domain or (s.situation and best[0].similarity >= STORY_SIMILARITY))
+            ):  # in the field (or in the middle of the story), no card head-on: the nearest
+                return "answer"
+        if felt and not frame.ask and intent in ADVICE and frame.source == "model":
+            return "reflect"  # a feeling with no question: heard, not met with a card
         if felt and not frame.ask and intent == s.situation:
             return "reflect"  # the story told again, with its feelings: feelings before facts
         if intent == "unclear" and s.situation and len(frame.text) <= 30:
@@ -292,11 +303,13 @@ ANSWERED_BY_A_CARD = (
 )  # fmt: skip  (never `blocked`: it sets no_contact)
 # How well a card must answer (similarity to its own questions, with the priors) to answer a
 # message the model read as something else: out-of-field and small talk need a close match.
-ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.35, "vent": 0.4,
+ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.5, "vent": 0.4,
                 "unclear": 0.35}  # fmt: skip
+STORY_SIMILARITY = 0.12  # mid-story, a question this close to a card's asks is about the ex
 # After a crisis message the phase stays gentle for a day, unless the user moves on to advice.
 MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain", "ask_erase",
             "erase", "draft", "hold_request")  # fmt: skip
+ANSWERS = ("yes", "no", "yes_then", "no_then")  # to the direct question: 「うん…」「ううん、ただ…」
 ASKED_DIRECTLY = ("check_in", "crisis", "crisis_yes")  # replies that end with the direct question
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")

@@ -107,6 +107,8 @@ class CardIndex:
             score = sim
             if any(i in card.intents for i in wanted):
                 score += INTENT_PRIOR + (FIRST_INTENT if card.intents[0] in wanted else 0.0)
+            if state.no_contact and card.after_block:
+                score += INTENT_PRIOR  # after a block, what holds after a block comes first
             if card.id in state.given:
                 score -= SHOWN
             if card.id == state.last_card:

@@ -60,7 +60,7 @@ class Frame:
     draft: str | None = None  # the text meant for the ex, as written
     feelings: tuple[str, ...] = ()
     felt_words: str | None = None  # the user's own clause that names the first feeling
-    followup: str | None = None  # more | explain | yes | no: a short answer to what was said
+    followup: str | None = None  # more | explain | yes | no | yes_then | no_then: a short answer
     go_between: bool = False  # asks someone to carry a message to the ex
     in_domain: bool = False  # speaks of the ex, the breakup, contact: the bot's field
     tonight: bool = False  # asks how to get through tonight
@@ -118,6 +118,8 @@ class Reader:
         felt_words = _clause(own, own_folded, lex.feelings[feelings[0]]) if feelings else None
         draft = find_draft(raw)
         ask = _last_question(sentences)
+        if ask and any_match(lex.rhetorical, ask.text, fold_kana(ask.text)):
+            ask = None  # 「まじありえんくない?」 vents: it is listened to, not answered with a card
         followup = None
         if len(own) <= FOLLOWUP_CHARS:
             followup = next((k for k, pats in lex.followups.items()

@@ -11,7 +11,7 @@ from typing import Any
 FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner")
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
             "about_bot")  # fmt: skip
-FOLLOWUPS = ("explain", "more", "no", "yes")
+FOLLOWUPS = ("explain", "more", "no", "yes", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
 FEELINGS = ("sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
@@ -47,6 +47,7 @@ class Lexicon:
     in_domain: Patterns
     tonight: Patterns
     topics: dict[str, Patterns]  # what a question is about, in any words (ranking.CardIndex)
+    rhetorical: Patterns  # questions that vent, not ask (「人としてどうなん?」)
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -78,6 +79,7 @@ class Lexicon:
             in_domain=_compile("in_domain", data.get("in_domain")),
             tonight=_compile("tonight", data.get("tonight")),
             topics=_topics(data.get("topics")),
+            rhetorical=_compile("rhetorical", data.get("rhetorical") or [], allow_empty=True),
             followups={
                 k: _compile(f"followups.{k}", v)
                 for k, v in _section(data, "followups", FOLLOWUPS).items()

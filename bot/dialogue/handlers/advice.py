@@ -21,6 +21,9 @@ AGAIN = 0.3  # the card just shown answers the question again: its point, said s
 _QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
 
 
+SHORT = 20  # characters: a question this short says little of what it is about alone
+
+
 def _query(turn: Turn) -> str:
     """What the ranking compares: the question, with the sentence before it when the question
     alone is too short to say what it is about (「…新しい彼女おるらしい。もう望みないんかな」),
@@ -31,7 +34,7 @@ def _query(turn: Turn) -> str:
     else:
         query = frame.ask
         at = frame.sentences.index(frame.ask) if frame.ask in frame.sentences else 0
-        if len(query) < 20 and at > 0:
+        if len(query) < SHORT and at > 0:
             query = f"{frame.sentences[at - 1]} {query}"
     return _QUOTED.sub(" ", query).strip() or query
 
@@ -173,8 +176,9 @@ class AdviceHandlers(Base):
 
     def do_advice_or_ask(self, turn: Turn) -> None:
         """Before the situation is known: answer with a general card when there is one,
-        otherwise ask first and keep the question for after."""
-        if advice.needs_situation(self.content.cards, turn.intent):
+        otherwise ask first and keep the question for after. A message that tells the situation
+        and asks at once (「音信不通だった彼から連絡きた！」) is answered: the story was learnt."""
+        if not turn.state.situation and advice.needs_situation(self.content.cards, turn.intent):
             turn.state.pending_intent = turn.intent
             self._say(turn, "ask_situation_first")
             turn.out.choices = self._situation_choices()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.content import AdviceCard
+from bot.dialogue import ranking
 from bot.dialogue.handlers.base import Base
 from bot.dialogue.turn import GENTLE_FOR, Turn
 from bot.dialogue.types import (
@@ -111,9 +113,16 @@ class SafetyHandlers(Base):
             ranked = self.index.rank(turn.frame.ask, turn.state, ("chance", "blocked"))
             best = next((m for m in ranked if m.card.after_block and m.similarity > 0), None)
             if best:  # only what holds after a block: no signs to look for, no contact
-                turn.out.replies.append(Card(best.card.title, best.card.body))
-                turn.state.last_card = best.card.id
+                self._block_card(turn, best.card)
+        elif first := next((c for c in ranking.allowed(self.content.cards, turn.state)
+                            if c.after_block and c.id not in turn.state.given), None):  # fmt: skip
+            self._block_card(turn, first)  # what a block means for the hope, told once
         self._own_days(turn)
+
+    def _block_card(self, turn: Turn, card: AdviceCard) -> None:
+        turn.out.replies.append(Card(card.title, card.body))
+        turn.state.last_card = card.id
+        turn.state.given = [*turn.state.given, card.id]
 
     def do_no_contact(self, turn: Turn) -> None:
         self._say(turn, "no_contact")
