@@ -20,6 +20,7 @@ from bot.dialogue.state import DialogueState
 from bot.dialogue.types import PostbackIn, Text, TextIn
 
 LISTENED = {"vent", "reflect"}
+SAME_ROW = {"gentle_goodbye": "thanks"}  # the thanks row of the gentle phase (table.py)
 NIGHT = datetime(2026, 11, 20, 16, 40, tzinfo=UTC)  # 01:40 in Tokyo
 
 
@@ -54,6 +55,7 @@ def score(engine: Engine, conversations: list[dict[str, Any]]) -> OnTopic:
             said = "\n".join(r.text if isinstance(r, Text) else r.title for r in out.replies)
             shown = {card_id for title, card_id in titles.items() if title in said}  # or said again
             done = {state.last_action}
+            done |= {SAME_ROW[a] for a in done if a in SAME_ROW}
             if done & LISTENED:
                 done |= LISTENED  # one behaviour: the feeling named, then a question
             if state.crisis_at and state.crisis_at != crisis_before:

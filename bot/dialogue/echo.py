@@ -17,7 +17,7 @@ _QUESTION = re.compile(r"(か|かな|かも|の|っけ|\?)$")
 
 def echo_words(words: str | None) -> str | None:
     """The clause ready for 「…んだね」, or None when it cannot be said back cleanly."""
-    if not words or _FIRST_PERSON.search(words):
+    if not words or _FIRST_PERSON.search(words) or words.rstrip().endswith(("?", "？")):
         return None
     w = _POLITE.sub("", words.strip())
     if w != words.strip():

@@ -182,6 +182,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return "more"
             if frame.followup == "explain":
                 return "explain"
+        elif s.last_card and frame.followup == "more":
+            return "more"  # 「もっと教えて」 a turn or two after the card: still that thread
         if s.phase is Phase.GENTLE and frame.tonight:
             return "gentle_tonight"  # 「今夜どうやって乗り切ればいい?」
         if s.phase is Phase.GENTLE and not frame.ask and intent in (*ADVICE, "refused", "ghosted"):

@@ -158,7 +158,8 @@ class Reader:
                          **parts)  # fmt: skip
         if draft or rule == "draft":
             return Frame(text, "draft", 1.0, "draft", risk=risk, **parts)
-        intent, confidence = self._model_intent(probs, facts)
+        helpful = not lex.help_words or any_match(lex.help_words, own, own_folded)
+        intent, confidence = self._model_intent(probs, facts, helpful)
         heavy = [f for f in feelings if f in HEAVY_FEELINGS]
         if confidence < UNSURE:  # 「連絡きたの!!」: the story says more than the model
             stated = next((f for f in FACT_ORDER if facts.get(f) is True), None)
@@ -208,10 +209,13 @@ class Reader:
         asked = self.model.proba(ask.text)
         return {k: 0.5 * whole[k] + 0.5 * asked[k] for k in whole}
 
-    def _model_intent(self, probs: dict[str, float], facts: dict[str, bool | None]):
+    def _model_intent(self, probs: dict[str, float], facts: dict[str, bool | None],
+                      helpful: bool = True):  # fmt: skip
         def allowed(intent: str) -> bool:
             if intent in ("crisis", "draft"):
                 return False  # rules decide these
+            if intent == "help" and not helpful:
+                return False  # no word about the bot: the question is about something else
             if intent in FACT_INTENT.values():
                 fact = facts.get(intent, True)
                 if fact is False or (intent == "blocked" and fact is None):

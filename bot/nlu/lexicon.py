@@ -48,6 +48,7 @@ class Lexicon:
     tonight: Patterns
     topics: dict[str, Patterns]  # what a question is about, in any words (ranking.CardIndex)
     rhetorical: Patterns  # questions that vent, not ask (「人としてどうなん?」)
+    help_words: Patterns  # without one of these, the model's `help` is not believed
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -80,6 +81,7 @@ class Lexicon:
             tonight=_compile("tonight", data.get("tonight")),
             topics=_topics(data.get("topics")),
             rhetorical=_compile("rhetorical", data.get("rhetorical") or [], allow_empty=True),
+            help_words=_compile("help_words", data.get("help_words") or [], allow_empty=True),
             followups={
                 k: _compile(f"followups.{k}", v)
                 for k, v in _section(data, "followups", FOLLOWUPS).items()
