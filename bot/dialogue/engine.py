@@ -58,7 +58,7 @@ require_phrases(
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
-    "btn_cancel_held", "held_text", "echo", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
+    "btn_cancel_held", "held_text", "echo", "broke_up_ack", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
 
@@ -211,6 +211,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "reflect"  # a feeling with no question: heard, not met with a card
         if felt and not frame.ask and intent == s.situation:
             return "reflect"  # the story told again, with its feelings: feelings before facts
+        if frame.fact("broke_up") and not s.situation and not frame.ask and intent in (
+            "unclear", "refused", "vent", "other"
+        ):  # 「先週振られた」: the breakup itself, before any refusal or silence
+            return "broke_up"
         if intent == "unclear" and s.situation and len(frame.text) <= 30:
             return "reflect"  # 「図星です」「もういいや…」 mid-story: listened to, not a menu
         return intent

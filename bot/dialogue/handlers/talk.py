@@ -40,6 +40,14 @@ class TalkHandlers(Base):
         self._say(turn, "clarify")
         turn.out.choices = [*self._situation_choices(), *self._menu(turn, situation=False)]
 
+    def do_broke_up(self, turn: Turn) -> None:
+        """「先週振られた」: not yet a refusal or a silence. Heard first (their feeling, when they
+        named one), then the one question that decides the advice, with a way to just talk."""
+        if self._feeling(turn):
+            self._reflect(turn, ask=False)
+        self._say(turn, "broke_up_ack")
+        turn.out.choices = [*self._situation_choices(), self._button("menu_vent", "intent:request:listen")]
+
     def do_other(self, turn: Turn) -> None:
         self._say(turn, "other")
         turn.out.choices = self._menu(turn)
