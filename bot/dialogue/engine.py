@@ -211,8 +211,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "reflect"  # a feeling with no question: heard, not met with a card
         if felt and not frame.ask and intent == s.situation:
             return "reflect"  # the story told again, with its feelings: feelings before facts
-        if frame.fact("broke_up") and not s.situation and not frame.ask and intent in (
-            "unclear", "refused", "vent", "other"
+        if (
+            frame.fact("broke_up")
+            and not s.situation
+            and not frame.ask
+            and not (frame.fact("refused") or frame.fact("ghosted"))
+            and intent in (*ADVICE, "unclear", "refused", "vent", "other")
         ):  # 「先週振られた」: the breakup itself, before any refusal or silence
             return "broke_up"
         if intent == "unclear" and s.situation and len(frame.text) <= 30:
@@ -240,7 +244,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         s.new_partner = (s.new_partner or frame.fact("new_partner") is True) and (
             frame.fact("new_partner") is not False
         )
-        if frame.days_ago is not None and (s.situation or frame.intent in ("refused", "ghosted")):
+        if not s.situation and s.dumped and frame.ask and frame.intent != "help":
+            s.situation = "refused"  # dumped, then asking advice: the refusal's advice fits
+        if frame.fact("broke_up"):
+            s.dumped = True
+        if frame.days_ago is not None and (
+            s.situation or s.dumped or frame.intent in ("refused", "ghosted")
+        ):
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
     def _typed_choice(self, text: str) -> str | None:

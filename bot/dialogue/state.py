@@ -31,6 +31,7 @@ class DialogueState(BaseModel):
     since_days: int | None = None  # how long ago it happened, as told
     since_told_at: datetime | None = None  # when they told us (since_days counts from here)
     no_contact: bool = False  # blocked / told not to contact / boundary risk: never help write
+    dumped: bool = False  # 「振られた」: told of the breakup before a refusal or a silence
     no_contact_by: str | None = None  # blocked | boundary: only a block stated false lifts it
     pending_intent: str | None = None  # a question to answer once the situation is known
     last_card: str | None = None

@@ -59,7 +59,9 @@ DEFAULT: dict[str, Step] = {
     "reflect": Step("reflect"),  # listening: name the feeling, ask, no cards
     "check_in": Step("check_in"),  # concern: ask directly and gently
     "since": Step("since"),
-    "broke_up": Step("broke_up"),  # 「振られた」: the breakup heard, then which story it is  # a duration told later or corrected
+    "broke_up": Step(
+        "broke_up"
+    ),  # 「振られた」: the breakup heard, then which story it is  # a duration told later or corrected
     "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」
     "gentle_tonight": Step("gentle_tonight"),  # how to get through tonight
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」

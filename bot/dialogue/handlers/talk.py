@@ -46,7 +46,10 @@ class TalkHandlers(Base):
         if self._feeling(turn):
             self._reflect(turn, ask=False)
         self._say(turn, "broke_up_ack")
-        turn.out.choices = [*self._situation_choices(), self._button("menu_vent", "intent:request:listen")]
+        turn.out.choices = [
+            *self._situation_choices(),
+            self._button("menu_vent", "intent:request:listen"),
+        ]
 
     def do_other(self, turn: Turn) -> None:
         self._say(turn, "other")
