@@ -312,7 +312,6 @@ ANSWERED_BY_A_CARD = (
     "vent",
     "greeting",
     "thanks",
-    "help",
     "refused",
     "ghosted",
     "want_contact",

@@ -152,6 +152,9 @@ class AdviceHandlers(Base):
             (closest and closest.card is last and closest.similarity >= AGAIN)
             or (turn.intent in last.intents and no_better)
         ):
+            if self._feeling(turn) and not (closest and closest.card is last):
+                self.do_reflect(turn)  # nothing new to say, and a feeling named: heard first
+                return
             card: AdviceCard | None = last  # asked again: said again, shorter (below)
         elif ranked and (ranked[0].similarity >= LOOSE or turn.intent in ranked[0].card.intents):
             card = ranked[0].card  # the card whose own questions match, with the priors
