@@ -12,6 +12,7 @@ _POLITE = re.compile(r"(ん|の)?(です|ます|でした|ました|ません)$"
 _SOFT_END = re.compile(r"(んだ|のだ|んや|んよ|[よねわなさぞ]|[ー~〜…!?])+$")
 _PLAIN_END = re.compile(r"([うすつぬむるいたぐぶ]|ない|ちゃう|じゃう|てる|でる)$")
 _FIRST_PERSON = re.compile(r"私|わたし|あたし|俺|おれ|僕|ぼく|うち|自分|わし")
+_RHETORICAL = re.compile(r"(くない|じゃない|やん|やろ|じゃん|でしょ)$")  # 「ありえんくない」 asks
 _QUESTION = re.compile(r"(か|かな|かも|の|っけ|\?)$")
 
 
@@ -23,6 +24,8 @@ def echo_words(words: str | None) -> str | None:
     if w != words.strip():
         return None  # polite speech echoed in plain form sounds like a correction
     w = _SOFT_END.sub("", w)
-    if len(w) < MIN_CHARS or _QUESTION.search(w) or not _PLAIN_END.search(w):
+    if len(w) < MIN_CHARS or _QUESTION.search(w) or _RHETORICAL.search(w):
+        return None
+    if not _PLAIN_END.search(w):
         return None
     return w

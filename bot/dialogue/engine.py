@@ -58,7 +58,8 @@ require_phrases(
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
-    "btn_cancel_held", "held_text", "echo", "broke_up_ack", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
+    "btn_cancel_held", "held_text", "echo", "broke_up_ack", "not_that", "not_that_ask",
+    "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
 
@@ -150,6 +151,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         """What to answer first: safety, then the user's request, their draft, their question,
         their feelings, the story's facts. Returns the row of the table to run."""
         s = turn.state
+        if (
+            intent in ("blocked", "stalking_risk")
+            and frame.source == "fact"
+            and (s.no_contact_by == "blocked")
+        ):
+            intent = "unclear"  # the block told again is the story, not news: no flow again
         if intent in SAFETY_INTENTS:
             return intent
         if intent == "unclear" and frame.ask and frame.intent in ADVICE:
@@ -184,18 +191,28 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return "explain"
         elif s.last_card and frame.followup == "more":
             return "more"  # 「もっと教えて」 a turn or two after the card: still that thread
+        if frame.followup == "not_that" and s.last_action in (*SHOWED_A_CARD, "reflect", "vent"):
+            return "not_that"  # 「そういうことじゃなくて…」: not the same card again
+        if frame.closing and not frame.ask:
+            return "thanks"  # 「そろそろ寝るね、ありがと」: a goodnight, not a new question
         if s.phase is Phase.GENTLE and frame.tonight:
             return "gentle_tonight"  # 「今夜どうやって乗り切ればいい?」
         if s.phase is Phase.GENTLE and not frame.ask and intent in (*ADVICE, "refused", "ghosted"):
             return "reflect"  # after a crisis message the story is listened to, not carded
+        if (
+            s.phase is Phase.GENTLE
+            and (felt or frame.risk == "concern")
+            and intent in TOLD_OR_ASKED
+        ):
+            return "reflect"  # a question asked in pain, after a crisis message: heard first
         if frame.days_ago and s.situation and not frame.ask and not felt and intent in TOLD:
             return "since"  # a duration told later, or a correction: the story's time again
         if s.listening:
-            if not frame.ask:
-                return "reflect"  # no cards, no menus, until they ask something
+            if not frame.ask or felt or intent not in ADVICE:
+                return "reflect"  # no cards, no menus, until they ask for advice
             s.listening = False
-        if felt == "self_blame" and len(frame.text) < 40 and intent in ("why", "vent", "other"):
-            return "reflect"  # 「私が悪かったのかな」 asks to be heard, not for a why card
+        if felt == "self_blame" and intent not in ("what_to_do", "want_contact", "draft"):
+            return "reflect"  # 「私が重かったのかな」 asks to be heard, not for a card that agrees
         if frame.ask and intent in ANSWERED_BY_A_CARD:
             turn.intent = intent
             best = self._ranked(turn)
@@ -219,7 +236,11 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and intent in (*ADVICE, "unclear", "refused", "vent", "other")
         ):  # 「先週振られた」: the breakup itself, before any refusal or silence
             return "broke_up"
-        if intent == "unclear" and s.situation and len(frame.text) <= 30:
+        if (
+            intent == "unclear"
+            and len(frame.text) <= 30
+            and (s.situation or s.dumped or s.last_action in ("reflect", "vent", "listen"))
+        ):
             return "reflect"  # 「図星です」「もういいや…」 mid-story: listened to, not a menu
         return intent
 
@@ -248,9 +269,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.situation = "refused"  # dumped, then asking advice: the refusal's advice fits
         if frame.fact("broke_up"):
             s.dumped = True
-        if frame.days_ago is not None and (
-            s.situation or s.dumped or frame.intent in ("refused", "ghosted")
-        ):
+        told = any(frame.fact(f) for f in ("refused", "ghosted", "broke_up")) or frame.intent in (
+            "refused",
+            "ghosted",
+        )
+        told = told or bool(s.situation and not frame.ask and len(frame.text) <= SHORT_TOLD)
+        if frame.days_ago is not None and told:  # a time with the event, not any number
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
     def _typed_choice(self, text: str) -> str | None:
@@ -320,6 +344,7 @@ ANSWERED_BY_A_CARD = (
 # message the model read as something else: out-of-field and small talk need a close match.
 ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.5, "vent": 0.4,
                 "unclear": 0.35}  # fmt: skip
+SHORT_TOLD = 30  # 「もう3ヶ月たつけどね」: a short message with a time, mid-story, tells the time
 STORY_SIMILARITY = 0.12  # mid-story, a question this close to a card's asks is about the ex
 # After a crisis message the phase stays gentle for a day, unless the user moves on to advice.
 MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain", "ask_erase",
@@ -327,6 +352,7 @@ MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain",
 ANSWERS = ("yes", "no", "yes_then", "no_then")  # to the direct question: 「うん…」「ううん、ただ…」
 ASKED_DIRECTLY = ("check_in", "crisis", "crisis_yes")  # replies that end with the direct question
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
+TOLD_OR_ASKED = (*TOLD, *ADVICE)
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
 
 

@@ -56,6 +56,8 @@ def days_ago(normalized: str) -> int | None:
         if _RELATIONSHIP.search(around):
             continue  # 「3年付き合った」 is how long they were together, not how long ago
         before = normalized[max(0, match.start() - 3) : match.start()]
+        if before.endswith(("あと", "残り", "まだ")):
+            continue  # 「あと2週間」 is time still to wait, not how long ago
         if _RANGE.search(before) or re.match(r"\s*[~\-〜]\s*\d", normalized[match.end() :]):
             continue
         if _DENIED.match(normalized[match.end() : match.end() + 8]):

@@ -33,6 +33,7 @@ FACT_INTENT = {"refused": "refused", "ghosted": "ghosted", "got_reply": "got_rep
                "new_partner": "new_partner", "blocked": "blocked"}  # fmt: skip
 # The model alone is not trusted with these: they change the conversation too much.
 MODEL_FLOOR = {"stalking_risk": 0.5, "cancel": 0.6, "delete_data": 0.7}
+ANSWER_CHARS = 80  # a yes or no to the direct question may come with a few sentences
 CONCERN_LEAN = 0.55  # the model's crisis probability that makes a frame `concern`
 MODEL_CHARS = 600  # the model reads the start and the end of a longer message
 FOLLOWUP_CHARS = 30
@@ -64,6 +65,7 @@ class Frame:
     go_between: bool = False  # asks someone to carry a message to the ex
     in_domain: bool = False  # speaks of the ex, the breakup, contact: the bot's field
     tonight: bool = False  # asks how to get through tonight
+    closing: bool = False  # a goodnight or goodbye (「そろそろ寝るね」)
     sentences: tuple[str, ...] = ()
 
     def fact(self, name: str) -> bool | None:
@@ -124,6 +126,9 @@ class Reader:
         if len(own) <= FOLLOWUP_CHARS:
             followup = next((k for k, pats in lex.followups.items()
                              if any_match(pats, own, own_folded)), None)  # fmt: skip
+        elif len(own) <= ANSWER_CHARS:  # 「えっ、そこまでじゃないよ!? ただ疲れただけ」
+            followup = next((k for k in ("no_then", "yes_then")
+                             if any_match(lex.followups[k], own, own_folded)), None)  # fmt: skip
         parts = dict(
             facts=facts, days_ago=days, asks_time=asks_time,
             request=request, ask=ask.text if ask else None, draft=draft, feelings=feelings,
@@ -131,10 +136,13 @@ class Reader:
             followup=followup, go_between=any_match(lex.go_between, own, own_folded),
             in_domain=any_match(lex.in_domain, own, own_folded),
             tonight=any_match(lex.tonight, own, own_folded),
+            closing=any_match(lex.closing, own, own_folded),
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip
 
         rule = self.safety.match(norm)  # the whole text, quotes too: safety first
+        if rule == "crisis" and self._all_hyperbole(norm, folded):
+            rule = None  # 「消えたいくらい恥ずかしい笑」: embarrassment said big, no sign
         denied = rule == "crisis" and self._all_denied(norm, folded)
         if rule == "crisis" and not denied:
             return Frame(text, "crisis", 1.0, "rule", risk="crisis", **parts)
@@ -175,9 +183,18 @@ class Reader:
         """Every crisis sign in the message is denied right after it is named."""
         spans = self.safety.crisis_matches(norm)
         return bool(spans) and all(
-            any_match(self.lexicon.crisis_denied, norm[end : end + 14], folded[end : end + 14])
+            any_match(self.lexicon.crisis_denied, norm[end : end + 20], folded[end : end + 20])
             for _, end in spans
         )
+
+    def _all_hyperbole(self, norm: str, folded: str) -> bool:
+        """Every crisis sign lies inside a figure of speech (「恥ずかしすぎて消えたい」)."""
+        pats = self.lexicon.hyperbole
+        spans = self.safety.crisis_matches(norm)
+        if not (pats and spans):
+            return False
+        figures = [m.span() for m in search_both(pats, norm, folded)]
+        return all(any(x <= a and b <= y for x, y in figures) for a, b in spans)
 
     def _facts(self, norm: str, folded: str) -> dict[str, bool | None]:
         """Each fact's polarity as last stated: 「ブロックされてたけど解除された」 is False."""
@@ -228,13 +245,11 @@ class Reader:
 
 
 def _days_stated(own: str, sentences: tuple[Sentence, ...]) -> int | None:
-    """How long ago, from the first sentence that states one, in the user's own words (a
-    quoted draft's 「2年間ずっと一緒にいたのに」 is not the story's time). 「何ヶ月?」 states none."""
-    for s in sentences:
-        days = days_ago(own[s.start : s.end])
-        if days is not None:
-            return days
-    return None
+    """How long ago the story began, in the user's own words (a quoted draft's 「2年間ずっと
+    一緒にいたのに」 is not the story's time). 「何ヶ月?」 states none. When sentences name several
+    times (「今日ブロックされた。2週間前に断られてて」), the earliest event is the story's start."""
+    found = [d for s in sentences if (d := days_ago(own[s.start : s.end])) is not None]
+    return max(found) if found else None
 
 
 def _keep(found: dict, name: str, at: int, value: bool | None) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner")
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
             "about_bot")  # fmt: skip
-FOLLOWUPS = ("explain", "more", "no", "yes", "no_then", "yes_then")
+FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
 FEELINGS = ("sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
@@ -49,6 +49,8 @@ class Lexicon:
     topics: dict[str, Patterns]  # what a question is about, in any words (ranking.CardIndex)
     rhetorical: Patterns  # questions that vent, not ask (「人としてどうなん?」)
     help_words: Patterns  # without one of these, the model's `help` is not believed
+    hyperbole: Patterns  # beside a crisis sign, these make it a figure of speech
+    closing: Patterns  # a goodnight or goodbye
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -82,6 +84,8 @@ class Lexicon:
             topics=_topics(data.get("topics")),
             rhetorical=_compile("rhetorical", data.get("rhetorical") or [], allow_empty=True),
             help_words=_compile("help_words", data.get("help_words") or [], allow_empty=True),
+            hyperbole=_compile("hyperbole", data.get("hyperbole") or [], allow_empty=True),
+            closing=_compile("closing", data.get("closing") or [], allow_empty=True),
             followups={
                 k: _compile(f"followups.{k}", v)
                 for k, v in _section(data, "followups", FOLLOWUPS).items()

@@ -101,6 +101,8 @@ class AdviceHandlers(Base):
 
     def do_since(self, turn: Turn) -> None:
         """「もう3週間たつんだけど」「3日前ちゃうくて2週間前」: the story's time, counted again."""
+        if turn.frame and turn.frame.days_ago is not None:
+            turn.state.since_days, turn.state.since_told_at = turn.frame.days_ago, turn.now
         since = self._since_line(turn)
         if since is None:
             self.do_clarify(turn)
@@ -108,7 +110,18 @@ class AdviceHandlers(Base):
         self._say(turn, "since_noted")
         turn.out.replies.append(Text(since))
         turn.out.choices = self._menu(turn, situation=False)
-        turn.out.choices = self._menu(turn, situation=False)
+
+    def do_not_that(self, turn: Turn) -> None:
+        """「そういうことじゃなくて」: the last answer missed. Say so, and try another card
+        only when one answers clearly; otherwise ask what they meant, in their words."""
+        self._say(turn, "not_that")
+        last = turn.state.last_card
+        ranked = [m for m in self._ranked(turn) if m.card.id not in (last, *turn.state.given)]
+        if turn.frame and turn.frame.ask and ranked and ranked[0].similarity >= CLOSE:
+            self._show_card(turn, ranked[0].card)
+            return
+        self._say(turn, "not_that_ask")
+        turn.state.last_card = None  # 「うん」 now answers the question, not the card
 
     def _ranked(self, turn: Turn) -> list[ranking.Match]:
         """The cards for this message, ranked once per turn (the policy and the action share it)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogue.handlers.base import Base
+from bot.dialogue.handlers.base import Base, format_when
 from bot.dialogue.state import Phase
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
@@ -30,7 +30,13 @@ class TalkHandlers(Base):
         turn.out.choices = self._menu(turn)
 
     def do_thanks(self, turn: Turn) -> None:
-        self._say(turn, "thanks")
+        """A thanks or a goodnight; with a draft held, when it comes back (they may ask)."""
+        s = turn.state
+        if s.held_until is not None and turn.now < s.held_until:
+            when = format_when(s.held_until.astimezone(self.tz))
+            self._say(turn, "thanks_held", time=when)
+        else:
+            self._say(turn, "thanks")
 
     def do_fallback(self, turn: Turn) -> None:
         self._say(turn, "fallback")
