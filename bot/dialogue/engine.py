@@ -58,7 +58,7 @@ require_phrases(
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
-    "btn_cancel_held", "held_text", "echo", "broke_up_ack", "not_that", "not_that_ask",
+    "btn_cancel_held", "held_text", "echo", "broke_up_ack", "not_that", "not_that_ask", "block_chance",
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
@@ -191,6 +191,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return "explain"
         elif s.last_card and frame.followup == "more":
             return "more"  # 「もっと教えて」 a turn or two after the card: still that thread
+        if s.no_contact_by == "blocked" and frame.ask and "chance" in (intent, frame.topic):
+            return (
+                "block_chance"  # 「ブロックされたら可能性ゼロ?」: the honest answer after a block
+            )
         if frame.followup == "not_that" and s.last_action in (*SHOWED_A_CARD, "reflect", "vent"):
             return "not_that"  # 「そういうことじゃなくて…」: not the same card again
         if frame.closing and not frame.ask:
@@ -236,6 +240,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and intent in (*ADVICE, "unclear", "refused", "vent", "other")
         ):  # 「先週振られた」: the breakup itself, before any refusal or silence
             return "broke_up"
+        if intent == "unclear" and (s.situation or s.dumped or s.no_contact) and not frame.ask:
+            return "reflect"  # the story, told on with no question: listened to, not a menu
         if (
             intent == "unclear"
             and len(frame.text) <= 30

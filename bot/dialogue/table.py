@@ -58,10 +58,10 @@ DEFAULT: dict[str, Step] = {
     "explain": Step("explain"),  # 「それってどういうこと?」: the point again, shorter
     "reflect": Step("reflect"),  # listening: name the feeling, ask, no cards
     "check_in": Step("check_in"),  # concern: ask directly and gently
-    "since": Step("since"),
-    "broke_up": Step(
-        "broke_up"
-    ),  # 「振られた」: the breakup heard, then which story it is  # a duration told later or corrected
+    "since": Step("since"),  # a duration told later or corrected
+    "broke_up": Step("broke_up"),  # 「振られた」: heard, then which story it is
+    "not_that": Step("not_that"),  # 「そういうことじゃなくて」: sorry, another try or a question
+    "block_chance": Step("block_chance"),  # chance, asked after a block
     "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」
     "gentle_tonight": Step("gentle_tonight"),  # how to get through tonight
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」

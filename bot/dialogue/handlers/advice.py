@@ -240,8 +240,8 @@ class AdviceHandlers(Base):
     def _since_line(self, turn: Turn) -> str | None:
         s = turn.state
         days = s.days_since(turn.now)
-        if days is None or s.situation is None:
-            return None
+        if days is None or s.situation is None or s.no_contact:
+            return None  # after a block or a boundary, no countdown to contact
         if s.situation == "refused":
             if days < 30:
                 return self.content.phrase("refused_since_early").format(days=days, left=30 - days)

@@ -119,6 +119,19 @@ class SafetyHandlers(Base):
             self._block_card(turn, first)  # what a block means for the hope, told once
         self._own_days(turn)
 
+    def do_block_chance(self, turn: Turn) -> None:
+        """Chance, asked after a block: the card for after a block, or its point again; never a
+        sign to look for, never a countdown to contact."""
+        card = next((c for c in self.content.cards.values() if c.after_block), None)
+        if card is None:
+            self._own_days(turn)
+            return
+        if card.id in turn.state.given:
+            self._say(turn, "block_chance")
+        else:
+            self._block_card(turn, card)
+        self._own_days(turn)
+
     def _block_card(self, turn: Turn, card: AdviceCard) -> None:
         turn.out.replies.append(Card(card.title, card.body))
         turn.state.last_card = card.id
