@@ -43,8 +43,9 @@ def _number(token: str) -> int | None:
 
 _RANGE = re.compile(r"[~\-〜]\s*$")  # 「1〜2週間」: the advice's range, not a time told
 _DENIED = re.compile(
-    r"^(間)?(前)?(も)?\s*((じゃ|では|でわ)(なく|ない)|(と)?ちゃう|ちゃいま|ではありません)"
-)  # 「14日じゃなくて10日」
+    r"^(間)?(前)?(も)?\s*((じゃ|では|でわ)(なく|ない)|(と)?ちゃう|ちゃいま|ではありません|"
+    r"(って|とは|て)(なに|何|なん|どういう))"
+)  # 「14日じゃなくて10日」, 「冷却期間14日ってなに?」 (the bot's figure, asked about)
 
 
 def days_ago(normalized: str) -> int | None:
