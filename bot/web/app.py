@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
-from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhook import SignatureValidator
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
@@ -43,7 +43,7 @@ class Runtime:
     def __init__(self, core: Core, secret: str, messenger: Messenger) -> None:
         self.core = core
         self.settings: Settings = core.settings
-        self.parser = WebhookParser(secret)  # verifies X-Line-Signature on the raw body
+        self.signatures = SignatureValidator(secret)  # X-Line-Signature, on the raw body
         self.messenger = messenger
         self.drains = UserDrains(self._drain_one, core.settings.order_window_seconds)
         self.inserts: Batcher[list[Inbound], None] = Batcher(self._store)
