@@ -10,6 +10,9 @@ SKIPPED = Counter(
     "hitoban_events_skipped_total", "Webhook events accepted (200) but not acted on, by reason",
     ["reason"],
 )  # fmt: skip
+UNSENT = Counter(
+    "hitoban_unsent_total", "Unsent messages, by whether the bot kept their text", ["result"]
+)
 WEBHOOK_REQUESTS = Counter(
     "hitoban_webhook_requests_total", "POST /callback requests, by HTTP status", ["status"]
 )

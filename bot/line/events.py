@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.conversation import Inbound
+from bot.conversation import Inbound, Unsend
 from bot.dialogue.types import FollowIn, Incoming, NonTextIn, PostbackIn, TextIn
 
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
@@ -29,7 +29,7 @@ EVENT_TYPES = frozenset({
 MESSAGE_TYPES = frozenset({"text", "image", "video", "audio", "file", "location", "sticker"})
 # Removals the user asked for are honoured in standby too (another channel then owns the chat,
 # but the data is still ours to erase); they never send anything.
-REMOVALS = frozenset({"unfollow"})
+REMOVALS = frozenset({"unfollow", "unsend"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +85,17 @@ def read_event(raw: object) -> Inbound | Skipped:
     if isinstance(incoming, Skipped):
         return incoming
     reply_token = _ident(raw.get("replyToken"), MAX_TOKEN)
-    if kind == "message" and reply_token is None:
-        return Skipped("no_reply_token")
+    message_id = None
+    if kind == "message":
+        if reply_token is None:
+            return Skipped("no_reply_token")
+        message_id = _ident(raw["message"].get("id"))
     event_id = _ident(raw.get("webhookEventId")) or _derived_id(kind, user_id, timestamp,
                                                                 reply_token)  # fmt: skip
-    return Inbound(user_id, event_id, timestamp, reply_token, incoming)
+    return Inbound(user_id, event_id, timestamp, reply_token, incoming, message_id)
 
 
-def _incoming(kind: str | None, raw: dict[str, Any]) -> Incoming | Skipped | None:
+def _incoming(kind: str | None, raw: dict[str, Any]) -> Incoming | Unsend | Skipped | None:
     """The engine's input for the event (None: unfollow, which erases)."""
     match kind:
         case "message":
@@ -118,6 +121,10 @@ def _incoming(kind: str | None, raw: dict[str, Any]) -> Incoming | Skipped | Non
             return FollowIn()
         case "unfollow":
             return None
+        case "unsend":
+            unsend = raw.get("unsend")
+            message_id = _ident(unsend.get("messageId")) if isinstance(unsend, dict) else None
+            return Unsend(message_id) if message_id else Skipped("malformed")
     return Skipped("unhandled_type")
 
 
