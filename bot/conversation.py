@@ -69,6 +69,7 @@ class Drained:
     outcome: Outcome | None  # None: a duplicate, or an unfollow
     user_id: str
     received_at: datetime
+    event_at: datetime | None = None  # the event's own time (LINE's timestamp)
 
 
 def encode(incoming: Incoming | Unsend | None, message_id: str | None = None) -> str:
@@ -171,7 +172,8 @@ class Conversations:
                     outcome, state = self._handle_row(session, user, states.get(user.id), row)
                     if state is not None:
                         saves[user.id] = state
-                drained[user_id] = Drained(row.reply_token, outcome, user_id, row.received_at)
+                drained[user_id] = Drained(row.reply_token, outcome, user_id, row.received_at,
+                                           event_time(row.timestamp_ms))  # fmt: skip
             repo.save_states(session, saves, datetime.now(UTC))
         return [drained.get(u) for u in line_user_ids]
 

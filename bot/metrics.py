@@ -13,6 +13,11 @@ SKIPPED = Counter(
 UNSENT = Counter(
     "hitoban_unsent_total", "Unsent messages, by whether the bot kept their text", ["result"]
 )
+LATE_ANSWERS = Counter(
+    "hitoban_late_answers_total",
+    "Answers whose reply token no longer worked, by kind and what became of them",
+    ["kind", "result"],
+)
 WEBHOOK_REQUESTS = Counter(
     "hitoban_webhook_requests_total", "POST /callback requests, by HTTP status", ["status"]
 )

@@ -3,7 +3,6 @@ the stand-in LINE API: each body is accepted, every 1:1 message is answered, not
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import pytest
@@ -16,12 +15,14 @@ from tests.line_standin import LineStandIn
 from tests.webhook_fixtures import FIXTURES, fixture_files, freshen, line_user_id
 
 
-def replay(server: AppServer, names: list[str] | None = None) -> list[tuple[str, int, list]]:
-    tokens = itertools.count()
+def replay(
+    server: AppServer, line: LineStandIn, names: list[str] | None = None
+) -> list[tuple[str, int, list]]:
+    """Post each body with reply tokens the stand-in issued now (they expire as LINE's do)."""
     files = fixture_files() if names is None else [FIXTURES / n for n in names]
     replayed = []
     for path in files:
-        body, sent = freshen(json.loads(path.read_text()), lambda: f"fixture-{next(tokens):04d}")
+        body, sent = freshen(json.loads(path.read_text()), line.issue_reply_token)
         replayed.append((path.name, server.post(body).status_code, sent))
     server.settle(timeout=120)
     return replayed
@@ -30,7 +31,7 @@ def replay(server: AppServer, names: list[str] | None = None) -> list[tuple[str,
 def test_every_fixture_body_is_accepted_and_every_1to1_message_answered(
     server: AppServer, line: LineStandIn
 ) -> None:
-    replayed = replay(server)
+    replayed = replay(server, line)
     assert [name for name, status, _ in replayed if status != 200] == []
     answered = {r.json["replyToken"] for r in line.replies()}
     owed = [(name, e) for name, _, sent in replayed for e in sent if e.owed_an_answer]
@@ -78,7 +79,7 @@ def test_standby_events_get_no_message_and_change_nothing(
     for event in standby:
         event.pop("replyToken", None)  # (LINE sends none in standby)
     assert server.post(payload(*standby)).status_code == 200
-    fixture = replay(server, ["go__27_message_text.json"])  # one with a token all the same
+    fixture = replay(server, line, ["go__27_message_text.json"])  # one with a token all the same
     assert fixture[0][1] == 200
     server.settle()
     assert len(line.requests) == sent_before
