@@ -115,8 +115,8 @@ def _incoming(kind: str | None, raw: dict[str, Any]) -> Incoming | Unsend | Skip
                 return Skipped("malformed")
             params = postback.get("params")
             params = params if isinstance(params, dict) else {}
-            return PostbackIn(clean_text(data), {clean_text(k): clean_text(v) for k, v in params.items()
-                                                 if isinstance(v, str)})  # fmt: skip
+            kept = {clean_text(k): clean_text(v) for k, v in params.items() if isinstance(v, str)}
+            return PostbackIn(clean_text(data), kept)
         case "follow":
             return FollowIn()
         case "unfollow":

@@ -40,8 +40,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 def webhook_events(body: str) -> list[object]:
     """The body's events; ValueError with a reason for a body that is no webhook payload at all.
-    The events themselves are read one by one (`read_event`): one LINE cannot be read never
-    costs the others, nor the body its 200 (LINE would only send it again)."""
+    The events themselves are read one by one (`read_event`): an event the bot cannot read
+    never costs the others, nor the body its 200 (LINE would only send it again)."""
     try:
         data = json.loads(body)
     except ValueError:
