@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from bot import metrics
@@ -36,19 +37,30 @@ from bot.logs import user_ref
 from bot.store import repo
 from bot.store.db import Database
 from bot.store.repo import LockedUser
+from bot.unsend import forget_message, track_sources
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class Unsend:
+    """The user took back a message: forget its text wherever it is kept (no reply)."""
+
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
-    """One webhook event the bot acts on. `incoming` is None for unfollow (erase, no reply)."""
+    """One webhook event the bot acts on. `incoming` is None for unfollow (erase, no reply).
+    `message_id` is LINE's id of the user's message, kept with a draft taken from it so an
+    unsend can find the draft."""
 
     user_id: str
     event_id: str
     timestamp_ms: int
     reply_token: str | None
-    incoming: Incoming | None
+    incoming: Incoming | Unsend | None
+    message_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +69,10 @@ class Drained:
     outcome: Outcome | None  # None: a duplicate, or an unfollow
     user_id: str
     received_at: datetime
+    event_at: datetime | None = None  # the event's own time (LINE's timestamp)
 
 
-def encode(incoming: Incoming | None) -> str:
+def encode(incoming: Incoming | Unsend | None, message_id: str | None = None) -> str:
     match incoming:
         case TextIn(text=text):
             data: dict[str, object] = {"kind": "text", "text": text}
@@ -69,24 +82,33 @@ def encode(incoming: Incoming | None) -> str:
             data = {"kind": "follow"}
         case NonTextIn(kind=kind):
             data = {"kind": "nontext", "type": kind}
+        case Unsend(message_id=unsent):
+            data = {"kind": "unsend", "unsent": unsent}
         case None:
             data = {"kind": "unfollow"}
+    if message_id is not None:
+        data["message_id"] = message_id
     return json.dumps(data, ensure_ascii=False)
 
 
-def decode(payload: str) -> Incoming | None:
+def decode(payload: str) -> tuple[Incoming | Unsend | None, str | None]:
+    """The stored input and the id of the message it came from (None for rows written before
+    message ids were kept, and for inputs that are not messages)."""
     data = json.loads(payload)
+    message_id = data.get("message_id")
     match data["kind"]:
         case "text":
-            return TextIn(data["text"])
+            return TextIn(data["text"]), message_id
         case "postback":
-            return PostbackIn(data["data"], dict(data.get("params") or {}))
+            return PostbackIn(data["data"], dict(data.get("params") or {})), None
         case "follow":
-            return FollowIn()
+            return FollowIn(), None
         case "nontext":
-            return NonTextIn(data["type"])
+            return NonTextIn(data["type"]), message_id
+        case "unsend":
+            return Unsend(data["unsent"]), None
         case "unfollow":
-            return None
+            return None, None
     # Never guess (None would erase the user): fail, and the event waits in the inbox.
     raise ValueError(f"unknown inbox event kind {data['kind']!r}")
 
@@ -119,7 +141,7 @@ class Conversations:
         """Persist accepted webhook events (called before the webhook answers 200)."""
         rows = [
             {"event_id": e.event_id, "line_user_id": e.user_id, "timestamp_ms": e.timestamp_ms,
-             "reply_token": e.reply_token, "payload": encode(e.incoming)}
+             "reply_token": e.reply_token, "payload": encode(e.incoming, e.message_id)}
             for e in events
         ]  # fmt: skip
         with self.db.session() as session:
@@ -146,39 +168,51 @@ class Conversations:
                 user, outcome = users[user_id], None
                 if row.event_id not in claimed:
                     metrics.DUPLICATES.inc()
-                elif (incoming := decode(row.payload)) is None:  # unfollow
-                    repo.erase_user(session, user_id)
-                    log.info("user data erased", extra={"user": user_ref(user_id)})
                 else:
-                    now = event_time(row.timestamp_ms)
-                    outcome, state = self._run(session, user, states.get(user.id), incoming, now)
+                    outcome, state = self._handle_row(session, user, states.get(user.id), row)
                     if state is not None:
                         saves[user.id] = state
-                drained[user_id] = Drained(row.reply_token, outcome, user_id, row.received_at)
+                drained[user_id] = Drained(row.reply_token, outcome, user_id, row.received_at,
+                                           event_time(row.timestamp_ms))  # fmt: skip
             repo.save_states(session, saves, datetime.now(UTC))
         return [drained.get(u) for u in line_user_ids]
 
+    def _handle_row(self, session: Session, user: LockedUser, saved: str | None,
+                    row: Row) -> tuple[Outcome | None, str | None]:  # fmt: skip
+        """One claimed inbox event: the outcome to reply with (None: nothing to say) and the
+        state to save (None: unchanged, or erased)."""
+        incoming, message_id = decode(row.payload)
+        if incoming is None:  # unfollow
+            repo.erase_user(session, user.line_user_id)
+            log.info("user data erased", extra={"user": user_ref(user.line_user_id)})
+            return None, None
+        if isinstance(incoming, Unsend):  # forgotten without a word
+            return None, forget_message(session, user, saved, incoming.message_id)
+        return self._run(session, user, saved, incoming, event_time(row.timestamp_ms), message_id)
+
     def _run(self, session: Session, user: LockedUser, saved: str | None, incoming: Incoming,
-             now: datetime) -> tuple[Outcome, str | None]:  # fmt: skip
+             now: datetime, message_id: str | None = None) -> tuple[Outcome, str | None]:  # fmt: skip
         """The engine's outcome with its effects applied, and the state for the caller to save
-        (None when the user asked to be erased)."""
-        outcome = self.engine.handle(DialogueState.from_json(saved), incoming, now)
+        (None when the user asked to be erased). `message_id` is the id of the user's message
+        (None for buttons and the terminal): drafts taken from it remember it."""
+        before = DialogueState.from_json(saved)
+        outcome = self.engine.handle(before, incoming, now)
         if outcome.intent:
             metrics.INTENTS.labels(outcome.intent).inc()
         if any(isinstance(e, EraseUser) for e in outcome.effects):
             repo.erase_user(session, user.line_user_id)
             return outcome, None
-        self._apply_effects(session, user, outcome, now)
+        held_from = track_sources(before, outcome, message_id)
+        self._apply_effects(session, user, outcome, now, held_from)
         return outcome, outcome.state.to_json()
 
-    def _apply_effects(
-        self, session: Session, user: LockedUser, outcome: Outcome, now: datetime
-    ) -> None:
+    def _apply_effects(self, session: Session, user: LockedUser, outcome: Outcome,
+                       now: datetime, held_from: str | None = None) -> None:  # fmt: skip
         """Drafts and reminders, in the transaction that saves the state."""
         for effect in outcome.effects:
             match effect:
                 case HoldDraft(text=text, reasons=reasons, remind_at=at):
-                    repo.hold_draft(session, user, text, list(reasons), at, now)
+                    repo.hold_draft(session, user, text, list(reasons), at, now, held_from)
                 case CancelHeld():
                     repo.cancel_held(session, user)
                 case ResolveDraft(draft_id=draft_id, outcome=result):

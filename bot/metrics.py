@@ -6,6 +6,18 @@ from prometheus_client import Counter, Histogram
 
 EVENTS = Counter("hitoban_events_total", "Webhook events received, by type", ["type"])
 DUPLICATES = Counter("hitoban_duplicate_events_total", "Events dropped as already handled")
+SKIPPED = Counter(
+    "hitoban_events_skipped_total", "Webhook events accepted (200) but not acted on, by reason",
+    ["reason"],
+)  # fmt: skip
+UNSENT = Counter(
+    "hitoban_unsent_total", "Unsent messages, by whether the bot kept their text", ["result"]
+)
+LATE_ANSWERS = Counter(
+    "hitoban_late_answers_total",
+    "Answers whose reply token no longer worked, by kind and what became of them",
+    ["kind", "result"],
+)
 WEBHOOK_REQUESTS = Counter(
     "hitoban_webhook_requests_total", "POST /callback requests, by HTTP status", ["status"]
 )

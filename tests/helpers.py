@@ -83,6 +83,12 @@ def unfollow_event(user: str, ts: int | None = None) -> dict:
     return _base("unfollow", user, ts, None, False)
 
 
+def unsend_event(user: str, message_id: str, ts: int | None = None) -> dict:
+    ev = _base("unsend", user, ts, None, False)
+    ev["unsend"] = {"messageId": message_id}
+    return ev
+
+
 def payload(*events: dict) -> bytes:
     return json.dumps({"destination": "Ubot", "events": list(events)}, ensure_ascii=False).encode()
 

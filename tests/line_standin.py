@@ -26,6 +26,7 @@ PUSH = "/v2/bot/message/push"
 LOADING = "/v2/bot/chat/loading/start"
 
 MAX_MESSAGES = 5
+REPLY_TOKEN_LIFE = 60.0  # seconds: LINE's reply tokens expire about a minute after the event
 MAX_TEXT_UTF16 = 5000
 MAX_FLEX_ALT = 1500
 MAX_TEMPLATE_ALT = 400
@@ -283,6 +284,7 @@ class LineStandIn:
             self._delays: dict[str, float] = {}
             self._monthly_limit = False
             self._used_tokens: set[str] = set()
+            self._issued_tokens: dict[str, float] = {}
             self._retry_keys: dict[str, tuple[str, list[dict[str, str]]]] = {}
 
     @property
@@ -302,6 +304,15 @@ class LineStandIn:
 
     def loadings(self) -> list[Recorded]:
         return self._accepted(LOADING)
+
+    def issue_reply_token(self, issued_at: float | None = None) -> str:
+        """A reply token as LINE puts in a webhook event sent at ``issued_at`` (epoch seconds,
+        default now): after ``REPLY_TOKEN_LIFE`` it is refused like an expired one. Tokens the
+        stand-in did not issue never expire (only reuse is refused)."""
+        token = secrets.token_hex(16)
+        with self._lock:
+            self._issued_tokens[token] = time.time() if issued_at is None else issued_at
+        return token
 
     def fail_next(self, path: str, status: int, count: int = 1, message: str = "injected") -> None:
         """The next ``count`` requests to ``path`` answer ``status`` before any other check."""
@@ -389,7 +400,9 @@ class LineStandIn:
         if problems:
             return _invalid(problems)
         with self._lock:
-            if token in self._used_tokens:
+            issued = self._issued_tokens.get(token)
+            expired = issued is not None and time.time() - issued > REPLY_TOKEN_LIFE
+            if token in self._used_tokens or expired:
                 return _error(400, "Invalid reply token")
             self._used_tokens.add(token)
         request_id, sent = self._sent(body)

@@ -109,6 +109,18 @@ async def test_reply_token_is_single_use(line: LineStandIn) -> None:
 
 
 @pytest.mark.asyncio
+async def test_an_expired_reply_token_is_refused_as_used_ones_are(line: LineStandIn) -> None:
+    fresh = line.issue_reply_token()
+    stale = line.issue_reply_token(issued_at=time.time() - 90)  # past LINE's minute
+    async with messaging(line) as api:
+        await api.reply_message(reply(fresh, "in time"))
+        err = await api_error(api.reply_message(reply(stale, "too late")))
+    assert err.status == 400
+    assert json.loads(err.body)["message"] == "Invalid reply token"
+    assert [r.json["replyToken"] for r in line.replies()] == [fresh]
+
+
+@pytest.mark.asyncio
 async def test_six_messages_are_rejected(line: LineStandIn) -> None:
     messages = [{"type": "text", "text": str(i)} for i in range(6)]
     status, body = await post_raw(

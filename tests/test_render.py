@@ -73,7 +73,7 @@ def test_card_is_a_flex_bubble_with_alt_text(line: LineStandIn) -> None:
 
 def test_expired_token_is_rejected_not_raised(line: LineStandIn) -> None:
     line.fail_next("/v2/bot/message/reply", 400, message="Invalid reply token")
-    assert send(line, to_messages([Text("hi")])) is SendResult.REJECTED
+    assert send(line, to_messages([Text("hi")])) is SendResult.EXPIRED
 
 
 def test_cached_card_is_not_changed_by_a_reply_that_adds_quick_replies() -> None:

@@ -51,11 +51,26 @@ def test_wrong_signature_is_400_and_nothing_happens(server: AppServer, line, cor
 
 
 def test_signed_garbage_is_400(server: AppServer) -> None:
-    for body in (b"{not json", b"[]", b'{"events": 5}', b'{"events": [{"type": "message"}]}',
-                 b'{"destination": "U", "events": [42]}', "\udcff".encode("utf-8", "surrogatepass")):  # fmt: skip
+    for body in (b"{not json", b"[]", b'{"events": 5}', b'{"destination": "U"}',
+                 "\udcff".encode("utf-8", "surrogatepass")):  # fmt: skip
         r = server.post(body)
         assert r.status_code == 400, body
         assert r.json()["error"]
+
+
+def test_unreadable_events_in_a_payload_are_200_skipped_and_counted(server: AppServer,
+                                                                     line: LineStandIn) -> None:  # fmt: skip
+    """A payload is answered 200 whatever its events: LINE would only send a 400'd body again.
+    What cannot be read is skipped and counted by reason."""
+    before = metric(server.url, "hitoban_events_skipped_total", reason="malformed")
+    bodies = (b'{"events": [{"type": "message"}]}', b'{"destination": "U", "events": [42]}',
+              payload({**text_event("U1", "x"), "timestamp": "yesterday"}))  # fmt: skip
+    for body in bodies:
+        assert server.post(body).status_code == 200, body
+    server.settle()
+    assert line.requests == []
+    after = metric(server.url, "hitoban_events_skipped_total", reason="malformed")
+    assert after == before + 2  # ({"type": "message"} has no source: not one-to-one)
 
 
 def test_body_over_1_mib_is_413(server: AppServer) -> None:

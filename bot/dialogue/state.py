@@ -51,6 +51,10 @@ class DialogueState(BaseModel):
     draft_reasons: list[str] = Field(default_factory=list)
     held_until: datetime | None = None  # the latest time a held draft comes back
     held_text: str | None = None  # the draft held last (shown on 「預けたの見せて」)
+    # The messages draft_text and held_text came from (opaque ids, LINE's message ids), so an
+    # unsend can forget them. Kept by bot/unsend.py around the engine; the engine ignores them.
+    draft_source: str | None = None
+    held_source: str | None = None
 
     def copy_for_turn(self) -> DialogueState:
         """A copy the engine may change. Every field holds an immutable value or a list of

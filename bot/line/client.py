@@ -36,7 +36,8 @@ class SendResult(enum.Enum):
     DUPLICATE = "duplicate"  # 409: a push with this retry key was already accepted
     QUOTA = "quota"  # 429 monthly limit: retrying will not help this month
     RETRY = "retry"  # 5xx, rate limit, network: try again later
-    REJECTED = "rejected"  # other 4xx: the request itself is wrong (or the token expired)
+    EXPIRED = "expired"  # 400 "Invalid reply token": expired, or used already
+    REJECTED = "rejected"  # other 4xx: the request itself is wrong
 
 
 def classify_error(exc: BaseException) -> SendResult:
@@ -45,12 +46,17 @@ def classify_error(exc: BaseException) -> SendResult:
         if status == 409:
             return SendResult.DUPLICATE
         if status == 429:
-            body = exc.body.decode() if isinstance(exc.body, bytes) else str(exc.body or "")
-            return SendResult.QUOTA if "monthly limit" in body.lower() else SendResult.RETRY
+            return SendResult.QUOTA if "monthly limit" in _body(exc).lower() else SendResult.RETRY
         if status >= 500:
             return SendResult.RETRY
+        if status == 400 and "invalid reply token" in _body(exc).lower():
+            return SendResult.EXPIRED
         return SendResult.REJECTED
     return SendResult.RETRY  # network errors, timeouts
+
+
+def _body(exc: ApiException) -> str:
+    return exc.body.decode(errors="replace") if isinstance(exc.body, bytes) else str(exc.body or "")
 
 
 def proxy_for(url: str) -> str | None:

@@ -96,6 +96,8 @@ class Draft(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The LINE message the draft came from: an unsend of that message erases the draft.
+    source_message_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Reminder(Base):

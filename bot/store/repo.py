@@ -152,11 +152,12 @@ def erase_user(session: Session, line_user_id: str) -> bool:
 
 def hold_draft(
     session: Session, user: LockedUser, text: str, reasons: list[str], remind_at: datetime,
-    now: datetime,
+    now: datetime, source_message_id: str | None = None,
 ) -> Draft:  # fmt: skip
-    """Keep the draft and schedule its return, with a retry key fixed from the start."""
+    """Keep the draft and schedule its return, with a retry key fixed from the start.
+    `source_message_id` names the message it came from (see `drop_drafts_from`)."""
     draft = Draft(user_id=user.id, text=text, reasons=json.dumps(reasons, ensure_ascii=False),
-                  status="held", created_at=now)  # fmt: skip
+                  status="held", created_at=now, source_message_id=source_message_id)  # fmt: skip
     session.add(draft)
     session.flush()
     session.add(Reminder(user_id=user.id, draft_id=draft.id, kind="draft", due_at=remind_at,
@@ -186,6 +187,26 @@ def cancel_held(session: Session, user: LockedUser) -> int:
     if draft_ids:
         session.execute(delete(Draft).where(Draft.id.in_(draft_ids), Draft.status == "held"))
     return len(pending)
+
+
+def drop_drafts_from(session: Session, user: LockedUser, message_id: str) -> int:
+    """Erase the user's drafts taken from this message, whatever their status, and their
+    reminders (the message was unsent: its text must not come back)."""
+    ids = list(session.execute(select(Draft.id).where(
+        Draft.user_id == user.id, Draft.source_message_id == message_id)).scalars())  # fmt: skip
+    if not ids:
+        return 0
+    session.execute(delete(Reminder).where(Reminder.draft_id.in_(ids)))
+    return session.execute(delete(Draft).where(Draft.id.in_(ids))).rowcount
+
+
+def latest_held(session: Session, user: LockedUser) -> datetime | None:
+    """When the last of the user's held drafts still to be given back is due (None: none)."""
+    return session.execute(
+        select(func.max(Reminder.due_at)).where(
+            Reminder.user_id == user.id, Reminder.kind == "draft",
+            Reminder.status.in_(("pending", "sending")))
+    ).scalar_one()  # fmt: skip
 
 
 def resolve_draft(session: Session, user: LockedUser, draft_id: int, outcome: str,

@@ -9,6 +9,7 @@ import asyncio
 import gc
 import logging
 import os
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
-from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhook import SignatureValidator
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
@@ -25,10 +26,13 @@ from sqlalchemy import text
 from bot import metrics
 from bot.config import Settings
 from bot.conversation import Drained, Inbound
+from bot.dialogue.turn import Outcome
 from bot.dispatcher import Dispatcher
-from bot.line.client import Messenger
-from bot.line.render import to_payload
+from bot.line.client import Messenger, SendResult
+from bot.line.render import to_messages, to_payload
+from bot.logs import user_ref
 from bot.store import repo
+from bot.web import late
 from bot.web.batch import Batcher
 from bot.web.inbox import UserDrains
 from bot.web.webhook import router as webhook_router
@@ -43,7 +47,7 @@ class Runtime:
     def __init__(self, core: Core, secret: str, messenger: Messenger) -> None:
         self.core = core
         self.settings: Settings = core.settings
-        self.parser = WebhookParser(secret)  # verifies X-Line-Signature on the raw body
+        self.signatures = SignatureValidator(secret)  # X-Line-Signature, on the raw body
         self.messenger = messenger
         self.drains = UserDrains(self._drain_one, core.settings.order_window_seconds)
         self.inserts: Batcher[list[Inbound], None] = Batcher(self._store)
@@ -88,12 +92,34 @@ class Runtime:
             del self._owed[user_id]
         outcome = drained.outcome
         if outcome is not None and drained.reply_token and outcome.replies:
-            await self.messenger.reply(
+            result = await self.messenger.reply(
                 drained.reply_token, to_payload(outcome.replies, outcome.choices)
             )
+            if result is SendResult.EXPIRED:
+                await self._answer_late(drained, outcome)
         waited = (datetime.now(UTC) - drained.received_at).total_seconds()
         metrics.HANDLING.observe(max(0.0, waited))
         return True
+
+    async def _answer_late(self, drained: Drained, outcome: Outcome) -> None:
+        """The reply token no longer worked: push the answer or drop it (see bot/web/late.py).
+        Pushed here, before the user's next event is drained, so answers keep their order."""
+        contacts = (line.contact for line in self.core.content.crisis_lines)
+        kind = late.kind_of(outcome, contacts)
+        event_at = drained.event_at or drained.received_at
+        if not late.push_late(kind, event_at, datetime.now(UTC)):
+            metrics.LATE_ANSWERS.labels(kind, "dropped").inc()
+            log.info("late answer dropped", extra={"user": user_ref(drained.user_id),
+                                                   "kind": kind})  # fmt: skip
+            return
+        result = await self.messenger.push(
+            drained.user_id, to_messages(outcome.replies, outcome.choices), str(uuid.uuid4())
+        )
+        pushed = result in (SendResult.OK, SendResult.DUPLICATE)
+        metrics.LATE_ANSWERS.labels(kind, "pushed" if pushed else "failed").inc()
+        log.info("late answer pushed" if pushed else "late answer lost",
+                 extra={"user": user_ref(drained.user_id), "kind": kind,
+                        "result": result.value})  # fmt: skip
 
     async def sweep(self) -> None:
         """Drain what nobody is draining: events of a replica that died after its 200, or of
