@@ -236,7 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.conversations:
         clf = IntentClassifier(safety, Lexicon.from_content(content.understanding),
                                content.examples, load_settings().model_cache_dir)  # fmt: skip
-        evaluate_conversations(Engine(content, clf, build_nudge(load_settings(), content)),
+        evaluate_conversations(Engine(content, clf, build_nudge(load_settings(), content),
+                                      load_settings().model_cache_dir),
                                args.errors)  # fmt: skip
         return 0
 

@@ -50,5 +50,5 @@ def build_core(settings: Settings, migrate: bool = True) -> Core:
     if migrate:
         db.migrate()
     classifier = build_classifier(content, settings.model_cache_dir)
-    engine = Engine(content, classifier, build_nudge(settings, content))
+    engine = Engine(content, classifier, build_nudge(settings, content), settings.model_cache_dir)
     return Core(settings, db, content, engine, Conversations(db, engine))

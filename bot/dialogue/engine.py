@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from bot.content import Content, require_phrases
 from bot.dialogue.handlers.advice import AdviceHandlers
@@ -36,6 +37,7 @@ from bot.dialogue.types import (
 from bot.nlu.durations import is_bare_duration
 from bot.nlu.frame import Frame
 from bot.nlu.lexicon import Lexicon
+from bot.nlu.model import IntentModel
 from bot.nlu.normalize import normalize
 from bot.nlu.safety import SAFETY_INTENTS
 from bot.nudge.review import Nudge
@@ -76,12 +78,16 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
     """Reads each text into a frame, looks up the action in the table and runs it. The actions
     live in `bot/dialogue/handlers/`, by concern."""
 
-    def __init__(self, content: Content, classifier: FrameReader, nudge: Nudge) -> None:
+    def __init__(self, content: Content, classifier: FrameReader, nudge: Nudge,
+                 cache_dir: Path | None = None) -> None:  # fmt: skip
         self.content = content
         self.classifier = classifier
         self.nudge = nudge
         self.tz = nudge.tz
-        self.index = CardIndex(content.cards, Lexicon.from_content(content.understanding).topics)
+        cards = IntentModel({c.id: [*c.asks, c.title] for c in content.cards.values()},
+                            cache_dir, kind="cards")  # fmt: skip
+        topics = Lexicon.from_content(content.understanding).topics
+        self.index = CardIndex(content.cards, topics, cards)
         self._typed = {  # normalised typed answer → the button's postback data
             normalize(word): data
             for key, data in TYPED_CHOICES.items()

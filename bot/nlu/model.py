@@ -36,7 +36,10 @@ def training_set(examples: Mapping[str, Sequence[str]]) -> tuple[list[str], list
 
 class IntentModel:
     def __init__(
-        self, examples: Mapping[str, Sequence[str]], cache_dir: Path | None = None
+        self,
+        examples: Mapping[str, Sequence[str]],
+        cache_dir: Path | None = None,
+        kind: str = "intent",
     ) -> None:
         texts, labels = training_set(examples)
         if len(set(labels)) < 2:
@@ -47,7 +50,7 @@ class IntentModel:
             self.pipeline = build_pipeline().fit(texts, labels)
             return LinearText.from_calibrated(self.pipeline)
 
-        self.compiled = cached(cache_dir, cache_key("intent", texts, labels), train)
+        self.compiled = cached(cache_dir, cache_key(kind, texts, labels), train)
         self.classes = self.compiled.classes
 
     def proba(self, normalized: str) -> dict[str, float]:
