@@ -188,6 +188,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if s.phase is Phase.AWAITING_DRAFT and not frame.draft and felt and intent in TOLD:
             s.phase = home_phase(s)  # 「寝ようとしても…」 is talk, not the draft asked for
             return "reflect"
+        if frame.closing and not frame.ask and not frame.draft and s.phase is Phase.AWAITING_DRAFT:
+            s.phase = home_phase(s)  # 「ありがと、もう寝る」 is no draft
+            return "thanks"
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
             return intent
         if s.last_card and s.last_action in SHOWED_A_CARD:  # 「もっと」「うん」「どういうこと?」
@@ -285,7 +288,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             "refused",
             "ghosted",
         )
-        told = told or bool(s.situation and not frame.ask and len(frame.text) <= SHORT_TOLD)
+        told = told or bool(
+            s.situation
+            and not frame.ask
+            and not frame.closing
+            and not frame.request
+            and frame.days_ago  # 「今日はもう寝る」 tells no time of the story
+            and len(frame.text) <= SHORT_TOLD
+        )
         if frame.days_ago is not None and told:  # a time with the event, not any number
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
