@@ -98,6 +98,12 @@ BY_PHASE: dict[Phase, dict[str, Step]] = {
         "want_contact": Step("gentle_no_tactics", Phase.GENTLE),
         "draft": Step("gentle_no_tactics", Phase.GENTLE),
     },
+    Phase.CONFIRM_ERASE: {
+        # 「やっぱやめとく」 answers the erase question: keep everything (never "cancel the
+        # held draft", which would erase the one thing they just chose to keep).
+        "cancel": Step("keep_data"),
+        "request:cancel_hold": Step("keep_data"),
+    },
     Phase.AWAITING_DRAFT: {
         # Whatever comes next is the draft (unless a safety rule or a request spoke first).
         **{
