@@ -212,11 +212,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "gentle_tonight"  # 「今夜どうやって乗り切ればいい?」
         if s.phase is Phase.GENTLE and not frame.ask and intent in (*ADVICE, "refused", "ghosted"):
             return "reflect"  # after a crisis message the story is listened to, not carded
-        if (
-            s.phase is Phase.GENTLE
-            and (felt or frame.risk == "concern")
-            and intent in TOLD_OR_ASKED
-        ):
+        gentle = s.phase is Phase.GENTLE and intent in TOLD_OR_ASKED
+        if gentle and frame.ask and not frame.in_domain:
+            return "reflect"  # after a crisis message, a question not about the ex: heard first
+        if gentle and (felt or frame.risk == "concern"):
             return "reflect"  # a question asked in pain, after a crisis message: heard first
         if frame.days_ago and s.situation and not frame.ask and not felt and intent in TOLD:
             return "since"  # a duration told later, or a correction: the story's time again

@@ -41,7 +41,7 @@ UNSURE = 0.30  # below this the model's guess alone is not acted on
 # When the model is unsure, a stated fact answers instead, in the labelling rule's order.
 FACT_ORDER = ("got_reply", "new_partner", "refused", "ghosted")
 SMALL_TALK = ("thanks", "greeting", "other", "help")
-HEAVY_FEELINGS = ("sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
+HEAVY_FEELINGS = ("not_eating", "sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
                   "self_blame", "loneliness", "fade_fear")  # fmt: skip
 
 

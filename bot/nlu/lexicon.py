@@ -14,7 +14,7 @@ REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", 
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
-FEELINGS = ("sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
+FEELINGS = ("not_eating", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
             "self_blame", "loneliness", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
