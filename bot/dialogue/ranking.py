@@ -31,7 +31,9 @@ SHOWN = 0.15  # shown before in this conversation
 COLLIDE = 0.8  # check-content warns when two cards' asks are this alike
 MODEL_WEIGHT = 0.4  # the card classifier's share of a card's similarity
 TOPIC = 4  # a topic token counts as this many grams: one word can carry a question
-KANA_ONLY = 0.25  # a gram of kana alone is mostly grammar (ばいいか, からん): it weighs less
+KANA_ONLY = (
+    0.4  # a gram of kana alone is mostly grammar and dialect endings (んだがや): it weighs less
+)
 _KANA = re.compile(r"[ぁ-ゖー]+")
 
 

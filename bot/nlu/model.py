@@ -21,7 +21,7 @@ def build_pipeline() -> Any:
 
     return make_pipeline(
         TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1),
-        CalibratedClassifierCV(LinearSVC(C=1.0), cv=3, method="sigmoid"),
+        CalibratedClassifierCV(LinearSVC(C=1.0, random_state=0), cv=3, method="sigmoid"),
     )
 
 

@@ -151,11 +151,14 @@ class AdviceHandlers(Base):
         if turn.state.new_partner and turn.intent == "chance":  # no signs to look for, now
             ranked = [m for m in ranked if "new_partner" in m.card.intents] or ranked
         asks_days = bool(turn.frame and turn.frame.asks_time)
+        counted = turn.state.since_said == turn.state.days_since(turn.now)
         since = (
             self._since_line(turn)
             if asks_days or turn.intent in ("cooling", "what_to_do")
             else None
         )
+        if since and not asks_days and counted:
+            since = None  # counted already today: not the same figure on every answer
         closest = max(ranked, key=lambda m: m.similarity, default=None)
         last = self.content.cards.get(turn.state.last_card or "")
         if last not in ranking.allowed(self.content.cards, turn.state):
@@ -240,8 +243,9 @@ class AdviceHandlers(Base):
     def _since_line(self, turn: Turn) -> str | None:
         s = turn.state
         days = s.days_since(turn.now)
-        if days is None or s.situation is None or s.no_contact:
-            return None  # after a block or a boundary, no countdown to contact
+        if days is None or s.situation is None or s.no_contact or s.replied:
+            return None  # after a block, or once they wrote: no countdown to contact
+        s.since_said = days
         if s.situation == "refused":
             if days < 30:
                 return self.content.phrase("refused_since_early").format(days=days, left=30 - days)

@@ -80,6 +80,10 @@ class DraftHandlers(Base):
                 self.do_no_contact(turn)
                 return
             s.draft_text, s.draft_reasons = draft, list(verdict.reasons)
+        if s.draft_text is None and s.held_until is not None and turn.now < s.held_until:
+            when = format_when(s.held_until.astimezone(self.tz))
+            self._say(turn, "already_held", time=when)  # 「朝まで寝かせてみる」: it is held
+            return
         if s.draft_text is None:
             self.do_draft_ask(turn)
             return
