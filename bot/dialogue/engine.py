@@ -60,7 +60,8 @@ require_phrases(
     "checkins_set", "checkin_half", "checkin_end", "cooling_left",
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
-    "btn_cancel_held", "held_text", "echo", "broke_up_ack", "not_that", "not_that_ask", "block_chance", "already_held",
+    "btn_cancel_held", "held_text", "echo", "broke_up_ack", "not_that", "not_that_ask", "block_chance", "already_held", "review_again",
+    "review_again_light",
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip

@@ -166,8 +166,8 @@ def allowed(cards: Mapping[str, AdviceCard], state: DialogueState) -> list[Advic
     block or a boundary risk, cards that suggest contact are left out."""
     out = []
     for card in cards.values():
-        if state.no_contact and card.suggests_contact:
-            continue
+        if (state.no_contact or state.new_partner) and card.suggests_contact:
+            continue  # after a block, or with someone new: no path back through contact
         if card.after_block and not state.no_contact:
             continue
         if (

@@ -243,7 +243,7 @@ class AdviceHandlers(Base):
     def _since_line(self, turn: Turn) -> str | None:
         s = turn.state
         days = s.days_since(turn.now)
-        if days is None or s.situation is None or s.no_contact or s.replied:
+        if days is None or s.situation is None or s.no_contact or s.replied or s.new_partner:
             return None  # after a block, or once they wrote: no countdown to contact
         s.since_said = days
         if s.situation == "refused":

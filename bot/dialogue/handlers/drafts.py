@@ -39,6 +39,10 @@ class DraftHandlers(Base):
             return
         marked = turn.frame.draft if turn.frame else None
         draft = draft_or_whole(turn.text) if s.phase is Phase.AWAITING_DRAFT else marked
+        shown = s.draft_text or s.held_text
+        if not draft and shown and turn.frame and turn.frame.request == "review":
+            self._review_again(turn, shown)  # 「中身はどう?長すぎない?」 about the one shown
+            return
         if not draft:  # asked about a draft without showing one
             self.do_draft_ask(turn)
             return
@@ -63,6 +67,17 @@ class DraftHandlers(Base):
         else:
             self._say(turn, "nudge_pass", tip=verdict.tip or "")
         turn.out.choices = self._hold_choices(turn.state)
+
+    def _review_again(self, turn: Turn, draft: str) -> None:
+        """The draft already shown, looked at again for its words: what may weigh on the other
+        person, or that it reads light. Nothing held or changed."""
+        verdict = self.nudge.review(draft, turn.now, Context(
+            cooling_days_left=self._wait_left(turn.state, turn.now)))  # fmt: skip
+        if verdict.reasons:
+            reasons = "\n".join(f"・{r}" for r in verdict.reasons)
+            self._say(turn, "review_again", reasons=reasons)
+        else:
+            self._say(turn, "review_again_light")
 
     def do_hold_request(self, turn: Turn) -> None:
         """「朝まで預かって」: hold the draft under review (or the one in this message) until
