@@ -362,6 +362,11 @@ class LineStandIn:
         with self._lock:
             self._bucket = None if per_second is None else _TokenBucket(per_second, burst)
 
+    def in_flight(self, path: str = PUSH) -> int:
+        """Requests to ``path`` received and not yet answered."""
+        with self._lock:
+            return self._in_flight.get(path, 0)
+
     def peak_in_flight(self, path: str = PUSH) -> int:
         """The most requests to ``path`` that were being answered at once."""
         with self._lock:

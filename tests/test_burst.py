@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
@@ -40,8 +39,10 @@ def texts(n: int) -> list[str]:
     return [f"ごめん、もう一度だけ話したい({k})" for k in range(n)]
 
 
-def dispatch(settings: Settings, now: datetime, commits: list[int] | None = None) -> Round:
-    """One in-process round, like `dispatch --now`; `commits` counts its transactions."""
+def dispatch(settings: Settings, now: datetime, commits: list[int] | None = None,
+             start: threading.Barrier | None = None) -> Round:  # fmt: skip
+    """One in-process round, like `dispatch --now`; `commits` counts its transactions;
+    `start` makes dispatchers in several threads begin together."""
 
     async def run() -> Round:
         messenger = Messenger(settings.line_api_base_url, TOKEN, settings.dispatch_concurrency)
@@ -50,8 +51,10 @@ def dispatch(settings: Settings, now: datetime, commits: list[int] | None = None
         if commits is not None:
             event.listen(db.engine, "commit", lambda _conn: commits.append(1))
         try:
-            content = load_content(settings.content_dir)
-            return await Dispatcher(db, content, messenger, settings).run_round(now)
+            dispatcher = Dispatcher(db, load_content(settings.content_dir), messenger, settings)
+            if start is not None:
+                await asyncio.to_thread(start.wait, 30)
+            return await dispatcher.run_round(now)
         finally:
             await messenger.close()
             db.dispose()
@@ -84,8 +87,9 @@ def test_a_burst_goes_out_concurrently_in_batches_each_draft_once(database_url, 
     assert dispatch(settings, MORNING, commits).delivered == n
     assert_each_delivered_once(line, n)
     assert 1 < line.peak_in_flight(PUSH) <= bound  # concurrent, and never over the bound
-    # claims of `bound` and results gathered: far from two transactions per push
-    assert len(commits) <= n // 4, len(commits)
+    # claims of `bound` a transaction, results gathered 20 ms at a time (~22 here in all):
+    # far from two transactions per push, or even one
+    assert len(commits) <= n // 2, len(commits)
     rows = reminders(database_url)
     assert all(r.status == "sent" and r.attempts == 1 for r in rows)
     db = Database(database_url)
@@ -160,7 +164,8 @@ def test_the_monthly_quota_stops_the_burst(settings, line) -> None:
     rows = reminders(settings.database_url)
     failed = [r for r in rows if r.status == "failed"]
     assert failed and all(r.last_error == "quota" for r in failed)
-    assert len(failed) <= 2 * bound  # what was claimed: a batch pushed, one waiting
+    # what was claimed by then: the pushes in flight, a batch waiting, one being handed over
+    assert len(failed) <= 3 * bound
     assert {r.status for r in rows} == {"failed", "pending"}
     assert line.pushes() == []
 
@@ -199,7 +204,8 @@ def test_two_dispatchers_on_postgresql_share_a_burst_and_send_nothing_twice(
     line.set_latency(0.05)
     settings = make_settings(line, postgres_url, dispatch_concurrency=bound)
     rounds: list[Round] = []
-    threads = [threading.Thread(target=lambda: rounds.append(dispatch(settings, MORNING)))
+    start = threading.Barrier(2)
+    threads = [threading.Thread(target=lambda: rounds.append(dispatch(settings, MORNING, None, start)))
                for _ in range(2)]  # fmt: skip
     for t in threads:
         t.start()
@@ -219,13 +225,14 @@ def test_serve_workers_on_postgresql_all_dispatch(postgres_url, line) -> None:
     n, bound = 150, 8
     env = {"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
            "LINE_API_BASE_URL": line.base_url, "DATABASE_URL": postgres_url,
-           "DISPATCH_CONCURRENCY": str(bound), "DISPATCH_INTERVAL_SECONDS": "0.5"}  # fmt: skip
+           "DISPATCH_CONCURRENCY": str(bound), "DISPATCH_INTERVAL_SECONDS": "0.5",
+           "LOG_LEVEL": "WARNING"}  # fmt: skip
     line.set_latency(0.05)
     proc = ServeProcess(env, "--workers", "2").start()
     try:
         seed_held_drafts(postgres_url, datetime.now(JST) - timedelta(seconds=1), texts(n))
         assert line.wait_for(lambda s: len(s.pushes()) >= n, timeout=30)
-        time.sleep(0.5)
+        assert line.wait_for(lambda s: s.in_flight(PUSH) == 0)  # (a push twice would be seen)
     finally:
         proc.stop()
     assert_each_delivered_once(line, n)
@@ -250,7 +257,7 @@ def test_kill_9_mid_burst_loses_nothing_and_sends_nothing_twice(database_url, li
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
-    time.sleep(0.3)  # the pushes in flight at the kill reach LINE
+    assert line.wait_for(lambda s: s.in_flight(PUSH) == 0)  # those in flight at the kill too
     before = len(line.pushes())
     assert n // 3 <= before < n
     states = Counter(r.status for r in reminders(database_url))
