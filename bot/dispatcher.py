@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 import anyio
-from anyio.abc import ObjectReceiveStream, ObjectSendStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from bot import metrics
 from bot.config import Settings
@@ -57,6 +57,16 @@ def rate_backoff(tries: int) -> float:
     return min(0.1 * 2 ** (tries - 1), 2.0) * random.uniform(0.5, 1.0)
 
 
+def _ready(stream: MemoryObjectReceiveStream[Outcome]) -> list[Outcome]:
+    """What the stream holds now, without waiting."""
+    items = []
+    while True:
+        try:
+            items.append(stream.receive_nowait())
+        except (anyio.WouldBlock, anyio.EndOfStream):
+            return items
+
+
 @dataclass
 class Round:
     """One round's counts, and whether LINE said the month's quota is spent."""
@@ -90,7 +100,7 @@ class Dispatcher:
         first = await anyio.to_thread.run_sync(self._claim, now)
         if first:
             claimed_tx, claimed_rx = anyio.create_memory_object_stream[DueReminder](self.batch)
-            done_tx, done_rx = anyio.create_memory_object_stream[Outcome](self.batch)
+            done_tx, done_rx = anyio.create_memory_object_stream[Outcome](4 * self.batch)
             more = len(first) == self.batch
             senders = self.concurrency if more else min(self.concurrency, len(first))
             async with anyio.create_task_group() as tg:
@@ -119,7 +129,7 @@ class Dispatcher:
     # ---- the three stages of a round ---------------------------------------------------------
 
     async def _claim_all(self, round_: Round, first: list[DueReminder], more: bool,
-                         out: ObjectSendStream[DueReminder]) -> None:  # fmt: skip
+                         out: MemoryObjectSendStream[DueReminder]) -> None:  # fmt: skip
         """Hand the claimed to the senders, claiming the next batch when there is room (the
         stream holds one batch), until nothing is due or the quota is spent."""
         async with out:
@@ -132,24 +142,22 @@ class Dispatcher:
                 batch = await anyio.to_thread.run_sync(self._claim, round_.now)
                 more = len(batch) == self.batch
 
-    async def _send_all(self, round_: Round, claimed: ObjectReceiveStream[DueReminder],
-                        done: ObjectSendStream[Outcome]) -> None:  # fmt: skip
+    async def _send_all(self, round_: Round, claimed: MemoryObjectReceiveStream[DueReminder],
+                        done: MemoryObjectSendStream[Outcome]) -> None:  # fmt: skip
         async with claimed, done:
             async for due in claimed:
                 await done.send(await self._deliver(round_, due))
 
-    async def _record_all(self, round_: Round, done: ObjectReceiveStream[Outcome]) -> None:
-        """Write outcomes in batches: what finished within a short window (or while the last
-        write ran) goes in one transaction. A transaction per push cost more than the push."""
+    async def _record_all(self, round_: Round, done: MemoryObjectReceiveStream[Outcome]) -> None:
+        """Write outcomes in batches: what finished while the last write ran, or else within
+        a short window, goes in one transaction. A transaction per push cost more than the
+        push; a slow write only makes the next batch larger (the stream holds four)."""
         async with done:
             async for outcome in done:
-                outcomes = [outcome]
-                await anyio.sleep(RECORD_WINDOW)
-                while len(outcomes) < self.batch:
-                    try:
-                        outcomes.append(done.receive_nowait())
-                    except (anyio.WouldBlock, anyio.EndOfStream):
-                        break
+                outcomes = [outcome, *_ready(done)]
+                if len(outcomes) < self.batch:
+                    await anyio.sleep(RECORD_WINDOW)
+                    outcomes += _ready(done)
                 await anyio.to_thread.run_sync(self._finish, outcomes, round_.now)
                 round_.delivered += sum(o.status == "sent" for o in outcomes)
 
