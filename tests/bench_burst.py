@@ -4,7 +4,8 @@ a latency to every answer and refuses pushes over a rate with LINE's rate-limit 
 
 Measured from the second they come due to the last push LINE accepted, against the limit
 max(N / rate, latency): SQLite in one process, PostgreSQL with one dispatcher, PostgreSQL
-with two (`serve --workers 2`: one each), and SQLite against a channel that allows fewer
+with two (`serve --workers 2`: one each); then the same two with LINE further away (where one
+dispatcher's pushes in flight bound it), and SQLite against a channel that allows fewer
 pushes than the bot's rate (as when another sender shares it), where 429s are met. The
 stand-in's records check that each reminder was delivered exactly once (N accepted pushes, to
 N users), and count the 429s met and the pushes retried after one; the database, that every
@@ -41,6 +42,7 @@ class Case:
     postgres: bool = False
     workers: int = 1
     line_rate: float | None = None  # the channel's limit, when not --line-rate
+    latency: float | None = None  # LINE's, when not --latency
 
 
 def drafts(n: int) -> list[str]:
@@ -61,6 +63,10 @@ def sent(url: str) -> int:
 
 def line_rate(case: Case, args: argparse.Namespace) -> float:
     return case.line_rate or args.line_rate
+
+
+def latency(case: Case, args: argparse.Namespace) -> float:
+    return case.latency or args.latency
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -94,7 +100,7 @@ def serve(case: Case, line: StandIn, url: str, rate: float) -> subprocess.Popen[
 
 
 def run_once(case: Case, args: argparse.Namespace, workdir: Path) -> dict:
-    options = ("--latency", str(args.latency), "--push-rate", str(line_rate(case, args)))
+    options = ("--latency", str(latency(case, args)), "--push-rate", str(line_rate(case, args)))
     with StandIn(*options) as line, database(case, workdir, args.postgres) as url:  # type: ignore[arg-type]
         proc = serve(case, line, url, args.rate)
         try:
@@ -132,20 +138,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=1800,
                     help="DISPATCH_PUSHES_PER_SECOND of the bot (its default)")  # fmt: skip
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--far", type=float, default=0.15,
+                    help="also PostgreSQL with 1 and 2 dispatchers with LINE this many seconds "
+                         "away, where one dispatcher's pushes in flight bound it; 0: skip")  # fmt: skip
     ap.add_argument("--shared-channel", type=float, default=1000,
                     help="also SQLite against a channel allowing only this many pushes/s (another "
                          "sender on it), so that LINE's rate-limit 429s are met; 0: skip")  # fmt: skip
     ap.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES))
     args = ap.parse_args(argv)
     cases = [Case("SQLite, 1 process")]
-    if args.shared_channel:
-        cases.append(Case(f"SQLite, 1 process; LINE allows {args.shared_channel:.0f}/s",
-                          line_rate=args.shared_channel))  # fmt: skip
     if postgres_problem(args.postgres) is None:
         cases += [Case("PostgreSQL, 1 dispatcher", postgres=True),
                   Case("PostgreSQL, 2 dispatchers (`serve --workers 2`)", postgres=True, workers=2)]  # fmt: skip
+        if args.far:
+            far = f"; LINE {args.far * 1000:.0f} ms away"
+            cases += [Case(f"PostgreSQL, 1 dispatcher{far}", postgres=True, latency=args.far),
+                      Case(f"PostgreSQL, 2 dispatchers{far}", postgres=True, workers=2,
+                           latency=args.far)]  # fmt: skip
     else:
         print(f"PostgreSQL unreachable at {args.postgres}: its runs are skipped", file=sys.stderr)
+    if args.shared_channel:
+        cases.append(Case(f"SQLite, 1 process; LINE allows {args.shared_channel:.0f}/s",
+                          line_rate=args.shared_channel))  # fmt: skip
     runs: dict[Case, list[dict]] = {c: [] for c in cases}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.rounds):
@@ -170,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         once = all(r["once"] and not r["rejected"] for r in rs)
         dups = sum(r["duplicates"] for r in rs)
         times = ", ".join(f"{r['time']:.2f}" for r in rs)
-        limit = max(args.n / line_rate(case, args), args.latency)
+        limit = max(args.n / line_rate(case, args), latency(case, args))
         print(f"| {case.name} | {med('time'):.2f} s ({times}) | {limit:.2f} s | "
               f"{limit / med('time'):.2f} | "
               f"{med('pps'):.0f} | {med('first') * 1000:.0f} ms | "
