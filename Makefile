@@ -33,7 +33,7 @@ check-content: $(STAMP)
 eval: $(STAMP)
 	$(PY) -m bot.evaluate
 
-## bench: Hitoban against the smallest echo bot of its stack (README, Benchmark)
+## bench: Hitoban against the smallest echo bot of its stack, then the morning burst of reminders (README, Benchmark)
 bench: $(STAMP)
 	$(PY) -m tests.bench
 

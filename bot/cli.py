@@ -170,7 +170,7 @@ async def _with_dispatcher(settings: Settings, run: Callable[[Dispatcher], Await
     content = load_content(settings.content_dir)
     db = Database(settings.database_url, settings.data_key)
     await anyio.to_thread.run_sync(db.migrate)
-    messenger = Messenger(settings.line_api_base_url, token)
+    messenger = Messenger(settings.line_api_base_url, token, settings.dispatch_concurrency)
     await messenger.start()
     try:
         return await run(Dispatcher(db, content, messenger, settings))

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     quiet_end_hour: int = 8
     dispatch_interval_seconds: float = 15
     draft_retention_days: int = 30
+    # The morning burst (every draft held overnight comes back at MORNING_HOUR). Pushes in
+    # flight at once: enough to reach the rate over LINE's latency (1,800/s × 50 ms = 90).
+    dispatch_concurrency: int = Field(default=100, ge=1, le=1000)
+    # Pushes per second, shared by the process's dispatchers: LINE allows 2,000 requests/s
+    # per endpoint and channel, and asks for a margin under it. With N dispatching processes
+    # (`worker`s), give each 1/N; `serve --workers N` divides it by itself.
+    dispatch_pushes_per_second: float = Field(default=1800, gt=0)
 
     @field_validator("bot_data_key")
     @classmethod

@@ -6,7 +6,8 @@ alternately, with the same load: signed webhook events (one per request), 32 in 
 hundreds of users, a mix of questions, vents and drafts taken from the held-out test sets.
 Measured per run: events answered per second (until the reply reaches the stand-in), webhook
 latency p50/p99 (saturated, and at a steady rate), memory, cold start to the first /healthz.
-Plus the classifier's time per message in-process. Prints a Markdown table for the README."""
+Plus the classifier's time per message in-process. Prints a Markdown table for the README.
+Then the morning burst of reminders (`tests/bench_burst.py`)."""
 
 from __future__ import annotations
 
@@ -64,9 +65,12 @@ class StandIn:
     """The stand-in LINE API in a process of its own, so serving the bot's replies does not
     compete with the load generator for one interpreter lock."""
 
+    def __init__(self, *options: str) -> None:
+        self.options = options  # e.g. --latency 0.05 --push-rate 2000
+
     def __enter__(self) -> StandIn:
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.line_standin", TOKEN], cwd=REPO,
-                                     stdout=subprocess.PIPE)  # fmt: skip
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.line_standin", TOKEN,
+                                      *self.options], cwd=REPO, stdout=subprocess.PIPE)  # fmt: skip
         assert self.proc.stdout is not None
         self.base_url = f"http://127.0.0.1:{int(self.proc.stdout.readline())}"
         return self
@@ -78,6 +82,9 @@ class StandIn:
     async def stats(self, client: aiohttp.ClientSession) -> dict[str, int]:
         async with client.get(self.base_url + "/_standin/stats") as r:
             return await r.json()
+
+    def stats_now(self) -> dict:
+        return httpx.get(self.base_url + "/_standin/stats", timeout=10).json()
 
 
 @dataclass(frozen=True)
@@ -250,7 +257,20 @@ def main() -> int:
                     help="workers of the PostgreSQL run (default: one per core)")  # fmt: skip
     ap.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES),
                     help="server to create a scratch database on; skipped if unreachable")  # fmt: skip
+    ap.add_argument("--only", choices=("webhook", "burst"),
+                    help="run one part (default both; the burst's options: tests.bench_burst)")  # fmt: skip
     args = ap.parse_args()
+    if args.only != "burst":
+        webhook(args)
+    if args.only != "webhook":
+        from tests import bench_burst
+
+        return bench_burst.main([f"--postgres={args.postgres}", f"--rounds={args.rounds}"])
+    return 0
+
+
+def webhook(args: argparse.Namespace) -> None:
+    """The webhook under load: events/s against the echo bot's, latency, memory, cold start."""
     targets = [Target("echo bot (floor)", hitoban=False), Target("Hitoban, SQLite, 1 process")]
     if postgres_problem(args.postgres) is None:
         targets.append(Target(f"Hitoban, PostgreSQL, {args.workers} workers",
@@ -285,7 +305,6 @@ def main() -> int:
             f"{med(t, 'cold'):.2f} s |"
         )
     print(f"\nClassifier: {classify_ms():.2f} ms per message.")
-    return 0
 
 
 if __name__ == "__main__":

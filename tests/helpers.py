@@ -15,6 +15,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +237,38 @@ def child_pids(pid: int) -> list[int]:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except FileNotFoundError:
         return []
+
+
+def seed_held_drafts(
+    database_url: str, due: datetime, texts: list[str], prefix: str = "Uburst"
+) -> None:
+    """One new user per text, each with that draft held and its reminder due at `due`: the
+    morning burst, written in a few statements (the rows `repo.hold_draft` writes)."""
+    from sqlalchemy import insert, select
+
+    from bot.store.db import Database
+    from bot.store.models import Draft, Reminder, User
+
+    db = Database(database_url)
+    db.migrate()
+    made = due - timedelta(hours=7)
+    names = [f"{prefix}{i:06d}" for i in range(len(texts))]
+    with db.session() as session:
+        conn = session.connection()
+        conn.execute(insert(User.__table__), [
+            {"line_user_id": name, "created_at": made, "last_event_at": made} for name in names
+        ])  # fmt: skip
+        users = {name: uid for name, uid in conn.execute(
+            select(User.line_user_id, User.id).where(User.line_user_id.in_(names)))}  # fmt: skip
+        conn.execute(insert(Draft.__table__), [
+            {"user_id": users[name], "text": text, "reasons": '["late"]', "status": "held",
+             "created_at": made} for name, text in zip(names, texts, strict=True)
+        ])  # fmt: skip
+        drafts = list(conn.execute(
+            select(Draft.user_id, Draft.id).where(Draft.user_id.in_(list(users.values())))))  # fmt: skip
+        conn.execute(insert(Reminder.__table__), [
+            {"user_id": user_id, "draft_id": draft_id, "kind": "draft", "due_at": due,
+             "next_attempt_at": due, "status": "pending", "attempts": 0,
+             "retry_key": str(uuid.uuid4()), "created_at": made} for user_id, draft_id in drafts
+        ])  # fmt: skip
+    db.dispose()

@@ -42,6 +42,8 @@ UUID_RE = re.compile(
 UNAUTHORIZED = (
     "Authentication failed. Confirm that the access token in the authorization header is valid."
 )
+RATE_LIMITED = "The API rate limit has been exceeded. Try again later."  # LINE's two 429s
+MONTHLY_LIMIT = "You have reached your monthly limit."
 
 Problem = tuple[str, str]  # (message, property), LINE's "details" entries
 
@@ -49,13 +51,21 @@ Problem = tuple[str, str]  # (message, property), LINE's "details" entries
 @dataclass
 class Recorded:
     """One request as the stand-in saw it. Header names are lower-cased; ``json`` is None when the
-    body was not JSON; ``status`` is 0 while the request is still being answered."""
+    body was not JSON; ``status`` is 0 while the request is still being answered; ``answer`` is
+    the error's ``message``, ``answered_at`` the time.time() of the answer."""
 
     method: str
     path: str
     headers: dict[str, str]
     json: Any
     status: int
+    answer: str = ""
+    answered_at: float = 0.0
+
+    @property
+    def rate_limited(self) -> bool:
+        """Refused by the rate limit (not the monthly quota)."""
+        return self.status == 429 and self.answer == RATE_LIMITED
 
     def texts(self) -> list[str]:
         """What the user would read: text of text messages, altText of flex/template ones."""
@@ -219,6 +229,25 @@ def _invalid(problems: list[Problem]) -> web.Response:
     return _error(400, f"The request body has {len(problems)} error(s)", problems)
 
 
+class _TokenBucket:
+    """``rate`` tokens a second, at most ``burst`` kept; a request takes one or is refused."""
+
+    def __init__(self, rate: float, burst: int | None = None) -> None:
+        self.rate = rate
+        self.burst = float(burst if burst is not None else max(1, round(rate * 0.05)))
+        self.tokens = self.burst
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
 # --- the server ----------------------------------------------------------------------------------
 
 
@@ -282,6 +311,10 @@ class LineStandIn:
             self._requests: list[Recorded] = []
             self._failures: dict[str, list[tuple[int, str]]] = {}
             self._delays: dict[str, float] = {}
+            self._latency = 0.0
+            self._bucket: _TokenBucket | None = None
+            self._in_flight: dict[str, int] = {}
+            self._peak: dict[str, int] = {}
             self._monthly_limit = False
             self._used_tokens: set[str] = set()
             self._issued_tokens: dict[str, float] = {}
@@ -329,6 +362,27 @@ class LineStandIn:
         with self._lock:
             self._delays[path] = seconds
 
+    def set_latency(self, seconds: float) -> None:
+        """Answer every request ``seconds`` late: LINE as far away as it is from a server."""
+        with self._lock:
+            self._latency = seconds
+
+    def rate_limit(self, per_second: float | None, burst: int | None = None) -> None:
+        """Refuse pushes over ``per_second`` with LINE's rate-limit 429 (None: no limit). A
+        token bucket, as LINE describes its limits, holding ``burst`` (default: 50 ms worth)."""
+        with self._lock:
+            self._bucket = None if per_second is None else _TokenBucket(per_second, burst)
+
+    def in_flight(self, path: str = PUSH) -> int:
+        """Requests to ``path`` received and not yet answered."""
+        with self._lock:
+            return self._in_flight.get(path, 0)
+
+    def peak_in_flight(self, path: str = PUSH) -> int:
+        """The most requests to ``path`` that were being answered at once."""
+        with self._lock:
+            return self._peak.get(path, 0)
+
     def wait_for(self, predicate: Callable[[LineStandIn], bool], timeout: float = 5.0) -> bool:
         """Poll until ``predicate(self)``: the bot works after answering its webhook."""
         deadline = time.monotonic() + timeout
@@ -342,11 +396,29 @@ class LineStandIn:
     # request handling (runs on the server's loop)
 
     async def _stats(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for the benchmark. ``rejected`` leaves out the answers a client is meant to
+        take in its stride: 409 (already accepted) and the rate limit's 429."""
         requests = self.requests
-        return web.json_response({
+        pushes = [r for r in requests if r.path == PUSH]
+        accepted = [r for r in pushes if 200 <= r.status < 300]
+        limited_keys = {r.headers.get("x-line-retry-key") for r in pushes if r.rate_limited}
+        delivered_keys = {r.headers.get("x-line-retry-key") for r in accepted}
+        return {
             "replies": sum(1 for r in requests if r.path == REPLY and 200 <= r.status < 300),
-            "rejected": sum(1 for r in requests if r.status >= 400),
-        })  # fmt: skip
+            "rejected": sum(1 for r in requests if r.status >= 400
+                            and r.status != 409 and not r.rate_limited),
+            "pushes": len(accepted),
+            "pushed_to": len({r.json["to"] for r in accepted}),
+            "duplicates": sum(1 for r in pushes if r.status == 409),
+            "rate_limited": sum(1 for r in pushes if r.rate_limited),
+            "rate_limited_then_delivered": len(limited_keys & delivered_keys),
+            "first_push_at": min((r.answered_at for r in accepted), default=None),
+            "last_push_at": max((r.answered_at for r in accepted), default=None),
+            "peak_in_flight": self.peak_in_flight(PUSH),
+        }  # fmt: skip
 
     async def _handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
@@ -356,13 +428,25 @@ class LineStandIn:
             body = None
         headers = {k.lower(): v for k, v in request.headers.items()}
         rec = Recorded(request.method, request.path, headers, body, status=0)
+        path = request.path
         with self._lock:
             self._requests.append(rec)
-            delay = self._delays.get(request.path, 0.0)
-        if delay:
-            await asyncio.sleep(delay)
-        response = self._answer(rec)
+            delay = self._delays.get(path, 0.0) + self._latency
+            # LINE counts a request against the limit when it arrives, and answers it later
+            limited = path == PUSH and self._bucket is not None and not self._bucket.take()
+            self._in_flight[path] = self._in_flight.get(path, 0) + 1
+            self._peak[path] = max(self._peak.get(path, 0), self._in_flight[path])
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            response = _error(429, RATE_LIMITED) if limited else self._answer(rec)
+        finally:
+            with self._lock:
+                self._in_flight[path] -= 1
         response.headers.setdefault("x-line-request-id", str(uuid.uuid4()))
+        if response.status >= 400 and isinstance(response, web.Response) and response.body:
+            rec.answer = json.loads(response.body).get("message", "")
+        rec.answered_at = time.time()
         rec.status = response.status
         return response
 
@@ -424,7 +508,7 @@ class LineStandIn:
                     headers={"x-line-accepted-request-id": accepted_id},
                 )
             if self._monthly_limit:
-                return _error(429, "You have reached your monthly limit.")
+                return _error(429, MONTHLY_LIMIT)
         request_id, sent = self._sent(body)
         if key is not None:
             with self._lock:
@@ -433,11 +517,19 @@ class LineStandIn:
 
 
 def main() -> None:
-    """`python -m tests.line_standin TOKEN`: serve in this process (the benchmark runs it apart
-    from its load generator); prints the port, then serves until killed."""
-    import sys
+    """`python -m tests.line_standin TOKEN [--latency S] [--push-rate N]`: serve in this
+    process (the benchmark runs it apart from its load generator); prints the port, then
+    serves until killed."""
+    import argparse
 
-    standin = LineStandIn(access_token=sys.argv[1])
+    ap = argparse.ArgumentParser()
+    ap.add_argument("token")
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
+    ap.add_argument("--push-rate", type=float, default=None, help="pushes/s before LINE's 429")
+    args = ap.parse_args()
+    standin = LineStandIn(access_token=args.token)
+    standin.set_latency(args.latency)
+    standin.rate_limit(args.push_rate)
     loop = asyncio.new_event_loop()
     port = loop.run_until_complete(standin._serve(stats=True))
     print(port, flush=True)

@@ -95,6 +95,16 @@ def test_payload_is_what_the_sdk_models_serialize_to_and_line_accepts(line: Line
         ([card], []),
         ([Text("まず"), card], [Choice("日時", data="pick", pick_datetime=True)]),
         ([Text("😭" * 6000), card, Text("a"), Text("b"), Text("c")], [Choice("x" * 30)]),
+        (
+            [Text("返すね")],  # a returned draft's menu, and labels and texts over the limits
+            [
+                Choice("送った", data="outcome:7:sent", display_text="送った"),
+                Choice("長" * 25, data="y", display_text="表" * 400),
+                Choice("消える", data="d" * 301),
+                Choice("空", data="z", display_text=""),
+            ],
+        ),
+        ([Text("多い")], [Choice(f"選択{n}", text=f"選択{n}") for n in range(20)]),
     ]
     for replies, choices in cases * 2:  # twice: the second time from the caches
         payload = to_payload(replies, choices)

@@ -17,7 +17,6 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     Configuration,
     Message,
-    PushMessageRequest,
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
@@ -28,6 +27,7 @@ from bot.logs import user_ref
 log = logging.getLogger(__name__)
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 REPLY_PATH = "/v2/bot/message/reply"
+PUSH_PATH = "/v2/bot/message/push"
 JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
 
 
@@ -35,7 +35,8 @@ class SendResult(enum.Enum):
     OK = "ok"
     DUPLICATE = "duplicate"  # 409: a push with this retry key was already accepted
     QUOTA = "quota"  # 429 monthly limit: retrying will not help this month
-    RETRY = "retry"  # 5xx, rate limit, network: try again later
+    RATE_LIMITED = "rate_limited"  # 429 rate limit: too many requests this second, retry soon
+    RETRY = "retry"  # 5xx, network: try again later
     EXPIRED = "expired"  # 400 "Invalid reply token": expired, or used already
     REJECTED = "rejected"  # other 4xx: the request itself is wrong
 
@@ -45,8 +46,9 @@ def classify_error(exc: BaseException) -> SendResult:
         status = exc.status or 0
         if status == 409:
             return SendResult.DUPLICATE
-        if status == 429:
-            return SendResult.QUOTA if "monthly limit" in _body(exc).lower() else SendResult.RETRY
+        if status == 429:  # two kinds, told apart by LINE's message only
+            limit = "monthly limit" in _body(exc).lower()
+            return SendResult.QUOTA if limit else SendResult.RATE_LIMITED
         if status >= 500:
             return SendResult.RETRY
         if status == 400 and "invalid reply token" in _body(exc).lower():
@@ -57,6 +59,10 @@ def classify_error(exc: BaseException) -> SendResult:
 
 def _body(exc: ApiException) -> str:
     return exc.body.decode(errors="replace") if isinstance(exc.body, bytes) else str(exc.body or "")
+
+
+def _json(messages: Sequence[Message | dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m if isinstance(m, dict) else m.to_dict() for m in messages]
 
 
 def proxy_for(url: str) -> str | None:
@@ -70,9 +76,12 @@ def proxy_for(url: str) -> str | None:
 class Messenger:
     """Owns the SDK client. Create it, then `await start()` inside the running event loop."""
 
-    def __init__(self, base_url: str, access_token: str) -> None:
+    def __init__(self, base_url: str, access_token: str, extra_connections: int = 0) -> None:
+        """`extra_connections`: room in the pool for pushes in flight, over the SDK's default
+        (5 per core), so a burst of reminders neither waits on nor starves the replies."""
         self._config = Configuration(host=base_url.rstrip("/"), access_token=access_token)
         self._config.proxy = proxy_for(self._config.host)
+        self._config.connection_pool_maxsize += extra_connections
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
 
@@ -108,27 +117,22 @@ class Messenger:
         Sent through the SDK client's `call_api`, the layer under `reply_message`: same
         connection pool, auth and ApiException, but without `ReplyMessageRequest.to_dict()`,
         which serializes every message twice through pydantic, nor the response's parsing."""
-        body = {
-            "replyToken": reply_token,
-            "messages": [m if isinstance(m, dict) else m.to_dict() for m in messages],
-        }
+        body = {"replyToken": reply_token, "messages": _json(messages)}
         try:
-            await self.api.api_client.call_api(
-                REPLY_PATH, "POST", header_params=dict(JSON_HEADERS), body=body,
-                auth_settings=["Bearer"], response_types_map={},
-                _return_http_data_only=True, _request_timeout=TIMEOUT,
-            )  # fmt: skip
+            await self._post(REPLY_PATH, body, JSON_HEADERS)
         except (TimeoutError, ApiException, aiohttp.ClientError) as exc:
             return self._failed("reply", exc)
         metrics.SENT.labels("reply").inc()
         return SendResult.OK
 
-    async def push(self, to: str, messages: Sequence[Message], retry_key: str) -> SendResult:
-        request = PushMessageRequest(to=to, messages=list(messages))
+    async def push(
+        self, to: str, messages: Sequence[Message | dict[str, Any]], retry_key: str
+    ) -> SendResult:
+        """Push with LINE's retry key: a second push with the same key is answered 409 and not
+        delivered twice. Sent like `reply` (a burst of reminders is thousands of pushes)."""
+        body = {"to": to, "messages": _json(messages)}
         try:
-            await self.api.push_message(
-                request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT
-            )
+            await self._post(PUSH_PATH, body, {**JSON_HEADERS, "X-Line-Retry-Key": retry_key})
         except (TimeoutError, ApiException, aiohttp.ClientError) as exc:
             result = self._failed("push", exc, user=to)
             if result is SendResult.DUPLICATE:
@@ -136,6 +140,12 @@ class Messenger:
             return result
         metrics.SENT.labels("push").inc()
         return SendResult.OK
+
+    async def _post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+        await self.api.api_client.call_api(
+            path, "POST", header_params=dict(headers), body=body, auth_settings=["Bearer"],
+            response_types_map={}, _return_http_data_only=True, _request_timeout=TIMEOUT,
+        )  # fmt: skip
 
     async def show_loading(self, chat_id: str, seconds: int = 20) -> None:
         request = ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds)

@@ -13,17 +13,37 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, bindparam, case, delete, func, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Insert,
+    Integer,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from bot.store.models import ConversationState, Draft, InboxEvent, Reminder, SeenEvent, User
+from bot.store.models import (
+    ConversationState,
+    Draft,
+    InboxEvent,
+    Reminder,
+    SeenEvent,
+    User,
+    UTCDateTime,
+)
 
 USERS, STATES, INBOX, SEEN = (User.__table__, ConversationState.__table__, InboxEvent.__table__,
                               SeenEvent.__table__)  # fmt: skip
-USER_ROWS = (Reminder.__table__, Draft.__table__, STATES)  # what hangs off a user, by user_id
+REMINDERS, DRAFTS = Reminder.__table__, Draft.__table__
+USER_ROWS = (REMINDERS, DRAFTS, STATES)  # what hangs off a user, by user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,51 +260,105 @@ def claim_due(
     `FOR UPDATE SKIP LOCKED` lets several dispatchers on PostgreSQL split the work without
     waiting on each other; SQLite's write lock (BEGIN IMMEDIATE) gives the same exclusivity.
     The claim commits before the push, so a crash leaves a `sending` row to be re-claimed
-    after the lease, and the retry reuses its key."""
-    query = (
-        select(Reminder, User.line_user_id, Draft.text)
-        .join(User, User.id == Reminder.user_id)
-        .outerjoin(Draft, Draft.id == Reminder.draft_id)
-        .where(
-            ((Reminder.status == "pending") & (Reminder.next_attempt_at <= now))
-            | ((Reminder.status == "sending") & (Reminder.claimed_at <= now - lease))
-        )
-        .order_by(Reminder.next_attempt_at)
-        .limit(limit)
-        .with_for_update(of=Reminder, skip_locked=True)
+    after the lease, and the retry reuses its key. Core, a SELECT or two and one UPDATE per
+    batch: a morning burst claims thousands. Abandoned claims first, then pending rows in
+    the order they came due, each read along its index, so a batch costs the same whether
+    a hundred or a hundred thousand are due (one query with both, OR'ed, sorted them all)."""
+    r = REMINDERS
+    terminal_users = USERS.c.line_user_id.like("terminal:%")
+
+    def pick(due: ColumnElement[bool], order: Column[datetime], count: int) -> list[Row]:
+        query = (
+            select(r.c.id, r.c.kind, USERS.c.line_user_id, r.c.retry_key, r.c.attempts,
+                   r.c.draft_id, DRAFTS.c.text, r.c.message)
+            .select_from(r.join(USERS, USERS.c.id == r.c.user_id)
+                         .outerjoin(DRAFTS, DRAFTS.c.id == r.c.draft_id))
+            .where(due, terminal_users if terminal else ~terminal_users)
+            .order_by(order)  # no tie-break: with one, PostgreSQL sorted every due row
+            .limit(count)
+            .with_for_update(of=r, skip_locked=True)
+        )  # fmt: skip
+        if line_user_id is not None:
+            query = query.where(USERS.c.line_user_id == line_user_id)
+        return list(conn.execute(query))
+
+    conn = session.connection()
+    rows = pick((r.c.status == "sending") & (r.c.claimed_at <= now - lease), r.c.claimed_at, limit)
+    if len(rows) < limit:
+        pending = (r.c.status == "pending") & (r.c.next_attempt_at <= now)
+        rows += pick(pending, r.c.next_attempt_at, limit - len(rows))
+    if not rows:
+        return []
+    conn.execute(
+        update(r).where(r.c.id.in_([row.id for row in rows]))
+        .values(status="sending", claimed_at=now, attempts=r.c.attempts + 1)
+    )  # fmt: skip
+    return [DueReminder(row.id, row.kind, row.line_user_id, row.retry_key, row.attempts + 1,
+                        row.draft_id, row.text, row.message) for row in rows]  # fmt: skip
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending reminder of the dispatcher comes due (None: none pending)."""
+    return session.connection().execute(
+        select(func.min(REMINDERS.c.next_attempt_at))
+        .select_from(REMINDERS.join(USERS, USERS.c.id == REMINDERS.c.user_id))
+        .where(REMINDERS.c.status == "pending", ~USERS.c.line_user_id.like("terminal:%"))
+    ).scalar_one()  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed reminder: sent, pending again (at retry_at), or failed.
+    `refund`: the push never counted (LINE refused it for the rate), so the attempt is given
+    back and a long spell of rate limiting cannot use up MAX_ATTEMPTS."""
+
+    id: int
+    status: str
+    error: str | None = None
+    retry_at: datetime | None = None
+    refund: bool = False
+
+
+_FINISH = (
+    update(REMINDERS)
+    .where(REMINDERS.c.id == bindparam("rid"), REMINDERS.c.status == "sending")
+    .values(
+        status=bindparam("new_status"),
+        last_error=bindparam("error"),
+        sent_at=func.coalesce(bindparam("sent", type_=UTCDateTime()), REMINDERS.c.sent_at),
+        next_attempt_at=func.coalesce(bindparam("retry", type_=UTCDateTime()),
+                                      REMINDERS.c.next_attempt_at),
+        attempts=REMINDERS.c.attempts - bindparam("refund", type_=Integer()),
     )
-    terminal_users = User.line_user_id.like("terminal:%")
-    query = query.where(terminal_users if terminal else ~terminal_users)
-    if line_user_id is not None:
-        query = query.where(User.line_user_id == line_user_id)
-    claimed = []
-    for reminder, user_id, text in session.execute(query).all():
-        reminder.status = "sending"
-        reminder.claimed_at = now
-        reminder.attempts += 1
-        claimed.append(DueReminder(reminder.id, reminder.kind, user_id, reminder.retry_key,
-                                   reminder.attempts, reminder.draft_id, text,
-                                   reminder.message))  # fmt: skip
-    return claimed
+)  # fmt: skip
+
+
+def finish_reminders(session: Session, outcomes: list[Outcome], now: datetime) -> None:
+    """Record what the pushes did, in one statement for the batch (executemany). A row no
+    longer `sending` is left alone: erased meanwhile (unfollow, delete_data), or finished by
+    another dispatcher that re-claimed it after the lease. A returned draft is marked so."""
+    if not outcomes:
+        return
+    conn = session.connection()
+    conn.execute(_FINISH, [
+        {"rid": o.id, "new_status": o.status, "error": o.error[:200] if o.error else None,
+         "sent": now if o.status == "sent" else None,
+         "retry": o.retry_at if o.status == "pending" else None, "refund": int(o.refund)}
+        for o in sorted(outcomes, key=lambda o: o.id)
+    ])  # fmt: skip
+    sent = [o.id for o in outcomes if o.status == "sent"]
+    if sent:
+        returned = select(REMINDERS.c.draft_id).where(REMINDERS.c.id.in_(sent))
+        conn.execute(
+            update(DRAFTS).where(DRAFTS.c.id.in_(returned))
+            .values(status="returned", resolved_at=now)
+        )  # fmt: skip
 
 
 def finish_reminder(session: Session, reminder_id: int, status: str, now: datetime,
                     error: str | None = None, retry_at: datetime | None = None) -> None:  # fmt: skip
-    """Record what the push did: sent, pending again (retry_at), or failed."""
-    reminder = session.get(Reminder, reminder_id)
-    if reminder is None:  # erased meanwhile (unfollow, delete_data)
-        return
-    reminder.status = status
-    reminder.last_error = error[:200] if error else None
-    if status == "sent":
-        reminder.sent_at = now
-        if reminder.draft_id is not None:
-            draft = session.get(Draft, reminder.draft_id)
-            if draft is not None:
-                draft.status = "returned"
-                draft.resolved_at = now
-    elif status == "pending" and retry_at is not None:
-        reminder.next_attempt_at = retry_at
+    """`finish_reminders` for one reminder."""
+    finish_reminders(session, [Outcome(reminder_id, status, error, retry_at)], now)
 
 
 def prune_drafts(session: Session, resolved_before: datetime) -> int:

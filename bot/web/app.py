@@ -181,7 +181,8 @@ def create_app(settings: Settings, core: Core | None = None, dispatcher: bool = 
         # times per message, mostly while those objects were still alive; at 20,000 most are
         # gone by the time it runs. About 5% of the CPU per message, and no memory to speak of.
         gc.set_threshold(20_000)
-        messenger = Messenger(settings.line_api_base_url, token)
+        messenger = Messenger(settings.line_api_base_url, token,
+                              settings.dispatch_concurrency if dispatcher else 0)  # fmt: skip
         await messenger.start()
         runtime = Runtime(runtime_core, secret, messenger)
         app.state.hitoban = runtime

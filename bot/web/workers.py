@@ -46,6 +46,14 @@ def serve(settings: Settings, host: str, port: int, workers: int, dispatcher: bo
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
+def dispatcher_count(sqlite: bool, workers: int) -> int:
+    """Workers that send due reminders. On PostgreSQL every one: their claims skip each
+    other's rows, so a morning burst is spread over every core (each with its share of the
+    push rate, which is the channel's, not the process's). On SQLite the first only, as
+    before: every claim and result goes through its one writer anyway."""
+    return 1 if sqlite else workers
+
+
 class _Supervisor:
     def __init__(
         self, settings: Settings, host: str, port: int, workers: int, dispatcher: bool
@@ -55,9 +63,12 @@ class _Supervisor:
 
         self.core = build_core(settings)  # shared by every worker, copy-on-write
         self.core.db.dispose()  # no pooled connection may cross a fork
+        dispatchers = dispatcher_count(self.core.db.is_sqlite, workers) if dispatcher else 0
+        share = settings.model_copy(update={
+            "dispatch_pushes_per_second": settings.dispatch_pushes_per_second / max(dispatchers, 1)
+        })  # fmt: skip
         self.apps = [
-            create_app(settings, self.core, dispatcher=dispatcher and n == 0)  # one dispatcher
-            for n in range(workers)
+            create_app(share, self.core, dispatcher=n < dispatchers) for n in range(workers)
         ]
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.create_server((host, port), family=family, backlog=2048)
