@@ -127,7 +127,7 @@ class Reader:
             followup = next((k for k, pats in lex.followups.items()
                              if any_match(pats, own, own_folded)), None)  # fmt: skip
         elif len(own) <= ANSWER_CHARS:  # 「えっ、そこまでじゃないよ!? ただ疲れただけ」
-            followup = next((k for k in ("no_then", "yes_then")
+            followup = next((k for k in ("not_that", "no_then", "yes_then")
                              if any_match(lex.followups[k], own, own_folded)), None)  # fmt: skip
         parts = dict(
             facts=facts, days_ago=days, asks_time=asks_time,
