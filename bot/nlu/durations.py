@@ -57,6 +57,8 @@ def days_ago(normalized: str) -> int | None:
         if _RELATIONSHIP.search(around):
             continue  # 「3年付き合った」 is how long they were together, not how long ago
         before = normalized[max(0, match.start() - 3) : match.start()]
+        if match.group(2) == "日" and re.search(r"\d\s*月\s*$", before):
+            continue  # 「1月2日まで」 is a date, not two days
         if before.endswith(("あと", "残り", "まだ")):
             continue  # 「あと2週間」 is time still to wait, not how long ago
         if _RANGE.search(before) or re.match(r"\s*[~\-〜]\s*\d", normalized[match.end() :]):
