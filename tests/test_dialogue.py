@@ -90,12 +90,14 @@ def test_after_a_crisis_the_bot_stays_gentle_until_the_user_moves_on(chat: Chat)
 )  # fmt: skip
 def test_after_a_block_it_never_helps_write_to_the_ex(chat: Chat, first: str) -> None:
     out = chat.say(first)
-    assert "ストーカー規制法" in texts(out)
     assert chat.state.no_contact
+    said = texts(out)
     for follow_up in ("やっぱりLINE送りたい", "これ送っていい？「会って話したい、お願い」"):
         out = chat.say(follow_up)
+        said += texts(out)
         assert "手伝" in texts(out)  # it says it cannot help, in one of its words
         assert not any(c.data == "draft:start" for c in out.choices)
+    assert "ストーカー規制法" in said  # said plainly once contact is wanted (never before a plan)
     out = chat.tap("draft:start")
     assert "手伝" in texts(out)  # it says it cannot help, in one of its words
 
@@ -381,7 +383,8 @@ def test_durations_are_what_the_user_told(chat: Chat, told: str, days) -> None:
 def test_a_block_with_a_question_still_closes_contact(chat: Chat) -> None:
     chat.say("先月復縁を断られたんだけど")
     out = chat.say("さっき気づいたらLINEもインスタもブロックされてた…それでもまだ可能性ってある？")
-    assert chat.state.no_contact and "ストーカー規制法" in texts(out)
+    assert chat.state.no_contact and "ブロック" in texts(out)
+    assert "ストーカー" not in texts(out)  # no law quoted at someone who planned nothing
     assert "可能性が残っているサイン" not in texts(out)  # no signs to look for after a block
 
 

@@ -61,7 +61,7 @@ require_phrases(
     "btn_more_lines", "btn_listen", "btn_lines_again",
     "about_bot", "listen_start", "held_show", "keep_nothing_to_keep", "blocked_lifted",
     "btn_cancel_held", "held_text", "echo", "broke_up_ack", "not_that", "not_that_ask", "block_chance", "already_held", "review_again",
-    "review_again_light",
+    "review_again_light", "chat_line_how",
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
@@ -209,6 +209,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "not_that"  # 「そういうことじゃなくて…」: not the same card again
         if frame.closing and not frame.ask:
             return "thanks"  # 「そろそろ寝るね、ありがと」: a goodnight, not a new question
+        if s.phase is Phase.GENTLE and "phone_averse" in frame.feelings and not frame.ask:
+            return "vent"  # the gentle row: 「電話はしない」 gets the chat line first, from now on
+        if frame.chat_line_ask and (s.phase is Phase.GENTLE or s.crisis_at):
+            return "chat_line"  # 「チャットのやつは文字だけでいいのか」: yes, and the line
         if s.phase is Phase.GENTLE and frame.tonight:
             return "gentle_tonight"  # 「今夜どうやって乗り切ればいい?」
         if s.phase is Phase.GENTLE and not frame.ask and intent in (*ADVICE, "refused", "ghosted"):
@@ -329,7 +333,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 turn.state.phase = home_phase(turn.state)
             case "crisis" if arg == "lines":
                 self._say(turn, "crisis_lines_again")
-                turn.out.replies.append(Text(self._crisis_lines(all_lines=True)))
+                turn.out.replies.append(Text(self._crisis_lines(turn, all_lines=True)))
             case "crisis" if arg == "listen":
                 self._say(turn, "crisis_listen")
             case "erase" if turn.state.phase is Phase.CONFIRM_ERASE:

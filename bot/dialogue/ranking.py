@@ -86,6 +86,12 @@ class CardIndex:
             for g, w in vec.items():
                 self.postings[g].append((i, w))
 
+    def topics_in(self, text: str) -> list[str]:
+        """The topics of content/understanding.yaml a text speaks of, in their file order."""
+        norm = normalize(text)
+        folded = fold_kana(norm)
+        return [name for name, pats in self.topics.items() if any_match(pats, norm, folded)]
+
     def _grams(self, text: str) -> Counter[str]:
         return grams(text, self.topics)
 

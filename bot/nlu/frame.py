@@ -41,7 +41,7 @@ UNSURE = 0.30  # below this the model's guess alone is not acted on
 # When the model is unsure, a stated fact answers instead, in the labelling rule's order.
 FACT_ORDER = ("got_reply", "new_partner", "refused", "ghosted")
 SMALL_TALK = ("thanks", "greeting", "other", "help")
-HEAVY_FEELINGS = ("not_eating", "sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
+HEAVY_FEELINGS = ("drinking", "not_eating", "sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
                   "self_blame", "loneliness", "fade_fear")  # fmt: skip
 
 
@@ -66,6 +66,7 @@ class Frame:
     in_domain: bool = False  # speaks of the ex, the breakup, contact: the bot's field
     tonight: bool = False  # asks how to get through tonight
     closing: bool = False  # a goodnight or goodbye (「そろそろ寝るね」)
+    chat_line_ask: bool = False  # how the chat line works (「文字だけでいいのか」)
     sentences: tuple[str, ...] = ()
 
     def fact(self, name: str) -> bool | None:
@@ -86,7 +87,8 @@ def _clause(own: str, folded: str, patterns: Patterns) -> str | None:
         while end < len(own) and not _CLAUSE_END.match(own[end]):
             end += 1
         words = own[start:end].strip()
-        if words and "□" not in words and len(words) <= MAX_CLAUSE:
+        asked = end < len(own) and own[end] in "?？"  # a question is not said back as a feeling
+        if words and not asked and "□" not in words and len(words) <= MAX_CLAUSE:
             return words
     return None
 
@@ -137,13 +139,15 @@ class Reader:
             in_domain=any_match(lex.in_domain, own, own_folded),
             tonight=any_match(lex.tonight, own, own_folded),
             closing=any_match(lex.closing, own, own_folded),
+            chat_line_ask=any_match(lex.chat_line_ask, own, own_folded),
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip
 
         rule = self.safety.match(norm)  # the whole text, quotes too: safety first
-        if rule == "crisis" and self._all_hyperbole(norm, folded):
+        figure = rule == "crisis" and self._signs_explained(norm, folded)
+        if figure == "hyperbole":
             rule = None  # 「消えたいくらい恥ずかしい笑」: embarrassment said big, no sign
-        denied = rule == "crisis" and self._all_denied(norm, folded)
+        denied = figure == "denied"
         if rule == "crisis" and not denied:
             return Frame(text, "crisis", 1.0, "rule", risk="crisis", **parts)
         if denied:  # 「消えたいとかではないんだけど」: asked about gently, not the crisis flow
@@ -153,7 +157,7 @@ class Reader:
 
         probs = self._probs(norm, ask, sentences)
         risk = "concern" if denied or any_match(lex.concern, own, own_folded) else "none"
-        if probs.get("crisis", 0.0) >= CONCERN_LEAN:
+        if probs.get("crisis", 0.0) >= CONCERN_LEAN and figure != "hyperbole":
             risk = "concern"
         topic = max(QUESTION_INTENTS, key=lambda i: probs.get(i, 0.0)) if ask else None
         parts["topic"] = topic if topic and probs.get(topic, 0.0) >= 0.15 else None
@@ -179,22 +183,26 @@ class Reader:
 
     # -- parts ----------------------------------------------------------------------------------
 
-    def _all_denied(self, norm: str, folded: str) -> bool:
-        """Every crisis sign in the message is denied right after it is named."""
+    def _signs_explained(self, norm: str, folded: str) -> str | None:
+        """Whether every crisis sign is explained away: each denied right after it is named
+        (「死にたいとかは全然ない」) or inside a figure of speech (「恥ずかしいって意味の消えたい」).
+        "hyperbole" when one at least is a figure, "denied" when all are denied, else None."""
         spans = self.safety.crisis_matches(norm)
-        return bool(spans) and all(
-            any_match(self.lexicon.crisis_denied, norm[end : end + 20], folded[end : end + 20])
-            for _, end in spans
-        )
-
-    def _all_hyperbole(self, norm: str, folded: str) -> bool:
-        """Every crisis sign lies inside a figure of speech (「恥ずかしすぎて消えたい」)."""
+        if not spans:
+            return None
         pats = self.lexicon.hyperbole
-        spans = self.safety.crisis_matches(norm)
-        if not (pats and spans):
-            return False
-        figures = [m.span() for m in search_both(pats, norm, folded)]
-        return all(any(x <= a and b <= y for x, y in figures) for a, b in spans)
+        figures = [m.span() for m in search_both(pats, norm, folded)] if pats else []
+        denied_any = figured = False
+        for a, b in spans:
+            if any(x <= a and b <= y for x, y in figures):
+                figured = True
+                continue
+            if any_match(self.lexicon.crisis_denied, norm[b : b + 20], folded[b : b + 20]):
+                denied_any = True
+                continue
+            return None
+        # A sign explained as a figure of speech explains the denial beside it too.
+        return "denied" if denied_any and not figured else "hyperbole"
 
     def _facts(self, norm: str, folded: str) -> dict[str, bool | None]:
         """Each fact's polarity as last stated: 「ブロックされてたけど解除された」 is False."""

@@ -14,7 +14,7 @@ REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", 
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
-FEELINGS = ("not_eating", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
+FEELINGS = ("drinking", "not_eating", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
             "self_blame", "loneliness", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
@@ -51,6 +51,7 @@ class Lexicon:
     help_words: Patterns  # without one of these, the model's `help` is not believed
     hyperbole: Patterns  # beside a crisis sign, these make it a figure of speech
     closing: Patterns  # a goodnight or goodbye
+    chat_line_ask: Patterns  # how the chat line works (after a crisis)
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -86,6 +87,9 @@ class Lexicon:
             help_words=_compile("help_words", data.get("help_words") or [], allow_empty=True),
             hyperbole=_compile("hyperbole", data.get("hyperbole") or [], allow_empty=True),
             closing=_compile("closing", data.get("closing") or [], allow_empty=True),
+            chat_line_ask=_compile(
+                "chat_line_ask", data.get("chat_line_ask") or [], allow_empty=True
+            ),
             followups={
                 k: _compile(f"followups.{k}", v)
                 for k, v in _section(data, "followups", FOLLOWUPS).items()

@@ -142,9 +142,16 @@ class AdviceHandlers(Base):
         return self.index.rank(query, turn.state, [i for i in intents if i])
 
     def _feeling_first(self, turn: Turn) -> None:
-        """Name the feeling before the answer (「眠れなくて…インスタ見るのはあり?」)."""
+        """Name the feeling before the answer (「眠れなくて…インスタ見るのはあり?」); with no
+        feeling named, a word for what they asked about (「つい見ちゃうよね。」), not a bare card."""
         if self._feeling(turn):
             self._reflect(turn, ask=False)
+            return
+        for topic in self.index.topics_in(_query(turn)):
+            key = f"ack_{topic}"
+            if key in self.content.phrases:
+                self._say(turn, key)
+                return
 
     def do_advice(self, turn: Turn) -> None:
         ranked = self._ranked(turn) if turn.frame else []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.content import AdviceCard
 from bot.dialogue import ranking
 from bot.dialogue.handlers.base import Base
@@ -22,19 +24,25 @@ class SafetyHandlers(Base):
         chat_first = self._cannot_phone(turn)
         if again:  # stay with them: ask directly, one line, never the same block twice
             question = self.content.phrase("crisis_again", turn.state.turn)
-            lines = self._crisis_lines(chat_first=chat_first, only_chat=chat_first)
+            lines = self._crisis_lines(turn, chat_first=chat_first, only_chat=chat_first)
             turn.out.replies.append(Text(f"{question}\n\n{lines}"))
             turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
                                 self._button("btn_listen", "crisis:listen")]  # fmt: skip
             return
         intro = self.content.phrase("crisis_intro", turn.state.turn)
-        lines = self._crisis_lines(chat_first=chat_first)
+        lines = self._crisis_lines(turn, chat_first=chat_first)
         turn.out.replies.append(Text(f"{intro}\n\n{lines}"))
         self._say(turn, "crisis_more")
         turn.out.choices = [
             self._button("btn_more_lines", "crisis:lines"),
             self._button("btn_listen", "crisis:listen"),
         ]
+
+    def do_chat_line(self, turn: Turn) -> None:
+        """「チャットのやつは文字だけでいいのか」: yes, how, and the chat lines open now."""
+        self._say(turn, "chat_line_how")
+        turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
+        turn.state.no_phone = True
 
     def do_check_in(self, turn: Turn) -> None:
         """The model leaned to crisis without confidence: ask gently, with one line named."""
@@ -50,7 +58,7 @@ class SafetyHandlers(Base):
             turn, now_only=True
         ):  # 「電話とかはちょっと無理…」: a line to write to
             self._say(turn, "crisis_chat_first")
-            turn.out.replies.append(Text(self._crisis_lines(chat_first=True, only_chat=True)))
+            turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
         elif self._feeling(turn):
             self._reflect(turn)
         else:
@@ -70,7 +78,7 @@ class SafetyHandlers(Base):
         turn.state.crisis_at = turn.now
         chat_first = self._cannot_phone(turn)
         text = self.content.phrase("crisis_yes", turn.state.turn)
-        lines = self._crisis_lines(chat_first=chat_first, only_chat=chat_first)
+        lines = self._crisis_lines(turn, chat_first=chat_first, only_chat=chat_first)
         turn.out.replies.append(Text(f"{text}\n\n{lines}"))
         turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
                             self._button("btn_listen", "crisis:listen")]  # fmt: skip
@@ -84,7 +92,7 @@ class SafetyHandlers(Base):
         """「朝までどうやって過ごしたら?」 after a crisis message: a small plan for tonight."""
         self._say(turn, "gentle_tonight")
         chat_first = self._cannot_phone(turn)
-        turn.out.replies.append(Text(self._crisis_lines(chat_first=chat_first)))
+        turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=chat_first)))
         turn.out.choices = [self._button("btn_listen", "crisis:listen")]
 
     def do_concern_no(self, turn: Turn) -> None:
@@ -157,9 +165,12 @@ class SafetyHandlers(Base):
                    display_text="選択肢のひとつとして"),
         ]  # fmt: skip
 
-    def _crisis_lines(self, all_lines: bool = False, chat_first: bool = False,
+    def _crisis_lines(self, turn: Turn, all_lines: bool = False, chat_first: bool = False,
                       only_chat: bool = False) -> str:  # fmt: skip
-        lines = list(self.content.crisis_lines)
+        """The lines to reach, open ones only (a 10時〜22時 line is not named at 01:40)."""
+        hour = turn.now.astimezone(self.tz).hour
+        lines = [line for line in self.content.crisis_lines if _open(line.hours, hour)]
+        lines = lines or list(self.content.crisis_lines)
         if chat_first:
             lines.sort(key=lambda line: line.kind == "phone")  # stable: the file's order otherwise
         if only_chat:
@@ -171,3 +182,15 @@ class SafetyHandlers(Base):
             note = f"・{line.note}" if line.note else ""
             out.append(f"{mark} {line.name} {line.contact}({line.hours}{note})")
         return "\n".join(out)
+
+
+_HOURS = re.compile(r"(\d{1,2})\s*時\s*[〜~\-ー]\s*(\d{1,2})\s*時")
+
+
+def _open(hours: str, hour: int) -> bool:
+    """Open at this hour, by the line's `hours` (「10時〜22時」); unknown hours count as open."""
+    m = _HOURS.search(hours)
+    if not m:
+        return True
+    start, end = int(m.group(1)), int(m.group(2))
+    return start <= hour < end if start < end else hour >= start or hour < end
