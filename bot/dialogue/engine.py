@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.content import Content, require_phrases
@@ -148,6 +148,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if intent not in SAFETY_INTENTS:
             if turn.state.phase is Phase.REVIEWING_DRAFT and (data := self._typed_choice(text)):
                 self._postback(turn, data, {})
+                return
+            if turn.state.phase is Phase.REVIEWING_DRAFT and (at := self._typed_time(text, turn)):
+                self._postback(turn, "hold:pick", {"datetime": at})  # 「18時にして」
                 return
             if turn.state.situation and is_bare_duration(normalize(text)):
                 intent = turn.state.situation  # 「2週間前」 answers "since when", in that story
@@ -303,6 +306,22 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.days_ago is not None and told:  # a time with the event, not any number
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
+    def _typed_time(self, text: str, turn: Turn) -> str | None:
+        """「18時にして」「明日の夜9時で」 while a draft waits: the picker's value, typed."""
+        m = _TYPED_TIME.search(normalize(text))
+        if not m:
+            return None
+        hour = int(m.group(2)) + (
+            12 if m.group(1) in ("夜", "午後", "夕方") and int(m.group(2)) < 12 else 0
+        )
+        if hour > 23:
+            return None
+        local = turn.now.astimezone(self.tz)
+        at = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+        if at <= local:
+            at += timedelta(days=1)
+        return at.strftime("%Y-%m-%dT%H:%M")
+
     def _typed_choice(self, text: str) -> str | None:
         """The whole message, or its last sentence (「…図星。送らない」), as a button's label."""
         norm = normalize(text)
@@ -380,6 +399,11 @@ ASKED_DIRECTLY = ("check_in", "crisis", "crisis_yes")  # replies that end with t
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 TOLD_OR_ASKED = (*TOLD, *ADVICE)
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
+
+
+_TYPED_TIME = re.compile(
+    r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$)"
+)
 
 
 def _digest(reply: Reply) -> str:

@@ -8,7 +8,7 @@ from bot.content import AdviceCard
 from bot.dialogue import advice, ranking
 from bot.dialogue.handlers.base import Base
 from bot.dialogue.state import Phase
-from bot.dialogue.turn import MAX_GIVEN, Turn
+from bot.dialogue.turn import COOLING_DAYS, MAX_GIVEN, Turn
 from bot.dialogue.types import (
     Card,
     Choice,
@@ -236,7 +236,9 @@ class AdviceHandlers(Base):
         turn.out.choices = [
             Choice(label=n.label, data=f"card:{n.id}", display_text=n.title) for n in nexts
         ] + self._menu(turn, situation=False)
-        if "cooling" in card.intents and s.situation and s.cooling_started is None:
+        days = s.days_since(turn.now)
+        past = days is not None and days >= COOLING_DAYS.get(s.situation or "", 0) * 2
+        if "cooling" in card.intents and s.situation and s.cooling_started is None and not past:
             label = self.content.phrase("cooling_start")
             turn.out.choices.insert(
                 0, Choice(label=label, data="cooling:start", display_text=label)

@@ -110,7 +110,9 @@ class DraftHandlers(Base):
             self._say(turn, "held_show", time=format_when(s.held_until.astimezone(self.tz)))
             if s.held_text:
                 turn.out.replies.append(
-                    Text(self.content.phrase("held_text").format(text=s.held_text))
+                    Text(
+                        self.content.phrase("held_text").format(text=s.held_text.strip("「」『』 "))
+                    )
                 )
             turn.out.choices = [Choice(label=self.content.phrase("btn_cancel_held"),
                                        data="held:cancel",
