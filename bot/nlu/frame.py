@@ -135,7 +135,7 @@ class Reader:
             facts=facts, days_ago=days, asks_time=asks_time,
             request=request, ask=ask.text if ask else None, draft=draft, feelings=feelings,
             felt_words=felt_words,
-            followup=followup, go_between=any_match(lex.go_between, own, own_folded),
+            followup=followup, go_between=any_match(lex.go_between, norm, folded),
             in_domain=any_match(lex.in_domain, own, own_folded),
             tonight=any_match(lex.tonight, own, own_folded),
             closing=any_match(lex.closing, own, own_folded),
