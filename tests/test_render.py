@@ -10,7 +10,7 @@ from bot.dialogue.types import Card, Choice, Text
 from bot.line.client import Messenger, SendResult
 from bot.line.render import split_text, to_messages, to_payload, utf16_len
 from tests.helpers import TOKEN
-from tests.line_standin import LineStandIn
+from bot.sim.standin import LineStandIn
 
 TOKENS = itertools.count()
 

@@ -21,7 +21,7 @@ from bot.store.models import ConversationState, Draft, Reminder
 from bot.web.app import create_app
 from tests.conftest import make_settings
 from tests.helpers import TOKEN, AppServer, payload, postback_event, text_event, unsend_event
-from tests.line_standin import LineStandIn
+from bot.sim.standin import LineStandIn
 from tests.webhook_fixtures import line_user_id
 
 SECRET = "ひみつのしたがき、ずっと待ってるから返事して"

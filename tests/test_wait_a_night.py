@@ -33,7 +33,7 @@ from tests.helpers import (
     text_event,
     unfollow_event,
 )
-from tests.line_standin import LineStandIn
+from bot.sim.standin import LineStandIn
 
 JST = ZoneInfo("Asia/Tokyo")
 NIGHT = datetime(2026, 11, 20, 1, 40, tzinfo=JST)

@@ -24,7 +24,7 @@ from tests.helpers import (
     text_event,
     unfollow_event,
 )
-from tests.line_standin import LineStandIn
+from bot.sim.standin import LineStandIn
 
 
 def count(core, model) -> int:

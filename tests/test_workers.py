@@ -27,7 +27,7 @@ from tests.helpers import (
     sign,
     text_event,
 )
-from tests.line_standin import LineStandIn
+from bot.sim.standin import LineStandIn
 
 NOON_MS = int(datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo")).timestamp() * 1000)
 
