@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.config import Settings
+from bot.sim.standin import LineStandIn
 from bot.store.db import make_url
 from bot.web.app import create_app
 from bot.wiring import Core, build_core
 from tests.helpers import SECRET, TOKEN, AppServer, postgres_problem
-from bot.sim.standin import LineStandIn
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = (
