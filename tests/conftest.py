@@ -91,6 +91,28 @@ def server(settings: Settings, core: Core) -> Iterator[AppServer]:
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """`python -m bot sim`'s app, in this process, on a copy of content/ (tests edit it)."""
+    import shutil
+
+    from bot.config import REPO_ROOT
+    from bot.sim.app import build_app, sim_settings
+    from tests.helpers import free_port
+
+    tmp = tmp_path_factory.mktemp("sim")
+    shutil.copytree(REPO_ROOT / "content", tmp / "content")
+    with LineStandIn(access_token="sim-token") as standin:
+        base = Settings(_env_file=None, database_url=f"sqlite:///{tmp / 'sim.db'}",
+                        content_dir=tmp / "content")  # fmt: skip
+        settings = sim_settings(base, standin)
+        port = free_port()
+        server = AppServer(build_app(settings, standin, f"http://127.0.0.1:{port}/callback"),
+                           port).start()  # fmt: skip
+        yield server
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def content():
     from bot.config import REPO_ROOT
