@@ -112,3 +112,25 @@ def test_a_content_change_shows_without_restart_and_a_broken_one_lists_its_probl
     fixed = httpx.post(sim.url + "/sim/api/content/reload", timeout=120).json()
     assert fixed["ok"] and fixed["summary"].startswith("content OK")
     assert httpx.get(sim.url + "/sim/api/content").json()["ok"]
+
+    edited = original.replace("一晩(ひとばん)です。", "編集したての挨拶です。", 1)
+    assert edited != original
+    try:
+        phrases.write_text(edited, encoding="utf-8")
+        assert httpx.post(sim.url + "/sim/api/content/reload", timeout=120).json()["ok"]
+        assert "編集したての挨拶です。" in welcome(sim, "U" + "2" * 32)
+    finally:
+        phrases.write_text(original, encoding="utf-8")
+        httpx.post(sim.url + "/sim/api/content/reload", timeout=120)
+
+
+def welcome(sim: AppServer, user: str) -> str:
+    """Add the bot as `user`; the text of the bot's answer, as the page reads it."""
+    answer = httpx.post(sim.url + "/sim/api/send", json={"user": user, "type": "follow"})
+    assert answer.json()["status"] == 200
+    standin = sim.app.state.sim.standin
+    assert standin.wait_for(lambda s: any(sim.app.state.sim.tokens.get(r.json["replyToken"]) == user
+                                          for r in s.replies()), timeout=20)  # fmt: skip
+    items = httpx.get(sim.url + "/sim/api/feed").json()["items"]
+    return "\n".join(m.get("text", "") for i in items if i["user"] == user
+                     for m in i["messages"] or [])  # fmt: skip

@@ -4,6 +4,7 @@ signed webhook → real app → stand-in LINE → page)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -128,6 +129,23 @@ def test_a_held_draft_comes_back_at_the_simulated_morning_and_shows_in_insights(
     assert RISKY not in page.page_source  # figures only, never the text
 
 
+def test_the_date_time_picker_opens_only_when_tapped_and_holds_the_draft(page: Any) -> None:
+    assert not css(page, "#picker")[0].is_displayed()
+    before = len(bot_bubbles(page))
+    say(page, f"これ送っていい？「{RISKY}」")
+    answered(page, before)
+    tap(page, "#quick button[data-action=datetimepicker]")
+    wait(page, lambda d: css(d, "#picker")[0].is_displayed())
+    now = datetime.fromisoformat(css(page, "#picker-input")[0].get_attribute("value"))
+    day = (now + timedelta(days=2)).date().isoformat()  # (the simulated clock's day, opened at)
+    page.execute_script(f"document.getElementById('picker-input').value = '{day}T09:30'")
+    before = len(bot_bubbles(page))
+    tap(page, "#picker-ok")
+    reply = "\n".join(answered(page, before))
+    assert "9:30" in reply or "09:30" in reply, reply
+    assert not css(page, "#picker")[0].is_displayed()
+
+
 def test_a_refused_reply_shows_as_an_error(page: Any) -> None:
     tap(page, "#fail-reply")
     say(page, "こんにちは")
@@ -141,7 +159,15 @@ def test_users_switch_and_each_has_their_own_talk(page: Any) -> None:
     tap(page, "#add-user")
     wait(page, lambda d: len(css(d, "#users option")) == 2 and bot_bubbles(d))
     assert "ユーザー1です" not in texts(page, "#talk")[0]
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import Select
 
-    Select(css(page, "#users")[0]).select_by_index(0)
+    def first_user(d: Any) -> bool:
+        try:
+            Select(css(d, "#users")[0]).select_by_index(0)
+        except StaleElementReferenceException:
+            return False
+        return True
+
+    wait(page, first_user)
     assert "ユーザー1です" in texts(page, "#talk")[0]

@@ -181,17 +181,20 @@ function render() {
     u.quick.forEach((item) => {
       const b = el("button", "", item.action.label);
       b.type = "button";
+      b.dataset.action = item.action.type;
       b.addEventListener("click", () => act(item.action));
       quick.appendChild(b);
     });
   }
   quick.hidden = !(u.quick && u.quick.length);
   const select = $("users");
-  select.replaceChildren(...S.order.map((id) => {
-    const o = el("option", "", S.users[id].name);
-    o.value = id;
-    return o;
-  }));
+  if (select.options.length !== S.order.length) {
+    select.replaceChildren(...S.order.map((id) => {
+      const o = el("option", "", S.users[id].name);
+      o.value = id;
+      return o;
+    }));
+  }
   select.value = S.current;
 }
 
