@@ -83,6 +83,8 @@ def test_insights_in_serve_needs_the_admin_token(line: LineStandIn, tmp_path: Pa
         ("/sim/api/send", b'{"user": "U1", "type": "unsend"}'),
         ("/sim/api/clock", b'{"to": "yesterday"}'),
         ("/sim/api/clock", b'{"to": "2000-01-01T08:00"}'),
+        ("/sim/api/clock", b'{"to": "9999-12-31T23:59"}'),
+        ("/sim/api/clock", b'{"to": 5}'),
         ("/sim/api/clock", b"{}"),
         ("/sim/api/fail", b'{"path": "callback"}'),
         ("/sim/api/fail", b'{"path": "reply", "status": 200}'),

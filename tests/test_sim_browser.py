@@ -154,6 +154,15 @@ def test_a_refused_reply_shows_as_an_error(page: Any) -> None:
     assert not css(page, "#talk .typing")
 
 
+def test_unsend_marks_the_message_taken_back(page: Any) -> None:
+    say(page, "やっぱり今のなし")
+    wait(page, lambda d: "やっぱり今のなし" in texts(d, "#talk")[0])
+    wait(page, lambda d: not css(d, "#talk .typing"))
+    tap(page, "#unsend")
+    wait(page, lambda d: "メッセージの送信を取り消しました" in texts(d, "#talk")[0])
+    assert "やっぱり今のなし" not in texts(page, "#talk .msg.user")
+
+
 def test_users_switch_and_each_has_their_own_talk(page: Any) -> None:
     say(page, "ユーザー1です")
     tap(page, "#add-user")

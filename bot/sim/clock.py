@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
+MAX_JUMP = timedelta(days=366)  # beyond any reminder the bot sets (a month at most)
+
 
 class SimClock:
     def __init__(self, tz: tzinfo) -> None:
@@ -18,12 +20,15 @@ class SimClock:
         return int(self.now().timestamp() * 1000)
 
     def jump(self, to: datetime) -> datetime:
-        """Move to `to` (aware); ValueError when that is in the simulated past: reminders
-        already sent could not be unsent, so time only goes forward."""
+        """Move to `to` (naive: local); ValueError when that is in the simulated past
+        (reminders already sent could not be unsent, so time only goes forward) or absurdly
+        far ahead."""
         if to.tzinfo is None:
             to = to.replace(tzinfo=self.tz)
         if to < self.now() - timedelta(seconds=1):
             raise ValueError("過去には戻れません")
+        if to - self.now() > MAX_JUMP:
+            raise ValueError("一度に進めるのは1年までです")
         self.offset += to - self.now()
         return self.now()
 

@@ -137,11 +137,14 @@ def build_router(sim: Sim) -> APIRouter:
         raw = events.body(event)
         headers = {"content-type": "application/json",
                    "x-line-signature": events.sign(raw, sim.secret)}  # fmt: skip
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(sim.callback_url, data=raw, headers=headers) as answer,
-        ):
-            out |= {"status": answer.status, "answer": await answer.text()}
+        try:
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(sim.callback_url, data=raw, headers=headers) as answer,
+            ):
+                out |= {"status": answer.status, "answer": await answer.text()}
+        except aiohttp.ClientError as exc:
+            return _bad(f"/callback unreachable: {type(exc).__name__}", 502)
         return JSONResponse(out)
 
     @api.get("/sim/api/feed")
