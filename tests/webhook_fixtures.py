@@ -20,7 +20,18 @@ from typing import Any
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "line-webhook-fixtures"
+
+def _fixtures_dir() -> Path:
+    """`LINE_WEBHOOK_FIXTURES` if set; else `shared/` beside this checkout (<work>/main and
+    <work>/shared); else the workplace's own copy, for a checkout cloned somewhere else."""
+    if env := os.environ.get("LINE_WEBHOOK_FIXTURES"):
+        return Path(env)
+    beside = Path(__file__).resolve().parents[2] / "shared" / "line-webhook-fixtures"
+    workplace = Path("/work/shared/line-webhook-fixtures")
+    return beside if beside.is_dir() or not workplace.is_dir() else workplace
+
+
+FIXTURES = _fixtures_dir()
 ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32, as in a ULID
 
 
