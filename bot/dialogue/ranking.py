@@ -28,6 +28,7 @@ BODY_WEIGHT = 0.35
 INTENT_PRIOR = 0.09  # the card is for the intent the reader derived
 FIRST_INTENT = 0.03  # …and it is the card's main intent
 SHOWN = 0.15  # shown before in this conversation
+POINT_CHARS = 12  # 「ほっとしたね。」 greets; a point said again is a sentence with content
 COLLIDE = 0.8  # check-content warns when two cards' asks are this alike
 MODEL_WEIGHT = 0.4  # the card classifier's share of a card's similarity
 TOPIC = 4  # a topic token counts as this many grams: one word can carry a question
@@ -144,6 +145,7 @@ class CardIndex:
     def best_sentence(self, card: AdviceCard, text: str) -> str:
         """The sentence of the card's body that answers the question best (its point for it)."""
         sentences = [x.strip() for x in re.split(r"(?<=。)|\n", card.body) if x.strip()]
+        sentences = [x for x in sentences if len(x) >= POINT_CHARS] or sentences
         if not sentences:
             return card.title
         query = self._vector(self._grams(text))
