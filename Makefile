@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-content eval bench clean
+.PHONY: run test lint check-content eval bench screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-## run: the main job on embedded defaults (SQLite under ./data/): terminal chat without LINE credentials, webhook server with them
+## run: the main job on embedded defaults (SQLite under ./data/): the browser simulator without LINE credentials (python -m bot chat: the terminal), webhook server with them
 run: $(STAMP)
 	$(PY) -m bot run
 
@@ -36,6 +36,10 @@ eval: $(STAMP)
 ## bench: Hitoban against the smallest echo bot of its stack, then the morning burst of reminders (README, Benchmark)
 bench: $(STAMP)
 	$(PY) -m tests.bench
+
+## screenshot: retake the README's picture of the simulator (needs chromium and chromium-driver)
+screenshot: $(STAMP)
+	$(PY) -m tests.screenshot docs/sim.png
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

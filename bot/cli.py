@@ -71,15 +71,23 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
         core.close()
 
 
+def cmd_sim(settings: Settings, args: argparse.Namespace) -> int:
+    """The browser simulator: the real app, a stand-in LINE API and a chat page."""
+    from bot.sim.app import run
+
+    return run(settings, args.host, args.port)
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """`make run`: the webhook server when LINE credentials are set, otherwise the chat."""
+    """`make run`: the webhook server when LINE credentials are set, otherwise the simulator."""
     if settings.has_line_credentials:
         return cmd_serve(settings, args)
     print(
-        "LINE の認証情報がないので、ターミナルで会話します (serve には .env を設定)。",
+        "LINE の認証情報がないので、ブラウザのシミュレーターを起動します "
+        "(ターミナルで話すには python -m bot chat、serve には .env を設定)。",
         file=sys.stderr,
     )
-    return cmd_chat(settings, args)
+    return cmd_sim(settings, args)
 
 
 def _each_line(settings: Settings, answer: Callable[[Any, str], dict[str, object]]) -> int:
@@ -221,23 +229,12 @@ def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_check_content(settings: Settings, args: argparse.Namespace) -> int:
-    import bot.dialogue.engine  # noqa: F401  (registers the phrase ids the engine uses)
-    from bot.dialogue.ranking import CardIndex
-    from bot.nlu.lexicon import Lexicon
+    from bot.content_check import content_warnings, summary
 
     content = load_content(settings.content_dir)
-    for ask, card, other in CardIndex(
-        content.cards, Lexicon.from_content(content.understanding).topics
-    ).collisions():
-        print(f"warning: advice.yaml: {card}: ask {ask!r} is nearly a question of {other}")
-    missing = [c.id for c in content.cards.values() if not c.asks]
-    if missing:
-        print(f"warning: advice.yaml: cards without asks (only found by intent): {missing}")
-    print(
-        f"content OK: {len(content.phrases)} phrases, {len(content.cards)} advice cards, "
-        f"{len(content.crisis_lines)} crisis lines, "
-        f"{sum(map(len, content.examples.values()))} training examples"
-    )
+    for warning in content_warnings(content):
+        print(f"warning: {warning}")
+    print(summary(content))
     return 0
 
 
@@ -257,7 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
         )  # fmt: skip
 
     server_options(sub.add_parser("serve", help="run the LINE webhook server"))
-    server_options(sub.add_parser("run", help="serve with LINE credentials, else chat"))
+    server_options(sub.add_parser("run", help="serve with LINE credentials, else sim"))
+    sim = sub.add_parser("sim", help="the browser simulator: a LINE-like chat page, no LINE")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8000, help="0: any free port")
     sub.add_parser("chat", help="talk to the bot in the terminal (no LINE account needed)")
     sub.add_parser("classify", help="stdin lines → JSON lines {text, intent, confidence}")
     sub.add_parser("read", help="stdin lines → JSON lines of the whole frame (facts, request…)")
@@ -274,6 +274,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "run": cmd_run,
     "chat": cmd_chat,
+    "sim": cmd_sim,
     "classify": cmd_classify,
     "read": cmd_read,
     "nudge": cmd_nudge,

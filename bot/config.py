@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default=REPO_ROOT / "content")
     bot_data_key: SecretStr | None = None  # Fernet key(s): encrypt drafts and state at rest
     log_level: str = "INFO"
+    bot_admin_token: SecretStr | None = None  # bearer token for GET /insights in serve
     model_cache_dir: Path | None = Path("data/models")  # trained models, as arrays (no pickle)
 
     # Webhook handling

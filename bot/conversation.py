@@ -199,6 +199,8 @@ class Conversations:
         outcome = self.engine.handle(before, incoming, now)
         if outcome.intent:
             metrics.INTENTS.labels(outcome.intent).inc()
+        if any((c.data or "").startswith("hold:") for c in outcome.choices):
+            metrics.NUDGES.inc()  # the offer to hold the draft overnight (for /insights)
         if any(isinstance(e, EraseUser) for e in outcome.effects):
             repo.erase_user(session, user.line_user_id)
             return outcome, None

@@ -32,3 +32,4 @@ HANDLING = Histogram(
 )
 INTENTS = Counter("hitoban_intents_total", "Classified messages, by intent", ["intent"])
 REMINDERS = Counter("hitoban_reminders_total", "Reminder dispatch outcomes", ["outcome"])
+NUDGES = Counter("hitoban_nudges_total", "Drafts the bot offered to hold overnight")

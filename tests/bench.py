@@ -69,7 +69,7 @@ class StandIn:
         self.options = options  # e.g. --latency 0.05 --push-rate 2000
 
     def __enter__(self) -> StandIn:
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.line_standin", TOKEN,
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot.sim.standin", TOKEN,
                                       *self.options], cwd=REPO, stdout=subprocess.PIPE)  # fmt: skip
         assert self.proc.stdout is not None
         self.base_url = f"http://127.0.0.1:{int(self.proc.stdout.readline())}"

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.config import Settings
+from bot.sim.standin import LineStandIn
 from bot.store.db import make_url
 from bot.web.app import create_app
 from bot.wiring import Core, build_core
 from tests.helpers import SECRET, TOKEN, AppServer, postgres_problem
-from tests.line_standin import LineStandIn
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = (
@@ -89,6 +89,28 @@ def server(settings: Settings, core: Core) -> Iterator[AppServer]:
     srv = AppServer(app).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """`python -m bot sim`'s app, in this process, on a copy of content/ (tests edit it)."""
+    import shutil
+
+    from bot.config import REPO_ROOT
+    from bot.sim.app import build_app, sim_settings
+    from tests.helpers import free_port
+
+    tmp = tmp_path_factory.mktemp("sim")
+    shutil.copytree(REPO_ROOT / "content", tmp / "content")
+    with LineStandIn(access_token="sim-token") as standin:
+        base = Settings(_env_file=None, database_url=f"sqlite:///{tmp / 'sim.db'}",
+                        content_dir=tmp / "content")  # fmt: skip
+        settings = sim_settings(base, standin)
+        port = free_port()
+        server = AppServer(build_app(settings, standin, f"http://127.0.0.1:{port}/callback"),
+                           port).start()  # fmt: skip
+        yield server
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -104,8 +104,8 @@ def free_port() -> int:
 class AppServer:
     """The real FastAPI app served by uvicorn on loopback, in a thread of this process."""
 
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = app
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,

@@ -24,12 +24,12 @@ from bot.content import load_content
 from bot.dispatcher import Dispatcher, Round
 from bot.line import ratelimit
 from bot.line.client import Messenger, SendResult
+from bot.sim.standin import PUSH, LineStandIn
 from bot.store import repo
 from bot.store.db import Database
 from bot.store.models import Draft, Reminder
 from tests.conftest import make_settings
 from tests.helpers import REPO, SECRET, TOKEN, ServeProcess, seed_held_drafts
-from tests.line_standin import PUSH, LineStandIn
 
 JST = ZoneInfo("Asia/Tokyo")
 MORNING = datetime(2026, 11, 21, 8, 0, tzinfo=JST)

@@ -10,8 +10,8 @@ import sys
 
 import httpx
 
+from bot.sim.standin import LineStandIn
 from tests.helpers import REPO, SECRET, TOKEN, ServeProcess, payload, text_event
-from tests.line_standin import LineStandIn
 
 
 def run(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 60):

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.line.events import clean_text
+from bot.sim.standin import LineStandIn
 from bot.store.models import Draft, Reminder
 from tests.helpers import AppServer, payload, postback_event, sign, text_event
-from tests.line_standin import LineStandIn
 
 FUZZ = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip

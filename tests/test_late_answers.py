@@ -12,12 +12,12 @@ from prometheus_client import REGISTRY
 
 from bot.conversation import Inbound
 from bot.dialogue.types import TextIn
+from bot.sim.standin import REPLY, LineStandIn
 from bot.web.app import create_app
 from bot.web.late import PUSH_WINDOW
 from bot.wiring import build_core
 from tests.conftest import make_settings
 from tests.helpers import AppServer, metric, payload, text_event
-from tests.line_standin import REPLY, LineStandIn
 from tests.webhook_fixtures import line_user_id, webhook_event_id
 
 LATE = PUSH_WINDOW + timedelta(minutes=5)

@@ -31,10 +31,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
-try:
-    from tests.line_standin import LineStandIn
-except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from line_standin import LineStandIn
+from bot.sim.standin import LineStandIn
 
 TOKEN = "test-token"
 
@@ -264,3 +261,15 @@ def test_sync_use_raw_errors_delay_and_wait_for(line: LineStandIn) -> None:
     assert not line.wait_for(lambda s: len(s.pushes()) == 1, timeout=0.1)
     line.reset()
     assert line.requests == []
+
+
+def test_quota_endpoints_count_accepted_pushes(line: LineStandIn) -> None:
+    import httpx
+
+    auth = {"authorization": f"Bearer {TOKEN}"}
+    body = {"to": "U1", "messages": [{"type": "text", "text": "hi"}]}
+    assert httpx.post(line.base_url + "/v2/bot/message/push", json=body, headers=auth).is_success
+    quota = httpx.get(line.base_url + "/v2/bot/message/quota", headers=auth).json()
+    used = httpx.get(line.base_url + "/v2/bot/message/quota/consumption", headers=auth).json()
+    assert quota == {"type": "limited", "value": 200}
+    assert used == {"totalUsage": 1}

@@ -9,8 +9,8 @@ import itertools
 from bot.dialogue.types import Card, Choice, Text
 from bot.line.client import Messenger, SendResult
 from bot.line.render import split_text, to_messages, to_payload, utf16_len
+from bot.sim.standin import LineStandIn
 from tests.helpers import TOKEN
-from tests.line_standin import LineStandIn
 
 TOKENS = itertools.count()
 

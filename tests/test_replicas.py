@@ -12,10 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bot.sim.standin import LineStandIn
 from bot.store.db import Database
 from bot.store.models import InboxEvent, SeenEvent
 from tests.helpers import SECRET, TOKEN, ServeProcess, payload, sign, text_event
-from tests.line_standin import LineStandIn
 
 pytestmark = pytest.mark.postgres
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo"))

@@ -16,12 +16,12 @@ from bot.content import load_content
 from bot.dialogue.state import DialogueState
 from bot.dispatcher import Dispatcher
 from bot.line.client import Messenger
+from bot.sim.standin import LineStandIn
 from bot.store.db import Database
 from bot.store.models import ConversationState, Draft, Reminder
 from bot.web.app import create_app
 from tests.conftest import make_settings
 from tests.helpers import TOKEN, AppServer, payload, postback_event, text_event, unsend_event
-from tests.line_standin import LineStandIn
 from tests.webhook_fixtures import line_user_id
 
 SECRET = "ひみつのしたがき、ずっと待ってるから返事して"

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.content import load_content
 from bot.dispatcher import Dispatcher
 from bot.line.client import Messenger
+from bot.sim.standin import LineStandIn
 from bot.store import repo
 from bot.store.db import Database
 from bot.store.models import Draft, Reminder, User
@@ -33,7 +34,6 @@ from tests.helpers import (
     text_event,
     unfollow_event,
 )
-from tests.line_standin import LineStandIn
 
 JST = ZoneInfo("Asia/Tokyo")
 NIGHT = datetime(2026, 11, 20, 1, 40, tzinfo=JST)

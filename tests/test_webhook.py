@@ -9,6 +9,7 @@ import logging
 import httpx
 from sqlalchemy import func, select
 
+from bot.sim.standin import LineStandIn
 from bot.store.models import ConversationState, SeenEvent, User
 from bot.web.app import create_app
 from tests.conftest import make_settings
@@ -24,7 +25,6 @@ from tests.helpers import (
     text_event,
     unfollow_event,
 )
-from tests.line_standin import LineStandIn
 
 
 def count(core, model) -> int:

@@ -9,9 +9,9 @@ import pytest
 from linebot.v3.webhooks import Event
 from sqlalchemy import select
 
+from bot.sim.standin import LineStandIn
 from bot.store.models import ConversationState, User
 from tests.helpers import AppServer, follow_event, metric, payload, postback_event, text_event
-from tests.line_standin import LineStandIn
 from tests.webhook_fixtures import FIXTURES, fixture_files, freshen, line_user_id
 
 

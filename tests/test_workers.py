@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from bot.sim.standin import LineStandIn
 from tests.helpers import (
     REPO,
     SECRET,
@@ -27,7 +28,6 @@ from tests.helpers import (
     sign,
     text_event,
 )
-from tests.line_standin import LineStandIn
 
 NOON_MS = int(datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo")).timestamp() * 1000)
 

@@ -207,6 +207,10 @@ def create_app(settings: Settings, core: Core | None = None, dispatcher: bool = 
 
     app = FastAPI(title="Hitoban", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.include_router(webhook_router)
+    if settings.bot_admin_token is not None and settings.bot_admin_token.get_secret_value():
+        from bot.web import insights
+
+        app.include_router(insights.router(settings.bot_admin_token.get_secret_value()))
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -1,4 +1,4 @@
-"""A local stand-in for the LINE Messaging API, for tests.
+"""A local stand-in for the LINE Messaging API: the tests' LINE, and the simulator's (`sim`).
 
 It is a real HTTP server (aiohttp, own thread and event loop), so sync tests, async tests and
 subprocesses of the bot can all point ``LINE_API_BASE_URL`` at it. It rejects what LINE rejects
@@ -24,6 +24,9 @@ from aiohttp import web
 REPLY = "/v2/bot/message/reply"
 PUSH = "/v2/bot/message/push"
 LOADING = "/v2/bot/chat/loading/start"
+QUOTA = "/v2/bot/message/quota"
+CONSUMPTION = "/v2/bot/message/quota/consumption"
+MONTHLY_QUOTA = 200  # the free plan's pushes a month (コミュニケーションプラン)
 
 MAX_MESSAGES = 5
 REPLY_TOKEN_LIFE = 60.0  # seconds: LINE's reply tokens expire about a minute after the event
@@ -254,8 +257,9 @@ class _TokenBucket:
 class LineStandIn:
     """Fake api.line.me on 127.0.0.1:<free port>. Use as ``with LineStandIn() as line: ...``."""
 
-    def __init__(self, access_token: str = "test-token") -> None:
+    def __init__(self, access_token: str = "test-token", quota: int = MONTHLY_QUOTA) -> None:
         self.access_token = access_token
+        self.quota = quota
         self.base_url = ""
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -456,12 +460,16 @@ class LineStandIn:
             if injected:
                 status, message = injected.pop(0)
                 return _error(status, message)
-        if rec.path not in (REPLY, PUSH, LOADING):
+        if rec.path not in (REPLY, PUSH, LOADING, QUOTA, CONSUMPTION):
             return _error(404, "Not found")
-        if rec.method != "POST":
+        if rec.method != ("GET" if rec.path in (QUOTA, CONSUMPTION) else "POST"):
             return _error(405, "Method not allowed")
         if rec.headers.get("authorization") != f"Bearer {self.access_token}":
             return _error(401, UNAUTHORIZED)
+        if rec.path == QUOTA:
+            return web.json_response({"type": "limited", "value": self.quota})
+        if rec.path == CONSUMPTION:
+            return web.json_response({"totalUsage": len(self.pushes())})
         if not isinstance(rec.json, dict):
             return _error(400, "The request body must be a JSON object")
         if rec.path == LOADING:
@@ -517,7 +525,7 @@ class LineStandIn:
 
 
 def main() -> None:
-    """`python -m tests.line_standin TOKEN [--latency S] [--push-rate N]`: serve in this
+    """`python -m bot.sim.standin TOKEN [--latency S] [--push-rate N]`: serve in this
     process (the benchmark runs it apart from its load generator); prints the port, then
     serves until killed."""
     import argparse

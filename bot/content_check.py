@@ -1,0 +1,31 @@
+"""What `check-content` warns about beyond hard errors: shared by the command and the
+simulator's content panel, so editors see the same list in both."""
+
+from __future__ import annotations
+
+from bot.content import Content
+
+
+def content_warnings(content: Content) -> list[str]:
+    import bot.dialogue.engine  # noqa: F401  (registers the phrase ids the engine uses)
+    from bot.dialogue.ranking import CardIndex
+    from bot.nlu.lexicon import Lexicon
+
+    out = [
+        f"advice.yaml: {card}: ask {ask!r} is nearly a question of {other}"
+        for ask, card, other in CardIndex(
+            content.cards, Lexicon.from_content(content.understanding).topics
+        ).collisions()
+    ]
+    missing = [c.id for c in content.cards.values() if not c.asks]
+    if missing:
+        out.append(f"advice.yaml: cards without asks (only found by intent): {missing}")
+    return out
+
+
+def summary(content: Content) -> str:
+    return (
+        f"content OK: {len(content.phrases)} phrases, {len(content.cards)} advice cards, "
+        f"{len(content.crisis_lines)} crisis lines, "
+        f"{sum(map(len, content.examples.values()))} training examples"
+    )
