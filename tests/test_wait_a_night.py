@@ -322,3 +322,28 @@ def test_checkins_wait_out_quiet_hours(settings, line) -> None:
     assert dispatch(settings, datetime(2026, 11, 21, 7, 59, tzinfo=JST)) == 0
     assert dispatch(settings, datetime(2026, 11, 21, 8, 0, tzinfo=JST)) == 1
     assert line.pushes()[0].texts() == ["冷却期間の半分まで来たよ"]
+
+
+def test_the_picker_offers_only_times_the_bot_accepts(server: AppServer, line, settings) -> None:
+    """At 01:40:30 the picker starts at the suggested morning, allows from 01:41 (now, rounded
+    up) to the hold limit a month on; LINE (the stand-in) accepts the bounds; a time past
+    `max` sent anyway is refused and a time at `min` is held."""
+    at = NIGHT + timedelta(seconds=30)
+    server.post(payload(text_event("Ubound", f"下書き：{RISKY}", ts=ms(at))))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    items = line.replies()[0].json["messages"][-1]["quickReply"]["items"]
+    picker = next(i["action"] for i in items if i["action"]["type"] == "datetimepicker")
+    assert picker["initial"] == "2026-11-20T08:00"
+    assert picker["min"] == "2026-11-20T01:41"
+    assert picker["max"] == "2026-12-20T01:40"
+    server.post(payload(postback_event("Ubound", picker["data"], {"datetime": "2026-12-20T01:41"},
+                                       ts=ms(at + timedelta(seconds=10)))))  # fmt: skip
+    assert line.wait_for(lambda s: len(s.replies()) == 2)
+    assert "選べない" in line.replies()[1].texts()[0]
+    menu = line.replies()[1].json["messages"][-1]["quickReply"]["items"]
+    assert any(i["action"]["type"] == "datetimepicker" for i in menu)  # asked again
+    server.post(payload(postback_event("Ubound", picker["data"], {"datetime": picker["min"]},
+                                       ts=ms(at + timedelta(seconds=20)))))  # fmt: skip
+    assert line.wait_for(lambda s: len(s.replies()) == 3)
+    assert "1:41" in "".join(line.replies()[2].texts())
+    assert dispatch(settings, datetime(2026, 11, 20, 1, 41, tzinfo=JST)) == 1

@@ -38,13 +38,20 @@ Incoming = TextIn | PostbackIn | FollowIn | NonTextIn
 @dataclass(frozen=True, slots=True)
 class Choice:
     """A quick-reply (or card) button. Exactly one of `text` (sends that message when tapped)
-    or `data` (a postback) is set; `pick_datetime` opens LINE's date-time picker."""
+    or `data` (a postback) is set; `pick_datetime` opens LINE's date-time picker, which starts
+    at `initial` and allows `min`..`max` (local times, LINE's `YYYY-MM-DDTHH:mm`), so a time the
+    bot would refuse cannot be picked. `fill_in_text` makes a postback open the keyboard with
+    that text in it (LINE's `inputOption: openKeyboard`): a draft to edit, not to retype."""
 
     label: str
     text: str | None = None
     data: str | None = None
     display_text: str | None = None
     pick_datetime: bool = False
+    initial: str | None = None
+    min: str | None = None
+    max: str | None = None
+    fill_in_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,8 @@ MAX_LABEL = 20
 MAX_DATA = 300
 MAX_ALT_TEXT = 400
 MAX_CARD_BUTTONS = 3
+MAX_FILL_IN = 300  # postback fillInText
+PICKER_FORMAT = "%Y-%m-%dT%H:%M"  # the datetime picker's initial/min/max, local time
 
 
 def utf16_len(text: str) -> int:
@@ -75,8 +77,12 @@ def _action(choice: Choice, label_limit: int = MAX_LABEL) -> object | None:
             log.error("postback data over LINE's limit dropped", extra={"length": len(choice.data)})
             return None
         if choice.pick_datetime:
-            return DatetimePickerAction(label=label, data=choice.data, mode="datetime")
+            return DatetimePickerAction(label=label, data=choice.data, mode="datetime",
+                                        initial=choice.initial, min=choice.min, max=choice.max)  # fmt: skip
         display = clip(choice.display_text, MAX_DATA) if choice.display_text else None
+        if (fill := _fill_in(choice)) is not None:
+            return PostbackAction(label=label, data=choice.data, display_text=display,
+                                  input_option="openKeyboard", fill_in_text=fill)  # fmt: skip
         return PostbackAction(label=label, data=choice.data, display_text=display)
     return MessageAction(label=label, text=clip(choice.text or choice.label, MAX_DATA))
 
@@ -190,8 +196,20 @@ def _action_json(choice: Choice) -> dict[str, Any] | None:
         log.error("postback data over LINE's limit dropped", extra={"length": len(choice.data)})
         return None
     if choice.pick_datetime:
-        return {"type": "datetimepicker", "label": label, "data": choice.data, "mode": "datetime"}
+        picker = {"type": "datetimepicker", "label": label, "data": choice.data, "mode": "datetime"}
+        bounds = {"initial": choice.initial, "max": choice.max, "min": choice.min}
+        return {**picker, **{k: v for k, v in bounds.items() if v is not None}}
     action = {"type": "postback", "label": label, "data": choice.data}
     if choice.display_text:
         action["displayText"] = clip(choice.display_text, MAX_DATA)
+    if (fill := _fill_in(choice)) is not None:
+        action["inputOption"] = "openKeyboard"
+        action["fillInText"] = fill
     return action
+
+
+def _fill_in(choice: Choice) -> str | None:
+    """The keyboard's text, or None when there is none or it is over LINE's limit (the button
+    then stays a plain postback: the user is asked to type the draft again)."""
+    fill = choice.fill_in_text
+    return fill if fill and utf16_len(fill) <= MAX_FILL_IN else None

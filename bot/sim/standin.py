@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -38,6 +39,9 @@ MAX_LABEL = 20
 MAX_ACTION_TEXT = 300  # postback data / displayText, message action text
 MESSAGE_TYPES = ("text", "sticker", "image", "flex", "template")
 DATETIME_MODES = ("date", "time", "datetime")
+PICKER_FORMATS = {"date": "%Y-%m-%d", "time": "%H:%M", "datetime": "%Y-%m-%dT%H:%M"}
+PICKER_EARLIEST, PICKER_LATEST = datetime(1900, 1, 1), datetime(2100, 12, 31, 23, 59)
+INPUT_OPTIONS = ("closeRichMenu", "openRichMenu", "openKeyboard", "openVoice")
 UUID_RE = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
 )
@@ -124,15 +128,51 @@ def _check_action(a: Any, where: str, label_required: bool) -> list[Problem]:
     if kind == "postback":
         out += _check_len(a.get("data"), 0, MAX_ACTION_TEXT, f"{where}.data")
         out += _check_len(a.get("displayText"), 1, MAX_ACTION_TEXT, f"{where}.displayText", False)
+        option = a.get("inputOption")
+        if option is not None and option not in INPUT_OPTIONS:
+            out.append((f"Must be one of {list(INPUT_OPTIONS)}", f"{where}.inputOption"))
+        out += _check_len(a.get("fillInText"), 0, MAX_ACTION_TEXT, f"{where}.fillInText", False)
     elif kind == "message":
         out += _check_len(a.get("text"), 1, MAX_ACTION_TEXT, f"{where}.text")
     elif kind == "datetimepicker":
         out += _check_len(a.get("data"), 0, MAX_ACTION_TEXT, f"{where}.data")
         if a.get("mode") not in DATETIME_MODES:
             out.append((f"Must be one of {list(DATETIME_MODES)}", f"{where}.mode"))
+        else:
+            out += _check_picker(a, where)
     elif kind == "uri":
         out += _check_len(a.get("uri"), 1, 1000, f"{where}.uri")
     return out
+
+
+def _check_picker(a: dict[str, Any], where: str) -> list[Problem]:
+    """initial, min and max in the mode's own format (datetime: 2026-11-21T08:00), between
+    1900 and 2100, and min < max with initial between them, as LINE requires."""
+    fmt = PICKER_FORMATS[a["mode"]]
+    out: list[Problem] = []
+    values: dict[str, datetime] = {}
+    for key in ("initial", "min", "max"):
+        if key not in a:
+            continue
+        at = _picker_time(a[key], fmt)
+        if at is None:
+            out.append((f"Must be in the format {fmt} between 1900 and 2100", f"{where}.{key}"))
+        else:
+            values[key] = at
+    lo, hi, at = values.get("min"), values.get("max"), values.get("initial")
+    if lo is not None and hi is not None and not lo < hi:
+        out.append(("Must be later than min", f"{where}.max"))
+    if at is not None and ((lo is not None and at < lo) or (hi is not None and at > hi)):
+        out.append(("Must be between min and max", f"{where}.initial"))
+    return out
+
+
+def _picker_time(v: Any, fmt: str) -> datetime | None:
+    try:
+        at = datetime.strptime(v, fmt) if isinstance(v, str) else None
+    except ValueError:
+        return None
+    return at if at is not None and PICKER_EARLIEST <= at <= PICKER_LATEST else None
 
 
 def _walk_actions(node: Any, where: str, label_required: bool) -> list[Problem]:

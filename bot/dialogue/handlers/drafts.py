@@ -66,7 +66,7 @@ class DraftHandlers(Base):
             self._say(turn, "nudge_offer", time=format_when(verdict.remind_at))
         else:
             self._say(turn, "nudge_pass", tip=verdict.tip or "")
-        turn.out.choices = self._hold_choices(turn.state)
+        turn.out.choices = self._hold_choices(turn.state, turn.now)
 
     def _review_again(self, turn: Turn, draft: str) -> None:
         """The draft already shown, looked at again for its words: what may weigh on the other
@@ -132,16 +132,34 @@ class DraftHandlers(Base):
         else:
             self._say(turn, "nothing_held")
 
-    def _hold_choices(self, state: DialogueState) -> list[Choice]:
+    def _hold_choices(self, state: DialogueState, now: datetime) -> list[Choice]:
         p = self.content.phrase
+        suggested, earliest, latest = self._picker_bounds(now)
         return [
             Choice(label=p("hold_morning"), data="hold:morning", display_text=p("hold_morning")),
             Choice(label=p("hold_evening"), data="hold:evening", display_text=p("hold_evening")),
             Choice(label=p("hold_3d"), data="hold:3d", display_text=p("hold_3d")),
-            Choice(label=p("hold_pick"), data="hold:pick", pick_datetime=True),
+            Choice(
+                label=p("hold_pick"),
+                data="hold:pick",
+                pick_datetime=True,
+                initial=f"{suggested:%Y-%m-%dT%H:%M}",
+                min=f"{earliest:%Y-%m-%dT%H:%M}",
+                max=f"{latest:%Y-%m-%dT%H:%M}",
+            ),
             Choice(label=p("rewrite"), data="draft:rewrite", display_text=p("rewrite")),
             Choice(label=p("dont_send"), data="draft:drop", display_text=p("dont_send")),
         ]
+
+    def _picker_bounds(self, now: datetime) -> tuple[datetime, datetime, datetime]:
+        """The picker's suggested time (the morning the bot would pick), earliest (the next
+        whole minute) and latest (the hold limit), local: what `_hold` accepts from it."""
+        local = now.astimezone(self.tz)
+        earliest = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        latest = (local + MAX_HOLD).replace(second=0, microsecond=0)
+        rules = self.nudge.rules
+        suggested = morning_after(local, rules.morning_hour, rules.min_gap)
+        return min(max(suggested, earliest), latest), earliest, latest
 
     def _hold(self, turn: Turn, when: str, params: dict[str, str]) -> None:
         s = turn.state
@@ -161,9 +179,10 @@ class DraftHandlers(Base):
             )
         else:
             at = _picked(params.get("datetime", ""), self.tz)
-            if at is None or not timedelta(minutes=1) <= at - local <= MAX_HOLD:
+            _, earliest, latest = self._picker_bounds(turn.now)
+            if at is None or not earliest <= at <= latest:
                 self._say(turn, "hold_bad_time")
-                turn.out.choices = self._hold_choices(s)
+                turn.out.choices = self._hold_choices(s, turn.now)
                 return
         turn.out.effects.append(HoldDraft(s.draft_text, tuple(s.draft_reasons), at))
         s.held_until = max(filter(None, (s.held_until, at)))
