@@ -347,3 +347,46 @@ def test_the_picker_offers_only_times_the_bot_accepts(server: AppServer, line, s
     assert line.wait_for(lambda s: len(s.replies()) == 3)
     assert "1:41" in "".join(line.replies()[2].texts())
     assert dispatch(settings, datetime(2026, 11, 20, 1, 41, tzinfo=JST)) == 1
+
+
+def quick_action(reply: dict, label: str) -> dict:
+    items = reply["messages"][-1]["quickReply"]["items"]
+    return next(i["action"] for i in items if i["action"]["label"] == label)
+
+
+def test_rewrite_opens_the_keyboard_with_the_draft_in_it(server: AppServer, line) -> None:
+    server.post(payload(text_event("Ukb", f"下書き：{RISKY}", ts=ms(NIGHT))))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    rewrite = quick_action(line.replies()[0].json, "書き直す")
+    assert rewrite["inputOption"] == "openKeyboard"
+    assert rewrite["fillInText"] == RISKY  # the draft itself, to edit
+    server.post(
+        payload(postback_event("Ukb", rewrite["data"], ts=ms(NIGHT + timedelta(minutes=1))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == 2)
+    assert "入力欄" in line.replies()[1].texts()[0]
+    edited = "なんで急に冷たくなったの？一回だけ話したい。返事はいつでもいいよ"  # edited in the keyboard
+    server.post(payload(text_event("Ukb", edited, ts=ms(NIGHT + timedelta(minutes=3)))))
+    assert line.wait_for(lambda s: len(s.replies()) == 3)
+    again = quick_action(line.replies()[2].json, "書き直す")
+    assert again["fillInText"] == edited  # read as the new draft
+
+
+def test_a_draft_over_300_characters_is_asked_for_again(server: AppServer, line) -> None:
+    long = RISKY + "。ずっと考えてた" * 40
+    server.post(payload(text_event("Ulong", f"下書き：{long}", ts=ms(NIGHT))))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    rewrite = quick_action(line.replies()[0].json, "書き直す")
+    assert "inputOption" not in rewrite and "fillInText" not in rewrite
+    server.post(
+        payload(postback_event("Ulong", rewrite["data"], ts=ms(NIGHT + timedelta(minutes=1))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == 2)
+    assert "書けたらまた見せて" in line.replies()[1].texts()[0]
+
+
+def test_the_morning_rewrite_opens_the_keyboard_too(server: AppServer, line, settings) -> None:
+    hold_overnight(server, line)
+    assert dispatch(settings, MORNING) == 1
+    rewrite = quick_action(line.pushes()[-1].json, "書き直す")
+    assert rewrite["inputOption"] == "openKeyboard" and rewrite["fillInText"] == RISKY

@@ -65,6 +65,7 @@ require_phrases(
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
+require_phrases("rewrite_in_keyboard")
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
 # label, or one of the phrase's variants. Otherwise 「朝」 went to the classifier (→ cancel).
@@ -359,7 +360,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 self.do_erase(turn, confirmed=arg == "yes")
             case "draft" if arg == "start":
                 self.do_draft_ask(turn)
-            case "draft" if arg in ("rewrite", "drop"):
+            case "draft" if arg in ("rewrite", "rewrite:keyboard", "drop"):
                 self._draft_choice_made(turn, arg)
             case "hold" if arg in ("morning", "evening", "3d", "pick"):
                 self._hold(turn, arg, params)

@@ -21,6 +21,8 @@ from bot.dialogue.types import (
 from bot.nlu.drafts import draft_or_whole
 from bot.nudge.review import Context, morning_after
 
+MAX_FILL_IN = 300  # LINE's limit for a postback's fillInText
+
 
 class DraftHandlers(Base):
     def do_draft_ask(self, turn: Turn) -> None:
@@ -147,9 +149,18 @@ class DraftHandlers(Base):
                 min=f"{earliest:%Y-%m-%dT%H:%M}",
                 max=f"{latest:%Y-%m-%dT%H:%M}",
             ),
-            Choice(label=p("rewrite"), data="draft:rewrite", display_text=p("rewrite")),
+            self._rewrite_choice(state.draft_text),
             Choice(label=p("dont_send"), data="draft:drop", display_text=p("dont_send")),
         ]
+
+    def _rewrite_choice(self, draft: str | None) -> Choice:
+        """「書き直す」: opens the keyboard with the draft in it, to edit rather than retype;
+        over LINE's 300 for fillInText, a plain postback that asks for the draft again."""
+        label = self.content.phrase("rewrite")
+        if draft and len(draft.encode("utf-16-le")) // 2 <= MAX_FILL_IN:
+            return Choice(label=label, data="draft:rewrite:keyboard", display_text=label,
+                          fill_in_text=draft)  # fmt: skip
+        return Choice(label=label, data="draft:rewrite", display_text=label)
 
     def _picker_bounds(self, now: datetime) -> tuple[datetime, datetime, datetime]:
         """The picker's suggested time (the morning the bot would pick), earliest (the next
@@ -193,8 +204,8 @@ class DraftHandlers(Base):
     def _draft_choice_made(self, turn: Turn, choice: str) -> None:
         s = turn.state
         s.draft_text, s.draft_reasons = None, []
-        if choice == "rewrite":
-            self._say(turn, "rewrite_ask")
+        if choice in ("rewrite", "rewrite:keyboard"):
+            self._say(turn, "rewrite_ask" if choice == "rewrite" else "rewrite_in_keyboard")
             s.phase = Phase.AWAITING_DRAFT
         else:
             self._say(turn, "dropped")
