@@ -196,7 +196,11 @@ class Conversations:
         (None when the user asked to be erased). `message_id` is the id of the user's message
         (None for buttons and the terminal): drafts taken from it remember it."""
         before = DialogueState.from_json(saved)
-        outcome = self.engine.handle(before, incoming, now)
+        # The held drafts are read only when the state says some are held: most events skip it
+        held = (
+            repo.held_drafts(session, user) if before.held_until and before.held_until > now else ()
+        )
+        outcome = self.engine.handle(before, incoming, now, held)
         if outcome.intent:
             metrics.INTENTS.labels(outcome.intent).inc()
         if any((c.data or "").startswith("hold:") for c in outcome.choices):
@@ -215,8 +219,8 @@ class Conversations:
             match effect:
                 case HoldDraft(text=text, reasons=reasons, remind_at=at):
                     repo.hold_draft(session, user, text, list(reasons), at, now, held_from)
-                case CancelHeld():
-                    repo.cancel_held(session, user)
+                case CancelHeld(draft_id=draft_id):
+                    repo.cancel_held(session, user, draft_id)
                 case ResolveDraft(draft_id=draft_id, outcome=result):
                     repo.resolve_draft(session, user, draft_id, result, now)
                 case ScheduleCheckin(due_at=due, text=text):

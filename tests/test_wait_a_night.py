@@ -365,7 +365,9 @@ def test_rewrite_opens_the_keyboard_with_the_draft_in_it(server: AppServer, line
     )
     assert line.wait_for(lambda s: len(s.replies()) == 2)
     assert "入力欄" in line.replies()[1].texts()[0]
-    edited = "なんで急に冷たくなったの？一回だけ話したい。返事はいつでもいいよ"  # edited in the keyboard
+    edited = (
+        "なんで急に冷たくなったの？一回だけ話したい。返事はいつでもいいよ"  # edited in the keyboard
+    )
     server.post(payload(text_event("Ukb", edited, ts=ms(NIGHT + timedelta(minutes=3)))))
     assert line.wait_for(lambda s: len(s.replies()) == 3)
     again = quick_action(line.replies()[2].json, "書き直す")
@@ -390,3 +392,63 @@ def test_the_morning_rewrite_opens_the_keyboard_too(server: AppServer, line, set
     assert dispatch(settings, MORNING) == 1
     rewrite = quick_action(line.pushes()[-1].json, "書き直す")
     assert rewrite["inputOption"] == "openKeyboard" and rewrite["fillInText"] == RISKY
+
+
+def test_held_drafts_are_listed_and_one_can_be_called_off(
+    server: AppServer, line, settings
+) -> None:
+    """預けた下書き (the rich menu's postback): each held draft with the time it comes back,
+    and a button per draft; calling off one leaves the other to come back."""
+    first, second = RISKY, "会いたい。今から家の近くまで行ってもいい？ずっと待ってる"
+    t = NIGHT
+    for text, button in ((first, "hold:morning"), (second, "hold:3d")):
+        n = len(line.replies())
+        server.post(payload(text_event("Ulist", f"下書き：{text}", ts=ms(t))))
+        server.post(payload(postback_event("Ulist", button, ts=ms(t + timedelta(seconds=30)))))
+        assert line.wait_for(lambda s, n=n: len(s.replies()) == n + 2)
+        t += timedelta(minutes=2)
+    n = len(line.replies())
+    server.post(payload(postback_event("Ulist", "intent:request:show_held", ts=ms(t))))
+    assert line.wait_for(lambda s: len(s.replies()) == n + 1)
+    listing = line.replies()[-1]
+    shown = "\n".join(listing.texts())
+    assert "2通" in shown
+    assert "① 11月20日(金) 8:00に返す" in shown and first in shown
+    assert "② 11月23日(月) 8:00に返す" in shown and second in shown
+    cancel_first = quick_action(listing.json, "①を取り消す")
+    assert quick_action(listing.json, "②を取り消す")["data"] != cancel_first["data"]
+    server.post(
+        payload(postback_event("Ulist", cancel_first["data"], ts=ms(t + timedelta(minutes=1))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == n + 2)
+    assert "11月20日(金) 8:00に返す予定だった下書きを取り消した" in line.replies()[-1].texts()[0]
+    # the same button again: nothing left to call off, said plainly
+    server.post(
+        payload(postback_event("Ulist", cancel_first["data"], ts=ms(t + timedelta(minutes=2))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == n + 3)
+    assert "もう返したか取り消してある" in line.replies()[-1].texts()[0]
+    assert dispatch(settings, MORNING) == 0  # the first is not given back
+    server.post(payload(postback_event("Ulist", "intent:request:show_held", ts=ms(MORNING))))
+    assert line.wait_for(lambda s: len(s.replies()) == n + 4)
+    shown = "\n".join(line.replies()[-1].texts())
+    assert "1通" in shown and second in shown and first not in shown
+    assert dispatch(settings, datetime(2026, 11, 23, 8, 0, tzinfo=JST)) == 1
+    assert second in "\n".join(line.pushes()[-1].texts())
+
+
+def test_a_draft_of_another_user_cannot_be_called_off(server: AppServer, line, core) -> None:
+    hold_overnight(server, line, user="Uowner")
+    with core.db.session() as s:
+        draft_id = s.execute(select(Draft.id)).scalar_one()
+    server.post(payload(text_event("Uother", f"下書き：{RISKY}", ts=ms(NIGHT))))
+    server.post(
+        payload(postback_event("Uother", "hold:morning", ts=ms(NIGHT + timedelta(seconds=5))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == 4)
+    server.post(payload(postback_event("Uother", f"held:cancel:{draft_id}",
+                                       ts=ms(NIGHT + timedelta(minutes=1)))))  # fmt: skip
+    assert line.wait_for(lambda s: len(s.replies()) == 5)
+    assert "もう返したか取り消してある" in line.replies()[-1].texts()[0]
+    with core.db.session() as s:
+        assert s.get(Draft, draft_id) is not None

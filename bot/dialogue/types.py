@@ -32,6 +32,17 @@ class NonTextIn:
 
 Incoming = TextIn | PostbackIn | FollowIn | NonTextIn
 
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A held draft still to come back, as the store has it: what 預けた下書き lists and what
+    a per-draft cancel names (the engine's state keeps only the latest)."""
+
+    draft_id: int
+    text: str
+    due_at: datetime
+
+
 # ---- output --------------------------------------------------------------------------------
 
 
@@ -82,7 +93,7 @@ class HoldDraft:
 
 @dataclass(frozen=True, slots=True)
 class CancelHeld:
-    pass
+    draft_id: int | None = None  # None: every held draft and reminder
 
 
 @dataclass(frozen=True, slots=True)

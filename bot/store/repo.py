@@ -30,6 +30,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from bot.dialogue.types import Held
 from bot.store.models import (
     ConversationState,
     Draft,
@@ -192,21 +193,31 @@ def schedule_checkin(session: Session, user: LockedUser, due_at: datetime, messa
                          retry_key=str(uuid.uuid4()), created_at=now, message=message))  # fmt: skip
 
 
-def cancel_held(session: Session, user: LockedUser) -> int:
-    """Call off every pending reminder of the user and erase the drafts they would return."""
-    pending = (
-        session.execute(
-            select(Reminder).where(Reminder.user_id == user.id, Reminder.status == "pending")
-        )
-        .scalars()
-        .all()
-    )
+def cancel_held(session: Session, user: LockedUser, draft_id: int | None = None) -> int:
+    """Call off every pending reminder of the user (or only the one of `draft_id`) and erase
+    the drafts they would return."""
+    query = select(Reminder).where(Reminder.user_id == user.id, Reminder.status == "pending")
+    if draft_id is not None:
+        query = query.where(Reminder.draft_id == draft_id)
+    pending = session.execute(query).scalars().all()
     draft_ids = {r.draft_id for r in pending if r.draft_id is not None}
     for reminder in pending:
         session.delete(reminder)
     if draft_ids:
         session.execute(delete(Draft).where(Draft.id.in_(draft_ids), Draft.status == "held"))
     return len(pending)
+
+
+def held_drafts(session: Session, user: LockedUser) -> tuple[Held, ...]:
+    """The user's held drafts still to be given back, soonest first (for 預けた下書き)."""
+    rows = session.execute(
+        select(Draft.id, Draft.text, Reminder.due_at)
+        .join(Reminder, Reminder.draft_id == Draft.id)
+        .where(Reminder.user_id == user.id, Reminder.kind == "draft",
+               Reminder.status == "pending", Draft.status == "held")
+        .order_by(Reminder.due_at, Draft.id)
+    ).all()  # fmt: skip
+    return tuple(Held(r.id, r.text, r.due_at) for r in rows)
 
 
 def drop_drafts_from(session: Session, user: LockedUser, message_id: str) -> int:

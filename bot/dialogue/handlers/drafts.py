@@ -13,6 +13,7 @@ from bot.dialogue.turn import COOLING_DAYS, EVENING_HOUR, MAX_HOLD, Turn
 from bot.dialogue.types import (
     CancelHeld,
     Choice,
+    Held,
     HoldDraft,
     ResolveDraft,
     ScheduleCheckin,
@@ -22,6 +23,8 @@ from bot.nlu.drafts import draft_or_whole
 from bot.nudge.review import Context, morning_after
 
 MAX_FILL_IN = 300  # LINE's limit for a postback's fillInText
+MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫"  # 預けた下書き: a button each, and one for all (≤ 13 quick replies)
+MAX_LISTED = len(MARKS)
 
 
 class DraftHandlers(Base):
@@ -107,6 +110,9 @@ class DraftHandlers(Base):
         self._hold(turn, "morning", {})
 
     def do_show_held(self, turn: Turn) -> None:
+        if turn.held is not None:
+            self._list_held(turn, turn.held)
+            return
         s = turn.state
         if s.held_until is not None and turn.now < s.held_until:
             self._say(turn, "held_show", time=format_when(s.held_until.astimezone(self.tz)))
@@ -121,6 +127,48 @@ class DraftHandlers(Base):
                                        display_text=self.content.phrase("btn_cancel_held"))]  # fmt: skip
         else:
             self._say(turn, "nothing_held")
+
+    def _list_held(self, turn: Turn, held: tuple[Held, ...]) -> None:
+        """預けた下書き: each held draft with the time it comes back, and a button to call off
+        each one (its postback names the draft), or all of them."""
+        if not held:
+            self._say(turn, "nothing_held")
+            return
+        p = self.content.phrase
+        shown = held[:MAX_LISTED]
+        self._say(turn, "held_list", count=len(held))
+        items = [
+            p("held_item").format(mark=MARKS[n], time=self._when(h.due_at),
+                                  text=h.text.strip("「」『』 "))
+            for n, h in enumerate(shown)
+        ]  # fmt: skip
+        turn.out.replies.append(Text("\n\n".join(items)))
+        turn.out.choices = [
+            Choice(label=p("btn_cancel_one").format(mark=MARKS[n]), data=f"held:cancel:{h.draft_id}",
+                   display_text=p("btn_cancel_one").format(mark=MARKS[n]))
+            for n, h in enumerate(shown)
+        ]  # fmt: skip
+        if len(held) > 1:
+            label = p("btn_cancel_held")
+            turn.out.choices.append(Choice(label=label, data="held:cancel", display_text=label))
+
+    def _cancel_one(self, turn: Turn, arg: str) -> None:
+        """Call off one held draft (from 預けた下書き); the others stay held."""
+        s = turn.state
+        held = turn.held or ()
+        target = next((h for h in held if arg.isdigit() and h.draft_id == int(arg)), None)
+        if target is None:  # given back already, called off, or not this user's
+            self._say(turn, "held_gone")
+            return
+        turn.out.effects.append(CancelHeld(target.draft_id))
+        rest = [h for h in held if h is not target]
+        s.held_until = max((h.due_at for h in rest), default=None)
+        if s.held_text == target.text or not rest:
+            s.held_text = None  # the copy kept to show it is this one's
+        self._say(turn, "cancelled_one", time=self._when(target.due_at))
+
+    def _when(self, at: datetime) -> str:
+        return format_when(at.astimezone(self.tz))
 
     def do_cancel(self, turn: Turn) -> None:
         s = turn.state
