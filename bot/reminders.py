@@ -22,7 +22,7 @@ def compose(content: Content, due: DueReminder) -> tuple[list[Reply], list[Choic
         ]  # fmt: skip
         return [
             Text(p("reminder_intro")),
-            Text(due.draft_text),
+            Text(due.draft_text, quote_token=due.quote_token),  # above it: what they wrote
             Text(p("reminder_reread")),
         ], choices
     return [Text(due.message or content.phrase("thanks"))], []

@@ -316,3 +316,15 @@ async def test_keyboard_fill_in_text_is_limited_to_300(line: LineStandIn) -> Non
         0
     ] == 400
     assert (await post_raw(line, "/v2/bot/message/reply", body("k3", "openKeypad", "あ")))[0] == 400
+
+
+@pytest.mark.asyncio
+async def test_quote_tokens_only_on_text_and_sticker_messages(line: LineStandIn) -> None:
+    text_msg = {"type": "text", "text": "これ", "quoteToken": "q-1"}
+    assert (await post_raw(line, "/v2/bot/message/push", {"to": "U1", "messages": [text_msg]}))[
+        0
+    ] == 200
+    flex = {"type": "flex", "altText": "a", "contents": {"type": "bubble"}, "quoteToken": "q-1"}
+    for bad in (flex, {**text_msg, "quoteToken": ""}, {**text_msg, "quoteToken": 7}):
+        status, body = await post_raw(line, "/v2/bot/message/push", {"to": "U1", "messages": [bad]})
+        assert status == 400 and body["details"][0]["property"] == "messages[0].quoteToken"

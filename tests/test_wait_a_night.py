@@ -452,3 +452,41 @@ def test_a_draft_of_another_user_cannot_be_called_off(server: AppServer, line, c
     assert "もう返したか取り消してある" in line.replies()[-1].texts()[0]
     with core.db.session() as s:
         assert s.get(Draft, draft_id) is not None
+
+
+def test_the_morning_push_quotes_the_draft_message(server: AppServer, line, settings) -> None:
+    """The draft is given back right under the user's own 1 a.m. message (its quoteToken),
+    whether held by the button later or by words in the same message; LINE accepts it."""
+    draft = text_event("Uquote", f"下書き：{RISKY}", ts=ms(NIGHT))
+    server.post(payload(draft))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    server.post(
+        payload(postback_event("Uquote", "hold:morning", ts=ms(NIGHT + timedelta(minutes=1))))
+    )
+    same = text_event("Uquote2", "明日の朝これ送りたいから預かっといて「急にごめん、この前借りた本返したい」",
+                      ts=ms(NIGHT))  # fmt: skip
+    server.post(payload(same))
+    assert line.wait_for(lambda s: len(s.replies()) == 3)
+    assert dispatch(settings, MORNING) == 2
+    pushes = {p.json["to"]: p.json["messages"] for p in line.pushes()}
+    for user, event, text in (
+        ("Uquote", draft, RISKY),
+        ("Uquote2", same, "この前借りた本返したい"),
+    ):
+        quoted = [m for m in pushes[user] if "quoteToken" in m]
+        assert [m["quoteToken"] for m in quoted] == [event["message"]["quoteToken"]]
+        assert text in quoted[0]["text"]  # the draft itself, not the intro
+
+
+def test_a_draft_that_came_without_a_quote_token_is_pushed_without_one(
+    server: AppServer, line, settings
+) -> None:
+    event = text_event("Unoquote", f"下書き：{RISKY}", ts=ms(NIGHT))
+    del event["message"]["quoteToken"]  # as from before LINE sent quote tokens
+    server.post(payload(event))
+    server.post(
+        payload(postback_event("Unoquote", "hold:morning", ts=ms(NIGHT + timedelta(minutes=1))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == 2)
+    assert dispatch(settings, MORNING) == 1
+    assert all("quoteToken" not in m for m in line.pushes()[-1].json["messages"])

@@ -68,6 +68,7 @@ class Choice:
 @dataclass(frozen=True, slots=True)
 class Text:
     text: str
+    quote_token: str | None = None  # LINE quotes the user's message with it (pushes only)
 
 
 @dataclass(frozen=True, slots=True)

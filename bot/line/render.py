@@ -127,12 +127,16 @@ def _card(card: Card) -> FlexMessage:
     return FlexMessage(alt_text=alt, contents=bubble)
 
 
-def _parts(replies: Sequence[Reply]) -> list[str | Card]:
-    """Each LINE message to send, in order (texts split at the limit), at most 5."""
-    parts: list[str | Card] = []
+def _parts(replies: Sequence[Reply]) -> list[str | Text | Card]:
+    """Each LINE message to send, in order (texts split at the limit), at most 5. A text that
+    quotes the user's message is kept as a Text, its quote on the first part."""
+    parts: list[str | Text | Card] = []
     for reply in replies:
         if isinstance(reply, Text):
-            parts += [chunk for chunk in split_text(reply.text) if chunk]
+            chunks: list[str | Text] = [chunk for chunk in split_text(reply.text) if chunk]
+            if reply.quote_token and chunks:
+                chunks[0] = Text(reply.text[: len(chunks[0])], reply.quote_token)
+            parts += chunks
         elif isinstance(reply, Card):
             parts.append(reply)
     if len(parts) > MAX_MESSAGES:
@@ -144,8 +148,11 @@ def _parts(replies: Sequence[Reply]) -> list[str | Card]:
 def to_messages(replies: Sequence[Reply], choices: Sequence[Choice] = ()) -> list[Message]:
     """Render replies; quick replies go under the last message, where LINE shows them."""
     messages: list[Message] = [
-        TextMessage(text=part) if isinstance(part, str) else _card(part) for part in _parts(replies)
-    ]
+        TextMessage(text=part) if isinstance(part, str)
+        else TextMessage(text=part.text, quote_token=part.quote_token) if isinstance(part, Text)
+        else _card(part)
+        for part in _parts(replies)
+    ]  # fmt: skip
     if messages and choices:
         # A shallow copy: the last message may be a cached card shared with other replies.
         messages[-1] = messages[-1].copy(update={"quick_reply": quick_reply(choices)})
@@ -157,9 +164,12 @@ def to_payload(replies: Sequence[Reply], choices: Sequence[Choice] = ()) -> list
     cached menus and cards serialized once rather than on every reply: the SDK's request
     serialization was a fifth of the bot's CPU per event."""
     payload = [
-        {"type": "text", "text": part} if isinstance(part, str) else _card_json(part)
+        {"type": "text", "text": part} if isinstance(part, str)
+        else {"type": "text", "text": part.text, "quoteToken": part.quote_token}
+        if isinstance(part, Text)
+        else _card_json(part)
         for part in _parts(replies)
-    ]
+    ]  # fmt: skip
     if payload and choices and (menu := _quick_reply_json(tuple(choices))) is not None:
         payload[-1] = {**payload[-1], "quickReply": menu}
     return payload

@@ -37,6 +37,7 @@ MAX_TEMPLATE_ALT = 400
 MAX_QUICK_REPLY_ITEMS = 13
 MAX_LABEL = 20
 MAX_ACTION_TEXT = 300  # postback data / displayText, message action text
+MAX_QUOTE_TOKEN = 255
 MESSAGE_TYPES = ("text", "sticker", "image", "flex", "template")
 DATETIME_MODES = ("date", "time", "datetime")
 PICKER_FORMATS = {"date": "%Y-%m-%d", "time": "%H:%M", "datetime": "%Y-%m-%dT%H:%M"}
@@ -238,6 +239,11 @@ def _check_message(m: Any, where: str) -> list[Problem]:
             out.append(("Must be an object", f"{where}.template"))
         else:
             out += _walk_actions(m["template"], f"{where}.template", label_required=True)
+    if "quoteToken" in m:  # LINE quotes only in text and sticker messages
+        if kind not in ("text", "sticker"):
+            out.append(("Must not be set for this message type", f"{where}.quoteToken"))
+        elif not _nonempty_str(m["quoteToken"]) or len(m["quoteToken"]) > MAX_QUOTE_TOKEN:
+            out.append(("The quote token is invalid", f"{where}.quoteToken"))
     if "quickReply" in m:
         out += _check_quick_reply(m["quickReply"], f"{where}.quickReply")
     return out
