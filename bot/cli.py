@@ -192,6 +192,7 @@ def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
     now = _parse_time(args.now, settings) if args.now else datetime.now(UTC)
 
     async def run(dispatcher: Dispatcher) -> int:
+        await dispatcher.read_quota()  # pushes over the month's quota are not even tried
         print(await dispatcher.run_once(now))
         return 0
 

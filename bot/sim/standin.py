@@ -303,9 +303,10 @@ class _TokenBucket:
 class LineStandIn:
     """Fake api.line.me on 127.0.0.1:<free port>. Use as ``with LineStandIn() as line: ...``."""
 
-    def __init__(self, access_token: str = "test-token", quota: int = MONTHLY_QUOTA) -> None:
+    def __init__(self, access_token: str = "test-token", quota: int | None = MONTHLY_QUOTA) -> None:
         self.access_token = access_token
-        self.quota = quota
+        self.quota = quota  # the month's pushes (None: no limit)
+        self.used_before = 0  # pushes of the month made before the stand-in started
         self.base_url = ""
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -513,9 +514,11 @@ class LineStandIn:
         if rec.headers.get("authorization") != f"Bearer {self.access_token}":
             return _error(401, UNAUTHORIZED)
         if rec.path == QUOTA:
+            if self.quota is None:
+                return web.json_response({"type": "none"})
             return web.json_response({"type": "limited", "value": self.quota})
         if rec.path == CONSUMPTION:
-            return web.json_response({"totalUsage": len(self.pushes())})
+            return web.json_response({"totalUsage": self.used_before + len(self.pushes())})
         if not isinstance(rec.json, dict):
             return _error(400, "The request body must be a JSON object")
         if rec.path == LOADING:
