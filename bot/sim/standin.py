@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,16 @@ PUSH = "/v2/bot/message/push"
 LOADING = "/v2/bot/chat/loading/start"
 QUOTA = "/v2/bot/message/quota"
 CONSUMPTION = "/v2/bot/message/quota/consumption"
+RICH_MENU_PATH = re.compile(
+    r"^/v2/bot/(?:richmenu(?:/(?P<id>[^/]+))?(?P<tail>/content)?|user/(?P<all>all)/richmenu(?:/(?P<id2>[^/]+))?)$"
+)
+MAX_RICH_MENU_NAME = 300
+MAX_CHAT_BAR_TEXT = 14
+MAX_RICH_MENU_AREAS = 20
+MAX_RICH_MENUS = 1000
+MAX_RICH_MENU_IMAGE = 1024 * 1024  # bytes
+RICH_MENU_ACTIONS = ("postback", "message", "uri", "datetimepicker", "richmenuswitch", "camera",
+                     "cameraRoll", "location", "clipboard")  # fmt: skip
 MONTHLY_QUOTA = 200  # the free plan's pushes a month (コミュニケーションプラン)
 
 MAX_MESSAGES = 5
@@ -69,6 +79,8 @@ class Recorded:
     status: int
     answer: str = ""
     answered_at: float = 0.0
+    raw: bytes = field(default=b"", repr=False)  # the body as sent (rich-menu images)
+    data_host: bool = False  # arrived at the content host (api-data.line.me's stand-in)
 
     @property
     def rate_limited(self) -> bool:
@@ -267,6 +279,72 @@ def _check_loading(body: dict[str, Any]) -> list[Problem]:
     return out
 
 
+# --- rich menus ----------------------------------------------------------------------------------
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, read from its header; None for anything else."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24 and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start of frame
+            return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(
+                data[i + 5 : i + 7], "big"
+            )
+        i += 2 + length
+    return None
+
+
+def _int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_rich_menu(menu: Any) -> list[Problem]:
+    """LINE's rules for a rich menu object: size, name, chat bar text, areas in bounds,
+    actions of the types a rich menu takes."""
+    if not isinstance(menu, dict):
+        return [("Must be an object", "")]
+    out: list[Problem] = []
+    size = menu.get("size")
+    width = size.get("width") if isinstance(size, dict) else None
+    height = size.get("height") if isinstance(size, dict) else None
+    if not (_int(width) and _int(height) and 800 <= width <= 2500 and height >= 250
+            and width / height >= 1.45):  # fmt: skip
+        out.append(("Must be 800 to 2500 wide, at least 250 high, width/height >= 1.45", "size"))
+        width = height = None
+    if not isinstance(menu.get("selected"), bool):
+        out.append(("Must be a boolean", "selected"))
+    out += _check_len(menu.get("name"), 1, MAX_RICH_MENU_NAME, "name")
+    out += _check_len(menu.get("chatBarText"), 1, MAX_CHAT_BAR_TEXT, "chatBarText")
+    areas = menu.get("areas")
+    if not isinstance(areas, list) or not 1 <= len(areas) <= MAX_RICH_MENU_AREAS:
+        return [*out, (f"Size must be between 1 and {MAX_RICH_MENU_AREAS}", "areas")]
+    for i, area in enumerate(areas):
+        at = f"areas[{i}]"
+        bounds = area.get("bounds") if isinstance(area, dict) else None
+        if not isinstance(bounds, dict) or not all(
+            _int(bounds.get(k)) and bounds[k] >= 0 for k in ("x", "y", "width", "height")
+        ):
+            out.append(("Must have x, y, width and height, non-negative integers", f"{at}.bounds"))
+        elif width is not None and (
+            bounds["width"] == 0 or bounds["height"] == 0
+            or bounds["x"] + bounds["width"] > width or bounds["y"] + bounds["height"] > height
+        ):  # fmt: skip
+            out.append(("Must be within the rich menu's size", f"{at}.bounds"))
+        action = area.get("action") if isinstance(area, dict) else None
+        if not isinstance(action, dict) or action.get("type") not in RICH_MENU_ACTIONS:
+            out.append((f"Must be one of {list(RICH_MENU_ACTIONS)}", f"{at}.action.type"))
+        else:
+            out += _check_action(action, f"{at}.action", label_required=False)
+    return out
+
+
 def _error(status: int, message: str, problems: list[Problem] | None = None) -> web.Response:
     body: dict[str, Any] = {"message": message}
     if problems:
@@ -308,6 +386,8 @@ class LineStandIn:
         self.quota = quota  # the month's pushes (None: no limit)
         self.used_before = 0  # pushes of the month made before the stand-in started
         self.base_url = ""
+        self.data_base_url = ""  # LINE's content host (api-data.line.me): rich-menu images
+        self._data_port = 0
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -324,6 +404,7 @@ class LineStandIn:
         self._thread.start()
         port = asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
         self.base_url = f"http://127.0.0.1:{port}"
+        self.data_base_url = f"http://127.0.0.1:{self._data_port}"
         return self
 
     def stop(self) -> None:
@@ -352,7 +433,10 @@ class LineStandIn:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        return int(self._runner.addresses[0][1])
+        api_port = int(self._runner.addresses[0][1])
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()  # the content host
+        self._data_port = int(self._runner.addresses[1][1])
+        return api_port
 
     # knobs and records (called from the test's thread)
 
@@ -370,6 +454,9 @@ class LineStandIn:
             self._used_tokens: set[str] = set()
             self._issued_tokens: dict[str, float] = {}
             self._retry_keys: dict[str, tuple[str, list[dict[str, str]]]] = {}
+            self._menus: dict[str, dict[str, Any]] = {}
+            self._menu_images: dict[str, tuple[str, bytes]] = {}
+            self._default_menu: str | None = None
 
     @property
     def requests(self) -> list[Recorded]:
@@ -478,7 +565,10 @@ class LineStandIn:
         except (UnicodeDecodeError, ValueError):
             body = None
         headers = {k.lower(): v for k, v in request.headers.items()}
-        rec = Recorded(request.method, request.path, headers, body, status=0)
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        data_host = bool(sockname) and sockname[1] == self._data_port
+        rec = Recorded(request.method, request.path, headers, body, status=0, raw=raw,
+                       data_host=data_host)  # fmt: skip
         path = request.path
         with self._lock:
             self._requests.append(rec)
@@ -507,7 +597,11 @@ class LineStandIn:
             if injected:
                 status, message = injected.pop(0)
                 return _error(status, message)
-        if rec.path not in (REPLY, PUSH, LOADING, QUOTA, CONSUMPTION):
+        if RICH_MENU_PATH.match(rec.path):
+            if rec.headers.get("authorization") != f"Bearer {self.access_token}":
+                return _error(401, UNAUTHORIZED)
+            return self._rich_menu(rec)
+        if rec.data_host or rec.path not in (REPLY, PUSH, LOADING, QUOTA, CONSUMPTION):
             return _error(404, "Not found")
         if rec.method != ("GET" if rec.path in (QUOTA, CONSUMPTION) else "POST"):
             return _error(405, "Method not allowed")
@@ -525,6 +619,106 @@ class LineStandIn:
             problems = _check_loading(rec.json)
             return _invalid(problems) if problems else web.json_response({}, status=202)
         return self._reply(rec.json) if rec.path == REPLY else self._push(rec.json, rec.headers)
+
+    def _rich_menu(self, rec: Recorded) -> web.Response:
+        """The rich-menu endpoints. Images go to and come from the content host only, as on
+        LINE (api-data.line.me); everything else to the API host only."""
+        m = RICH_MENU_PATH.match(rec.path)
+        assert m is not None
+        menu_id, tail = m.group("id") or m.group("id2"), m.group("tail")
+        if rec.data_host != (tail == "/content"):
+            return _error(404, "Not found")
+        with self._lock:
+            if m.group("all") and menu_id is None:  # the default menu
+                if rec.method == "GET":
+                    if self._default_menu is None:
+                        return _error(404, "no default richmenu")
+                    return web.json_response({"richMenuId": self._default_menu})
+                if rec.method == "DELETE":
+                    self._default_menu = None
+                    return web.json_response({})
+                return _error(405, "Method not allowed")
+            if m.group("all"):
+                if rec.method != "POST":
+                    return _error(405, "Method not allowed")
+                if menu_id not in self._menus:
+                    return _error(404, "richmenu not found")
+                if menu_id not in self._menu_images:
+                    return _error(400, "must upload richmenu image before applying it to user")
+                self._default_menu = menu_id
+                return web.json_response({})
+            if menu_id in (None, "list", "validate"):
+                key = menu_id or ""
+                if key == "list":
+                    if rec.method != "GET":
+                        return _error(405, "Method not allowed")
+                    return web.json_response({"richmenus": [
+                        {"richMenuId": i, **menu} for i, menu in self._menus.items()]})  # fmt: skip
+                if rec.method != "POST":
+                    return _error(405, "Method not allowed")
+                problems = _check_rich_menu(rec.json)
+                if problems:
+                    return _invalid(problems)
+                if key == "validate":
+                    return web.json_response({})
+                if len(self._menus) >= MAX_RICH_MENUS:
+                    return _error(400, "richmenu limit exceeded")
+                new_id = f"richmenu-{secrets.token_hex(16)}"
+                self._menus[new_id] = rec.json
+                return web.json_response({"richMenuId": new_id})
+            if menu_id not in self._menus:
+                return _error(404, "richmenu not found")
+            if tail == "/content":
+                return self._menu_image(rec, menu_id)
+            if rec.method == "GET":
+                return web.json_response({"richMenuId": menu_id, **self._menus[menu_id]})
+            if rec.method == "DELETE":
+                del self._menus[menu_id]
+                self._menu_images.pop(menu_id, None)
+                if self._default_menu == menu_id:
+                    self._default_menu = None
+                return web.json_response({})
+            return _error(405, "Method not allowed")
+
+    def _menu_image(self, rec: Recorded, menu_id: str) -> web.Response:
+        """Upload (once) or download a menu's image: PNG or JPEG, ≤ 1 MB, the menu's size."""
+        if rec.method == "GET":
+            if menu_id not in self._menu_images:
+                return _error(404, "Not found")
+            kind, data = self._menu_images[menu_id]
+            return web.Response(body=data, content_type=kind)
+        if rec.method != "POST":
+            return _error(405, "Method not allowed")
+        kind = rec.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in ("image/png", "image/jpeg"):
+            return _error(415, "Unsupported Media Type: the image must be image/png or image/jpeg")
+        if len(rec.raw) > MAX_RICH_MENU_IMAGE:
+            return _error(413, "Request Entity Too Large: the image must be at most 1 MB")
+        size = _image_size(rec.raw)
+        if size is None or ("png" in kind) != rec.raw.startswith(b"\x89PNG"):
+            return _error(400, f"The image is not a valid {kind}")
+        menu = self._menus[menu_id]["size"]
+        if size != (menu["width"], menu["height"]):
+            return _error(400, f"The image is {size[0]}x{size[1]}, the rich menu "
+                               f"{menu['width']}x{menu['height']}: they must match")  # fmt: skip
+        if menu_id in self._menu_images:
+            return _error(400, "An image has already been uploaded to the richmenu")
+        self._menu_images[menu_id] = (kind, rec.raw)
+        return web.json_response({})
+
+    def rich_menus(self) -> dict[str, dict[str, Any]]:
+        """The menus that exist, by id."""
+        with self._lock:
+            return dict(self._menus)
+
+    def default_rich_menu(self) -> str | None:
+        with self._lock:
+            return self._default_menu
+
+    def rich_menu_image(self, menu_id: str) -> tuple[str, bytes] | None:
+        """(content type, bytes) of the menu's image, if one was uploaded."""
+        with self._lock:
+            return self._menu_images.get(menu_id)
 
     def _sent(self, body: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
         count = len(body["messages"])
