@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-content eval bench screenshot clean
+.PHONY: run test lint check-content eval bench screenshot richmenu-image clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: $(STAMP)
 ## screenshot: retake the README's picture of the simulator (needs chromium and chromium-driver)
 screenshot: $(STAMP)
 	$(PY) -m tests.screenshot docs/sim.png
+
+## richmenu-image: redraw content/richmenu.png from content/richmenu.yaml (Pillow and a CJK font: fc-list :lang=ja)
+richmenu-image: $(STAMP)
+	$(PY) -m bot.richmenu_image
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

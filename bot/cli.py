@@ -192,6 +192,7 @@ def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
     now = _parse_time(args.now, settings) if args.now else datetime.now(UTC)
 
     async def run(dispatcher: Dispatcher) -> int:
+        await dispatcher.read_quota()  # pushes over the month's quota are not even tried
         print(await dispatcher.run_once(now))
         return 0
 
@@ -225,6 +226,27 @@ def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
     with db.session() as session:
         print(f"re-encrypted {repo.reencrypt_all(session)} rows")
     db.dispose()
+    return 0
+
+
+def cmd_richmenu(settings: Settings, args: argparse.Namespace) -> int:
+    """Create the default rich menu from content/richmenu.yaml (with its image), set it, and
+    delete the menus this command made before: run twice, one menu is left."""
+    import urllib3
+    from linebot.v3.messaging.exceptions import ApiException
+
+    from bot.richmenu import install, load_spec
+
+    token = require_token(settings)
+    spec = load_spec(settings.content_dir)
+    try:
+        menu_id = install(spec, settings.line_api_base_url, settings.line_api_data_base_url, token)
+    except ApiException as exc:
+        body = exc.body.decode(errors="replace") if isinstance(exc.body, bytes) else exc.body
+        return _die(f"LINE refused the rich menu ({exc.status}): {body}")
+    except urllib3.exceptions.HTTPError as exc:
+        return _die(f"LINE unreachable: {type(exc).__name__}")
+    print(menu_id)
     return 0
 
 
@@ -267,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="keep sending due reminders (apart from serve)")
     sub.add_parser("rotate-key", help="re-encrypt stored data with the first BOT_DATA_KEY key")
     sub.add_parser("check-content", help="validate content/ and exit")
+    sub.add_parser("richmenu", help="create and set the default rich menu, replacing ours")
     return parser
 
 
@@ -282,6 +305,7 @@ COMMANDS = {
     "worker": cmd_worker,
     "rotate-key": cmd_rotate_key,
     "check-content": cmd_check_content,
+    "richmenu": cmd_richmenu,
 }
 
 

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr | None = None
     line_channel_access_token: SecretStr | None = None
     line_api_base_url: str = "https://api.line.me"
+    line_api_data_base_url: str = "https://api-data.line.me"  # LINE's content host (images)
     database_url: str = DEFAULT_DATABASE_URL
     bot_timezone: str = "Asia/Tokyo"
     bot_workers: int = 1  # serve's processes (--workers); one per core spreads a spike

@@ -53,7 +53,7 @@ class Unsend:
 class Inbound:
     """One webhook event the bot acts on. `incoming` is None for unfollow (erase, no reply).
     `message_id` is LINE's id of the user's message, kept with a draft taken from it so an
-    unsend can find the draft."""
+    unsend can find the draft; `quote_token` lets the morning push quote that message."""
 
     user_id: str
     event_id: str
@@ -61,6 +61,7 @@ class Inbound:
     reply_token: str | None
     incoming: Incoming | Unsend | None
     message_id: str | None = None
+    quote_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,8 @@ class Drained:
     event_at: datetime | None = None  # the event's own time (LINE's timestamp)
 
 
-def encode(incoming: Incoming | Unsend | None, message_id: str | None = None) -> str:
+def encode(incoming: Incoming | Unsend | None, message_id: str | None = None,
+           quote_token: str | None = None) -> str:  # fmt: skip
     match incoming:
         case TextIn(text=text):
             data: dict[str, object] = {"kind": "text", "text": text}
@@ -88,12 +90,14 @@ def encode(incoming: Incoming | Unsend | None, message_id: str | None = None) ->
             data = {"kind": "unfollow"}
     if message_id is not None:
         data["message_id"] = message_id
+    if quote_token is not None:
+        data["quote_token"] = quote_token
     return json.dumps(data, ensure_ascii=False)
 
 
 def decode(payload: str) -> tuple[Incoming | Unsend | None, str | None]:
     """The stored input and the id of the message it came from (None for rows written before
-    message ids were kept, and for inputs that are not messages)."""
+    message ids were kept, and for inputs that are not messages). See `quote_of`."""
     data = json.loads(payload)
     message_id = data.get("message_id")
     match data["kind"]:
@@ -111,6 +115,12 @@ def decode(payload: str) -> tuple[Incoming | Unsend | None, str | None]:
             return None, None
     # Never guess (None would erase the user): fail, and the event waits in the inbox.
     raise ValueError(f"unknown inbox event kind {data['kind']!r}")
+
+
+def quote_of(payload: str) -> str | None:
+    """The quote token of the stored message, if it had one."""
+    token = json.loads(payload).get("quote_token")
+    return token if isinstance(token, str) else None
 
 
 def event_time(timestamp_ms: int) -> datetime:
@@ -141,7 +151,7 @@ class Conversations:
         """Persist accepted webhook events (called before the webhook answers 200)."""
         rows = [
             {"event_id": e.event_id, "line_user_id": e.user_id, "timestamp_ms": e.timestamp_ms,
-             "reply_token": e.reply_token, "payload": encode(e.incoming, e.message_id)}
+             "reply_token": e.reply_token, "payload": encode(e.incoming, e.message_id, e.quote_token)}
             for e in events
         ]  # fmt: skip
         with self.db.session() as session:
@@ -188,15 +198,21 @@ class Conversations:
             return None, None
         if isinstance(incoming, Unsend):  # forgotten without a word
             return None, forget_message(session, user, saved, incoming.message_id)
-        return self._run(session, user, saved, incoming, event_time(row.timestamp_ms), message_id)
+        return self._run(session, user, saved, incoming, event_time(row.timestamp_ms), message_id,
+                         quote_of(row.payload))  # fmt: skip
 
     def _run(self, session: Session, user: LockedUser, saved: str | None, incoming: Incoming,
-             now: datetime, message_id: str | None = None) -> tuple[Outcome, str | None]:  # fmt: skip
+             now: datetime, message_id: str | None = None,
+             quote_token: str | None = None) -> tuple[Outcome, str | None]:  # fmt: skip
         """The engine's outcome with its effects applied, and the state for the caller to save
         (None when the user asked to be erased). `message_id` is the id of the user's message
         (None for buttons and the terminal): drafts taken from it remember it."""
         before = DialogueState.from_json(saved)
-        outcome = self.engine.handle(before, incoming, now)
+        # The held drafts are read only when the state says some are held: most events skip it
+        held = (
+            repo.held_drafts(session, user) if before.held_until and before.held_until > now else ()
+        )
+        outcome = self.engine.handle(before, incoming, now, held)
         if outcome.intent:
             metrics.INTENTS.labels(outcome.intent).inc()
         if any((c.data or "").startswith("hold:") for c in outcome.choices):
@@ -204,19 +220,20 @@ class Conversations:
         if any(isinstance(e, EraseUser) for e in outcome.effects):
             repo.erase_user(session, user.line_user_id)
             return outcome, None
-        held_from = track_sources(before, outcome, message_id)
-        self._apply_effects(session, user, outcome, now, held_from)
+        held_from, quote = track_sources(before, outcome, message_id, quote_token)
+        self._apply_effects(session, user, outcome, now, held_from, quote)
         return outcome, outcome.state.to_json()
 
     def _apply_effects(self, session: Session, user: LockedUser, outcome: Outcome,
-                       now: datetime, held_from: str | None = None) -> None:  # fmt: skip
+                       now: datetime, held_from: str | None = None,
+                       quote: str | None = None) -> None:  # fmt: skip
         """Drafts and reminders, in the transaction that saves the state."""
         for effect in outcome.effects:
             match effect:
                 case HoldDraft(text=text, reasons=reasons, remind_at=at):
-                    repo.hold_draft(session, user, text, list(reasons), at, now, held_from)
-                case CancelHeld():
-                    repo.cancel_held(session, user)
+                    repo.hold_draft(session, user, text, list(reasons), at, now, held_from, quote)
+                case CancelHeld(draft_id=draft_id):
+                    repo.cancel_held(session, user, draft_id)
                 case ResolveDraft(draft_id=draft_id, outcome=result):
                     repo.resolve_draft(session, user, draft_id, result, now)
                 case ScheduleCheckin(due_at=due, text=text):

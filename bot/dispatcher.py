@@ -26,7 +26,7 @@ from bot import metrics
 from bot.config import Settings
 from bot.content import Content
 from bot.line import ratelimit
-from bot.line.client import Messenger, SendResult
+from bot.line.client import Messenger, Quota, SendResult
 from bot.line.render import to_payload
 from bot.logs import user_ref
 from bot.reminders import compose
@@ -43,6 +43,8 @@ RATE_LIMITED_AGAIN = timedelta(seconds=10)  # then it waits for a later round, t
 RECORD_WINDOW = 0.02  # seconds outcomes gather before they are written together
 MIN_WAIT = 0.1  # seconds before the next round when something is due already
 WAKE_MARGIN = 0.005  # seconds after the due time the dispatcher wakes
+QUOTA_EVERY = timedelta(hours=1)  # LINE's quota endpoints are read at start, then this often
+QUOTA_WARN = 0.10  # a warning is logged when less than this share of the quota is left
 
 
 def backoff(attempts: int) -> timedelta:
@@ -75,6 +77,7 @@ class Round:
     delivered: int = 0
     rate_limited: int = 0  # rate-limit 429s met (each retried, up to RATE_LIMIT_RETRIES)
     quota: bool = False
+    quota_reread: bool = False  # the quota was read again this round (it looked spent)
 
 
 class Dispatcher:
@@ -87,6 +90,45 @@ class Dispatcher:
         self.concurrency = settings.dispatch_concurrency
         self.batch = settings.dispatch_concurrency  # claims per transaction
         self.limiter = ratelimit.shared(settings.dispatch_pushes_per_second)
+        self.quota: Quota | None = None  # as LINE last said, counted on with each push
+        self.quota_read_at: datetime | None = None
+        self._quota_lock = anyio.Lock()
+
+    async def read_quota(self, now: datetime | None = None) -> Quota | None:
+        """Ask LINE for the month's quota and use: into the metrics, with a warning when less
+        than 10% is left. Kept as it was when LINE cannot be asked."""
+        self.quota_read_at = now or datetime.now(UTC)
+        quota = await self.messenger.quota()
+        if quota is None:
+            return self.quota
+        self.quota = quota
+        metrics.PUSH_QUOTA_LIMIT.set(float("inf") if quota.limit is None else quota.limit)
+        metrics.PUSH_QUOTA_USED.set(quota.used)
+        if quota.limit is not None and quota.used > quota.limit * (1 - QUOTA_WARN):
+            log.warning("push quota nearly spent: reminders will fail when it is",
+                        extra={"limit": quota.limit, "used": quota.used, "left": quota.left})  # fmt: skip
+        return quota
+
+    async def _take_quota(self, round_: Round) -> bool:
+        """Count one push against the quota as LINE last gave it; False when none is left.
+        Taken before the push (the senders run at once) and given back if it fails. Read
+        again once a round before saying no: a new month, or a raised plan, frees it."""
+        if self.quota is not None and self.quota.left == 0:
+            async with self._quota_lock:
+                if not round_.quota_reread:
+                    round_.quota_reread = True
+                    await self.read_quota(round_.now)
+        quota = self.quota
+        if quota is None or quota.left is None:
+            return True
+        if quota.left == 0:
+            return False
+        self.quota = Quota(quota.limit, quota.used + 1)
+        return True
+
+    def _give_back_quota(self) -> None:
+        if self.quota is not None and self.quota.limit is not None:
+            self.quota = Quota(self.quota.limit, max(self.quota.used - 1, 0))
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Send everything due at `now`; return how many reminders were delivered."""
@@ -120,6 +162,9 @@ class Dispatcher:
         while True:
             wait = interval
             try:
+                now = datetime.now(UTC)
+                if self.quota_read_at is None or now - self.quota_read_at >= QUOTA_EVERY:
+                    await self.read_quota(now)
                 if not (await self.run_round()).quota:
                     wait = await anyio.to_thread.run_sync(self._until_next, interval)
             except Exception:
@@ -166,9 +211,14 @@ class Dispatcher:
             return Outcome(due.id, "pending", retry_at=until)
         messages = to_payload(*compose(self.content, due))
         result = SendResult.QUOTA
+        if round_.quota or not await self._take_quota(round_):
+            round_.quota = True  # LINE refuses every push this month: no use asking
+            quota = self.quota or Quota(None, 0)
+            log.warning("reminder not sent: this month's push quota is spent; kept as a failure "
+                        "(quota)", extra={"user": user_ref(due.line_user_id), "limit": quota.limit,
+                                          "used": quota.used})  # fmt: skip
+            return self._outcome(due, SendResult.QUOTA, round_.now)
         for tries in itertools.count(1):
-            if round_.quota:
-                break  # LINE refuses every push this month: no use asking again
             await self.limiter.acquire()
             if round_.quota:
                 break
@@ -182,6 +232,10 @@ class Dispatcher:
             await anyio.sleep(rate_backoff(tries))
         if result is SendResult.QUOTA:
             round_.quota = True
+        if result is not SendResult.OK:
+            self._give_back_quota()  # not counted by LINE (or counted before: 409)
+        if self.quota is not None:
+            metrics.PUSH_QUOTA_USED.set(self.quota.used)
         return self._outcome(due, result, round_.now)
 
     def _outcome(self, due: DueReminder, result: SendResult, now: datetime) -> Outcome:

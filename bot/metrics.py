@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS = Counter("hitoban_events_total", "Webhook events received, by type", ["type"])
 DUPLICATES = Counter("hitoban_duplicate_events_total", "Events dropped as already handled")
@@ -33,3 +33,14 @@ HANDLING = Histogram(
 INTENTS = Counter("hitoban_intents_total", "Classified messages, by intent", ["intent"])
 REMINDERS = Counter("hitoban_reminders_total", "Reminder dispatch outcomes", ["outcome"])
 NUDGES = Counter("hitoban_nudges_total", "Drafts the bot offered to hold overnight")
+# The channel's monthly push quota, as LINE's quota endpoints last said. Every worker of
+# `serve --workers` reads the same channel-wide figures, so across workers they add up as
+# the largest of the live ones (livemax), never as a sum that would count the channel twice.
+PUSH_QUOTA_LIMIT = Gauge(
+    "hitoban_push_quota_limit", "Pushes this month the channel's plan allows (+Inf: no limit)",
+    multiprocess_mode="livemax",
+)  # fmt: skip
+PUSH_QUOTA_USED = Gauge(
+    "hitoban_push_quota_used", "Pushes counted against this month's quota",
+    multiprocess_mode="livemax",
+)  # fmt: skip

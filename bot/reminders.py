@@ -13,14 +13,16 @@ require_phrases("reminder_intro", "reminder_reread", "reminder_sent", "reminder_
 def compose(content: Content, due: DueReminder) -> tuple[list[Reply], list[Choice]]:
     if due.kind == "draft" and due.draft_text is not None:
         p = content.phrase
+        # 「書き直す」 opens the keyboard with the draft in it (render drops it over LINE's 300)
         choices = [
-            Choice(label=p(key), data=f"outcome:{due.draft_id}:{value}", display_text=p(key))
+            Choice(label=p(key), data=f"outcome:{due.draft_id}:{value}", display_text=p(key),
+                   fill_in_text=due.draft_text if value == "rewrite" else None)
             for key, value in (("reminder_sent", "sent"), ("reminder_rewrite", "rewrite"),
                                ("reminder_dropped", "dropped"))
         ]  # fmt: skip
         return [
             Text(p("reminder_intro")),
-            Text(due.draft_text),
+            Text(due.draft_text, quote_token=due.quote_token),  # above it: what they wrote
             Text(p("reminder_reread")),
         ], choices
     return [Text(due.message or content.phrase("thanks"))], []

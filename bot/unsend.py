@@ -24,22 +24,27 @@ from bot.store.repo import LockedUser
 log = logging.getLogger(__name__)
 
 
-def track_sources(before: DialogueState, outcome: Outcome, message_id: str | None) -> str | None:
-    """Record in the new state which message its draft texts came from; return the source of
-    the draft held this turn, if any (for the drafts row)."""
+def track_sources(before: DialogueState, outcome: Outcome, message_id: str | None,
+                  quote_token: str | None = None) -> tuple[str | None, str | None]:  # fmt: skip
+    """Record in the new state which message its draft texts came from (and that message's
+    quote token); return the source and quote token of the draft held this turn, if any (for
+    the drafts row: the morning push quotes the user's message)."""
     after = outcome.state
     if after.draft_text is None:
-        after.draft_source = None
+        after.draft_source = after.draft_quote = None
     elif after.draft_text != before.draft_text:
-        after.draft_source = message_id
+        after.draft_source, after.draft_quote = message_id, quote_token
     held = [e for e in outcome.effects if isinstance(e, HoldDraft)]
     if not held:
         if after.held_text is None:
             after.held_source = None
-        return None
-    source = before.draft_source if held[-1].text == before.draft_text else message_id
+        return None, None
+    if held[-1].text == before.draft_text:
+        source, quote = before.draft_source, before.draft_quote
+    else:
+        source, quote = message_id, quote_token
     after.held_source = source
-    return source
+    return source, quote
 
 
 def forget_message(
@@ -53,6 +58,7 @@ def forget_message(
     changed = False
     if state.draft_source == message_id:
         state.draft_text, state.draft_reasons, state.draft_source = None, [], None
+        state.draft_quote = None
         if state.phase is Phase.REVIEWING_DRAFT:
             state.phase = home_phase(state)
         changed = True

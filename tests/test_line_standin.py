@@ -273,3 +273,58 @@ def test_quota_endpoints_count_accepted_pushes(line: LineStandIn) -> None:
     used = httpx.get(line.base_url + "/v2/bot/message/quota/consumption", headers=auth).json()
     assert quota == {"type": "limited", "value": 200}
     assert used == {"totalUsage": 1}
+
+
+def picker_reply(token: str, **bounds: str) -> dict[str, Any]:
+    action = {"type": "datetimepicker", "label": "日時", "data": "pick", "mode": "datetime",
+              **bounds}  # fmt: skip
+    item = {"type": "action", "action": action}
+    return {"replyToken": token, "messages": [{"type": "text", "text": "いつ?",
+                                               "quickReply": {"items": [item]}}]}  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_picker_bounds_are_checked_as_line_does(line: LineStandIn) -> None:
+    good = {"initial": "2026-11-21T08:00", "min": "2026-11-20T01:41", "max": "2026-12-20T01:40"}
+    assert (await post_raw(line, "/v2/bot/message/reply", picker_reply("p1", **good)))[0] == 200
+    bad = [
+        {**good, "initial": "2026-11-21 08:00"},  # not LINE's format
+        {**good, "min": "2026-11-21T08:00:00"},
+        {**good, "initial": "2026-11-20T01:00"},  # before min
+        {**good, "max": "2026-11-20T01:00", "initial": "2026-11-20T01:00"},  # max before min
+    ]
+    for n, bounds in enumerate(bad):
+        status, body = await post_raw(
+            line, "/v2/bot/message/reply", picker_reply(f"b{n}", **bounds)
+        )
+        assert status == 400, bounds
+        assert "quickReply.items[0].action" in body["details"][0]["property"]
+
+
+@pytest.mark.asyncio
+async def test_keyboard_fill_in_text_is_limited_to_300(line: LineStandIn) -> None:
+    def body(token: str, option: str, fill: str) -> dict[str, Any]:
+        action = {"type": "postback", "label": "書き直す", "data": "draft:rewrite",
+                  "inputOption": option, "fillInText": fill}  # fmt: skip
+        return {"replyToken": token, "messages": [{"type": "text", "text": "どうする?",
+                "quickReply": {"items": [{"type": "action", "action": action}]}}]}  # fmt: skip
+
+    assert (await post_raw(line, "/v2/bot/message/reply", body("k1", "openKeyboard", "あ" * 300)))[
+        0
+    ] == 200
+    assert (await post_raw(line, "/v2/bot/message/reply", body("k2", "openKeyboard", "あ" * 301)))[
+        0
+    ] == 400
+    assert (await post_raw(line, "/v2/bot/message/reply", body("k3", "openKeypad", "あ")))[0] == 400
+
+
+@pytest.mark.asyncio
+async def test_quote_tokens_only_on_text_and_sticker_messages(line: LineStandIn) -> None:
+    text_msg = {"type": "text", "text": "これ", "quoteToken": "q-1"}
+    assert (await post_raw(line, "/v2/bot/message/push", {"to": "U1", "messages": [text_msg]}))[
+        0
+    ] == 200
+    flex = {"type": "flex", "altText": "a", "contents": {"type": "bubble"}, "quoteToken": "q-1"}
+    for bad in (flex, {**text_msg, "quoteToken": ""}, {**text_msg, "quoteToken": 7}):
+        status, body = await post_raw(line, "/v2/bot/message/push", {"to": "U1", "messages": [bad]})
+        assert status == 400 and body["details"][0]["property"] == "messages[0].quoteToken"

@@ -322,3 +322,171 @@ def test_checkins_wait_out_quiet_hours(settings, line) -> None:
     assert dispatch(settings, datetime(2026, 11, 21, 7, 59, tzinfo=JST)) == 0
     assert dispatch(settings, datetime(2026, 11, 21, 8, 0, tzinfo=JST)) == 1
     assert line.pushes()[0].texts() == ["冷却期間の半分まで来たよ"]
+
+
+def test_the_picker_offers_only_times_the_bot_accepts(server: AppServer, line, settings) -> None:
+    """At 01:40:30 the picker starts at the suggested morning, allows from 01:41 (now, rounded
+    up) to the hold limit a month on; LINE (the stand-in) accepts the bounds; a time past
+    `max` sent anyway is refused and a time at `min` is held."""
+    at = NIGHT + timedelta(seconds=30)
+    server.post(payload(text_event("Ubound", f"下書き：{RISKY}", ts=ms(at))))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    items = line.replies()[0].json["messages"][-1]["quickReply"]["items"]
+    picker = next(i["action"] for i in items if i["action"]["type"] == "datetimepicker")
+    assert picker["initial"] == "2026-11-20T08:00"
+    assert picker["min"] == "2026-11-20T01:41"
+    assert picker["max"] == "2026-12-20T01:40"
+    server.post(payload(postback_event("Ubound", picker["data"], {"datetime": "2026-12-20T01:41"},
+                                       ts=ms(at + timedelta(seconds=10)))))  # fmt: skip
+    assert line.wait_for(lambda s: len(s.replies()) == 2)
+    assert "選べない" in line.replies()[1].texts()[0]
+    menu = line.replies()[1].json["messages"][-1]["quickReply"]["items"]
+    assert any(i["action"]["type"] == "datetimepicker" for i in menu)  # asked again
+    server.post(payload(postback_event("Ubound", picker["data"], {"datetime": picker["min"]},
+                                       ts=ms(at + timedelta(seconds=20)))))  # fmt: skip
+    assert line.wait_for(lambda s: len(s.replies()) == 3)
+    assert "1:41" in "".join(line.replies()[2].texts())
+    assert dispatch(settings, datetime(2026, 11, 20, 1, 41, tzinfo=JST)) == 1
+
+
+def quick_action(reply: dict, label: str) -> dict:
+    items = reply["messages"][-1]["quickReply"]["items"]
+    return next(i["action"] for i in items if i["action"]["label"] == label)
+
+
+def test_rewrite_opens_the_keyboard_with_the_draft_in_it(server: AppServer, line) -> None:
+    server.post(payload(text_event("Ukb", f"下書き：{RISKY}", ts=ms(NIGHT))))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    rewrite = quick_action(line.replies()[0].json, "書き直す")
+    assert rewrite["inputOption"] == "openKeyboard"
+    assert rewrite["fillInText"] == RISKY  # the draft itself, to edit
+    server.post(
+        payload(postback_event("Ukb", rewrite["data"], ts=ms(NIGHT + timedelta(minutes=1))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == 2)
+    assert "入力欄" in line.replies()[1].texts()[0]
+    edited = (
+        "なんで急に冷たくなったの？一回だけ話したい。返事はいつでもいいよ"  # edited in the keyboard
+    )
+    server.post(payload(text_event("Ukb", edited, ts=ms(NIGHT + timedelta(minutes=3)))))
+    assert line.wait_for(lambda s: len(s.replies()) == 3)
+    again = quick_action(line.replies()[2].json, "書き直す")
+    assert again["fillInText"] == edited  # read as the new draft
+
+
+def test_a_draft_over_300_characters_is_asked_for_again(server: AppServer, line) -> None:
+    long = RISKY + "。ずっと考えてた" * 40
+    server.post(payload(text_event("Ulong", f"下書き：{long}", ts=ms(NIGHT))))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    rewrite = quick_action(line.replies()[0].json, "書き直す")
+    assert "inputOption" not in rewrite and "fillInText" not in rewrite
+    server.post(
+        payload(postback_event("Ulong", rewrite["data"], ts=ms(NIGHT + timedelta(minutes=1))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == 2)
+    assert "書けたらまた見せて" in line.replies()[1].texts()[0]
+
+
+def test_the_morning_rewrite_opens_the_keyboard_too(server: AppServer, line, settings) -> None:
+    hold_overnight(server, line)
+    assert dispatch(settings, MORNING) == 1
+    rewrite = quick_action(line.pushes()[-1].json, "書き直す")
+    assert rewrite["inputOption"] == "openKeyboard" and rewrite["fillInText"] == RISKY
+
+
+def test_held_drafts_are_listed_and_one_can_be_called_off(
+    server: AppServer, line, settings
+) -> None:
+    """預けた下書き (the rich menu's postback): each held draft with the time it comes back,
+    and a button per draft; calling off one leaves the other to come back."""
+    first, second = RISKY, "会いたい。今から家の近くまで行ってもいい？ずっと待ってる"
+    t = NIGHT
+    for text, button in ((first, "hold:morning"), (second, "hold:3d")):
+        n = len(line.replies())
+        server.post(payload(text_event("Ulist", f"下書き：{text}", ts=ms(t))))
+        server.post(payload(postback_event("Ulist", button, ts=ms(t + timedelta(seconds=30)))))
+        assert line.wait_for(lambda s, n=n: len(s.replies()) == n + 2)
+        t += timedelta(minutes=2)
+    n = len(line.replies())
+    server.post(payload(postback_event("Ulist", "intent:request:show_held", ts=ms(t))))
+    assert line.wait_for(lambda s: len(s.replies()) == n + 1)
+    listing = line.replies()[-1]
+    shown = "\n".join(listing.texts())
+    assert "2通" in shown
+    assert "① 11月20日(金) 8:00に返す" in shown and first in shown
+    assert "② 11月23日(月) 8:00に返す" in shown and second in shown
+    cancel_first = quick_action(listing.json, "①を取り消す")
+    assert quick_action(listing.json, "②を取り消す")["data"] != cancel_first["data"]
+    server.post(
+        payload(postback_event("Ulist", cancel_first["data"], ts=ms(t + timedelta(minutes=1))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == n + 2)
+    assert "11月20日(金) 8:00に返す予定だった下書きを取り消した" in line.replies()[-1].texts()[0]
+    # the same button again: nothing left to call off, said plainly
+    server.post(
+        payload(postback_event("Ulist", cancel_first["data"], ts=ms(t + timedelta(minutes=2))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == n + 3)
+    assert "もう返したか取り消してある" in line.replies()[-1].texts()[0]
+    assert dispatch(settings, MORNING) == 0  # the first is not given back
+    server.post(payload(postback_event("Ulist", "intent:request:show_held", ts=ms(MORNING))))
+    assert line.wait_for(lambda s: len(s.replies()) == n + 4)
+    shown = "\n".join(line.replies()[-1].texts())
+    assert "1通" in shown and second in shown and first not in shown
+    assert dispatch(settings, datetime(2026, 11, 23, 8, 0, tzinfo=JST)) == 1
+    assert second in "\n".join(line.pushes()[-1].texts())
+
+
+def test_a_draft_of_another_user_cannot_be_called_off(server: AppServer, line, core) -> None:
+    hold_overnight(server, line, user="Uowner")
+    with core.db.session() as s:
+        draft_id = s.execute(select(Draft.id)).scalar_one()
+    server.post(payload(text_event("Uother", f"下書き：{RISKY}", ts=ms(NIGHT))))
+    server.post(
+        payload(postback_event("Uother", "hold:morning", ts=ms(NIGHT + timedelta(seconds=5))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == 4)
+    server.post(payload(postback_event("Uother", f"held:cancel:{draft_id}",
+                                       ts=ms(NIGHT + timedelta(minutes=1)))))  # fmt: skip
+    assert line.wait_for(lambda s: len(s.replies()) == 5)
+    assert "もう返したか取り消してある" in line.replies()[-1].texts()[0]
+    with core.db.session() as s:
+        assert s.get(Draft, draft_id) is not None
+
+
+def test_the_morning_push_quotes_the_draft_message(server: AppServer, line, settings) -> None:
+    """The draft is given back right under the user's own 1 a.m. message (its quoteToken),
+    whether held by the button later or by words in the same message; LINE accepts it."""
+    draft = text_event("Uquote", f"下書き：{RISKY}", ts=ms(NIGHT))
+    server.post(payload(draft))
+    assert line.wait_for(lambda s: len(s.replies()) == 1)
+    server.post(
+        payload(postback_event("Uquote", "hold:morning", ts=ms(NIGHT + timedelta(minutes=1))))
+    )
+    same = text_event("Uquote2", "明日の朝これ送りたいから預かっといて「急にごめん、この前借りた本返したい」",
+                      ts=ms(NIGHT))  # fmt: skip
+    server.post(payload(same))
+    assert line.wait_for(lambda s: len(s.replies()) == 3)
+    assert dispatch(settings, MORNING) == 2
+    pushes = {p.json["to"]: p.json["messages"] for p in line.pushes()}
+    for user, event, text in (
+        ("Uquote", draft, RISKY),
+        ("Uquote2", same, "この前借りた本返したい"),
+    ):
+        quoted = [m for m in pushes[user] if "quoteToken" in m]
+        assert [m["quoteToken"] for m in quoted] == [event["message"]["quoteToken"]]
+        assert text in quoted[0]["text"]  # the draft itself, not the intro
+
+
+def test_a_draft_that_came_without_a_quote_token_is_pushed_without_one(
+    server: AppServer, line, settings
+) -> None:
+    event = text_event("Unoquote", f"下書き：{RISKY}", ts=ms(NIGHT))
+    del event["message"]["quoteToken"]  # as from before LINE sent quote tokens
+    server.post(payload(event))
+    server.post(
+        payload(postback_event("Unoquote", "hold:morning", ts=ms(NIGHT + timedelta(minutes=1))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == 2)
+    assert dispatch(settings, MORNING) == 1
+    assert all("quoteToken" not in m for m in line.pushes()[-1].json["messages"])

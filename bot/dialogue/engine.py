@@ -27,6 +27,7 @@ from bot.dialogue.turn import GENTLE_FOR, LOW_CONFIDENCE, FrameReader, Outcome, 
 from bot.dialogue.types import (
     EraseUser,
     FollowIn,
+    Held,
     Incoming,
     NonTextIn,
     PostbackIn,
@@ -65,6 +66,8 @@ require_phrases(
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
+require_phrases("rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
+                "cancelled_one")  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
 # label, or one of the phrase's variants. Otherwise 「朝」 went to the classifier (→ cancel).
@@ -100,13 +103,15 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if name.startswith("do_")
         }
 
-    def handle(self, state: DialogueState, incoming: Incoming, now: datetime) -> Outcome:
+    def handle(self, state: DialogueState, incoming: Incoming, now: datetime,
+               held: tuple[Held, ...] | None = None) -> Outcome:  # fmt: skip
+        """`held`: the user's held drafts from the store, for 預けた下書き (None: unknown)."""
         state = state.copy_for_turn()
         if state.phase is Phase.GENTLE and state.crisis_at and now - state.crisis_at > GENTLE_FOR:
             state.phase = home_phase(state)
         if state.held_text and (state.held_until is None or now >= state.held_until):
             state.held_text = None  # given back: the copy kept to show it goes
-        turn = Turn(state, now)
+        turn = Turn(state, now, held=held)
         match incoming:
             case FollowIn():
                 self.do_welcome(turn)
@@ -359,7 +364,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 self.do_erase(turn, confirmed=arg == "yes")
             case "draft" if arg == "start":
                 self.do_draft_ask(turn)
-            case "draft" if arg in ("rewrite", "drop"):
+            case "draft" if arg in ("rewrite", "rewrite:keyboard", "drop"):
                 self._draft_choice_made(turn, arg)
             case "hold" if arg in ("morning", "evening", "3d", "pick"):
                 self._hold(turn, arg, params)
@@ -369,6 +374,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 self._cooling(turn, arg)
             case "held" if arg == "cancel":
                 self.do_cancel(turn)
+            case "held" if arg.startswith("cancel:"):
+                self._cancel_one(turn, arg.removeprefix("cancel:"))
             case _:
                 self.do_fallback(turn)
 

@@ -57,6 +57,7 @@ class DialogueState(BaseModel):
     # The messages draft_text and held_text came from (opaque ids, LINE's message ids), so an
     # unsend can forget them. Kept by bot/unsend.py around the engine; the engine ignores them.
     draft_source: str | None = None
+    draft_quote: str | None = None  # the quote token of draft_source's message
     held_source: str | None = None
 
     def copy_for_turn(self) -> DialogueState:

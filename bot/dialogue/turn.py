@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.dialogue.state import DialogueState
-from bot.dialogue.types import Choice, Effect, Reply
+from bot.dialogue.types import Choice, Effect, Held, Reply
 from bot.nlu.frame import Frame
 
 LOW_CONFIDENCE = 0.30  # below this the model's guess is not acted on: we ask instead
@@ -45,6 +45,7 @@ class Turn:
     frame: Frame | None = None
     previous_action: str | None = None  # what the bot did the turn before
     ranked: list[Any] | None = None  # the cards ranked for this message (computed once)
+    held: tuple[Held, ...] | None = None  # the store's held drafts (None: not looked up)
     out: Outcome = field(init=False)
 
     def __post_init__(self) -> None:

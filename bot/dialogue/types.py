@@ -32,24 +32,43 @@ class NonTextIn:
 
 Incoming = TextIn | PostbackIn | FollowIn | NonTextIn
 
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A held draft still to come back, as the store has it: what 預けた下書き lists and what
+    a per-draft cancel names (the engine's state keeps only the latest)."""
+
+    draft_id: int
+    text: str
+    due_at: datetime
+
+
 # ---- output --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Choice:
     """A quick-reply (or card) button. Exactly one of `text` (sends that message when tapped)
-    or `data` (a postback) is set; `pick_datetime` opens LINE's date-time picker."""
+    or `data` (a postback) is set; `pick_datetime` opens LINE's date-time picker, which starts
+    at `initial` and allows `min`..`max` (local times, LINE's `YYYY-MM-DDTHH:mm`), so a time the
+    bot would refuse cannot be picked. `fill_in_text` makes a postback open the keyboard with
+    that text in it (LINE's `inputOption: openKeyboard`): a draft to edit, not to retype."""
 
     label: str
     text: str | None = None
     data: str | None = None
     display_text: str | None = None
     pick_datetime: bool = False
+    initial: str | None = None
+    min: str | None = None
+    max: str | None = None
+    fill_in_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Text:
     text: str
+    quote_token: str | None = None  # LINE quotes the user's message with it (pushes only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +94,7 @@ class HoldDraft:
 
 @dataclass(frozen=True, slots=True)
 class CancelHeld:
-    pass
+    draft_id: int | None = None  # None: every held draft and reminder
 
 
 @dataclass(frozen=True, slots=True)

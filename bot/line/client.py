@@ -8,6 +8,7 @@ import enum
 import logging
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,18 @@ TIMEOUT = aiohttp.ClientTimeout(total=10)
 REPLY_PATH = "/v2/bot/message/reply"
 PUSH_PATH = "/v2/bot/message/push"
 JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """LINE's figures for this month's pushes: `limit` None means no limit."""
+
+    limit: int | None
+    used: int
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
 
 
 class SendResult(enum.Enum):
@@ -146,6 +159,19 @@ class Messenger:
             path, "POST", header_params=dict(headers), body=body, auth_settings=["Bearer"],
             response_types_map={}, _return_http_data_only=True, _request_timeout=TIMEOUT,
         )  # fmt: skip
+
+    async def quota(self) -> Quota | None:
+        """This month's push quota and use (`GET /v2/bot/message/quota` and `/consumption`);
+        None when LINE could not be asked (logged)."""
+        try:
+            quota = await self.api.get_message_quota(_request_timeout=TIMEOUT)
+            used = await self.api.get_message_quota_consumption(_request_timeout=TIMEOUT)
+        except (TimeoutError, ApiException, aiohttp.ClientError) as exc:
+            log.warning("push quota read failed", extra={"error": type(exc).__name__,
+                                                         "status": getattr(exc, "status", None)})  # fmt: skip
+            return None
+        limit = quota.value if quota.type == "limited" else None
+        return Quota(limit, used.total_usage)
 
     async def show_loading(self, chat_id: str, seconds: int = 20) -> None:
         request = ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds)

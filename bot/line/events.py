@@ -85,14 +85,15 @@ def read_event(raw: object) -> Inbound | Skipped:
     if isinstance(incoming, Skipped):
         return incoming
     reply_token = _ident(raw.get("replyToken"), MAX_TOKEN)
-    message_id = None
+    message_id = quote_token = None
     if kind == "message":
         if reply_token is None:
             return Skipped("no_reply_token")
         message_id = _ident(raw["message"].get("id"))
+        quote_token = _ident(raw["message"].get("quoteToken"), MAX_TOKEN)
     event_id = _ident(raw.get("webhookEventId")) or _derived_id(kind, user_id, timestamp,
                                                                 reply_token)  # fmt: skip
-    return Inbound(user_id, event_id, timestamp, reply_token, incoming, message_id)
+    return Inbound(user_id, event_id, timestamp, reply_token, incoming, message_id, quote_token)
 
 
 def _incoming(kind: str | None, raw: dict[str, Any]) -> Incoming | Unsend | Skipped | None:

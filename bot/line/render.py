@@ -37,6 +37,8 @@ MAX_LABEL = 20
 MAX_DATA = 300
 MAX_ALT_TEXT = 400
 MAX_CARD_BUTTONS = 3
+MAX_FILL_IN = 300  # postback fillInText
+PICKER_FORMAT = "%Y-%m-%dT%H:%M"  # the datetime picker's initial/min/max, local time
 
 
 def utf16_len(text: str) -> int:
@@ -75,8 +77,12 @@ def _action(choice: Choice, label_limit: int = MAX_LABEL) -> object | None:
             log.error("postback data over LINE's limit dropped", extra={"length": len(choice.data)})
             return None
         if choice.pick_datetime:
-            return DatetimePickerAction(label=label, data=choice.data, mode="datetime")
+            return DatetimePickerAction(label=label, data=choice.data, mode="datetime",
+                                        initial=choice.initial, min=choice.min, max=choice.max)  # fmt: skip
         display = clip(choice.display_text, MAX_DATA) if choice.display_text else None
+        if (fill := _fill_in(choice)) is not None:
+            return PostbackAction(label=label, data=choice.data, display_text=display,
+                                  input_option="openKeyboard", fill_in_text=fill)  # fmt: skip
         return PostbackAction(label=label, data=choice.data, display_text=display)
     return MessageAction(label=label, text=clip(choice.text or choice.label, MAX_DATA))
 
@@ -121,12 +127,16 @@ def _card(card: Card) -> FlexMessage:
     return FlexMessage(alt_text=alt, contents=bubble)
 
 
-def _parts(replies: Sequence[Reply]) -> list[str | Card]:
-    """Each LINE message to send, in order (texts split at the limit), at most 5."""
-    parts: list[str | Card] = []
+def _parts(replies: Sequence[Reply]) -> list[str | Text | Card]:
+    """Each LINE message to send, in order (texts split at the limit), at most 5. A text that
+    quotes the user's message is kept as a Text, its quote on the first part."""
+    parts: list[str | Text | Card] = []
     for reply in replies:
         if isinstance(reply, Text):
-            parts += [chunk for chunk in split_text(reply.text) if chunk]
+            chunks: list[str | Text] = [chunk for chunk in split_text(reply.text) if chunk]
+            if reply.quote_token and chunks:
+                chunks[0] = Text(reply.text[: len(chunks[0])], reply.quote_token)
+            parts += chunks
         elif isinstance(reply, Card):
             parts.append(reply)
     if len(parts) > MAX_MESSAGES:
@@ -138,8 +148,11 @@ def _parts(replies: Sequence[Reply]) -> list[str | Card]:
 def to_messages(replies: Sequence[Reply], choices: Sequence[Choice] = ()) -> list[Message]:
     """Render replies; quick replies go under the last message, where LINE shows them."""
     messages: list[Message] = [
-        TextMessage(text=part) if isinstance(part, str) else _card(part) for part in _parts(replies)
-    ]
+        TextMessage(text=part) if isinstance(part, str)
+        else TextMessage(text=part.text, quote_token=part.quote_token) if isinstance(part, Text)
+        else _card(part)
+        for part in _parts(replies)
+    ]  # fmt: skip
     if messages and choices:
         # A shallow copy: the last message may be a cached card shared with other replies.
         messages[-1] = messages[-1].copy(update={"quick_reply": quick_reply(choices)})
@@ -151,9 +164,12 @@ def to_payload(replies: Sequence[Reply], choices: Sequence[Choice] = ()) -> list
     cached menus and cards serialized once rather than on every reply: the SDK's request
     serialization was a fifth of the bot's CPU per event."""
     payload = [
-        {"type": "text", "text": part} if isinstance(part, str) else _card_json(part)
+        {"type": "text", "text": part} if isinstance(part, str)
+        else {"type": "text", "text": part.text, "quoteToken": part.quote_token}
+        if isinstance(part, Text)
+        else _card_json(part)
         for part in _parts(replies)
-    ]
+    ]  # fmt: skip
     if payload and choices and (menu := _quick_reply_json(tuple(choices))) is not None:
         payload[-1] = {**payload[-1], "quickReply": menu}
     return payload
@@ -190,8 +206,20 @@ def _action_json(choice: Choice) -> dict[str, Any] | None:
         log.error("postback data over LINE's limit dropped", extra={"length": len(choice.data)})
         return None
     if choice.pick_datetime:
-        return {"type": "datetimepicker", "label": label, "data": choice.data, "mode": "datetime"}
+        picker = {"type": "datetimepicker", "label": label, "data": choice.data, "mode": "datetime"}
+        bounds = {"initial": choice.initial, "max": choice.max, "min": choice.min}
+        return {**picker, **{k: v for k, v in bounds.items() if v is not None}}
     action = {"type": "postback", "label": label, "data": choice.data}
     if choice.display_text:
         action["displayText"] = clip(choice.display_text, MAX_DATA)
+    if (fill := _fill_in(choice)) is not None:
+        action["inputOption"] = "openKeyboard"
+        action["fillInText"] = fill
     return action
+
+
+def _fill_in(choice: Choice) -> str | None:
+    """The keyboard's text, or None when there is none or it is over LINE's limit (the button
+    then stays a plain postback: the user is asked to type the draft again)."""
+    fill = choice.fill_in_text
+    return fill if fill and utf16_len(fill) <= MAX_FILL_IN else None

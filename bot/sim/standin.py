@@ -16,7 +16,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +27,16 @@ PUSH = "/v2/bot/message/push"
 LOADING = "/v2/bot/chat/loading/start"
 QUOTA = "/v2/bot/message/quota"
 CONSUMPTION = "/v2/bot/message/quota/consumption"
+RICH_MENU_PATH = re.compile(
+    r"^/v2/bot/(?:richmenu(?:/(?P<id>[^/]+))?(?P<tail>/content)?|user/(?P<all>all)/richmenu(?:/(?P<id2>[^/]+))?)$"
+)
+MAX_RICH_MENU_NAME = 300
+MAX_CHAT_BAR_TEXT = 14
+MAX_RICH_MENU_AREAS = 20
+MAX_RICH_MENUS = 1000
+MAX_RICH_MENU_IMAGE = 1024 * 1024  # bytes
+RICH_MENU_ACTIONS = ("postback", "message", "uri", "datetimepicker", "richmenuswitch", "camera",
+                     "cameraRoll", "location", "clipboard")  # fmt: skip
 MONTHLY_QUOTA = 200  # the free plan's pushes a month (コミュニケーションプラン)
 
 MAX_MESSAGES = 5
@@ -36,8 +47,12 @@ MAX_TEMPLATE_ALT = 400
 MAX_QUICK_REPLY_ITEMS = 13
 MAX_LABEL = 20
 MAX_ACTION_TEXT = 300  # postback data / displayText, message action text
+MAX_QUOTE_TOKEN = 255
 MESSAGE_TYPES = ("text", "sticker", "image", "flex", "template")
 DATETIME_MODES = ("date", "time", "datetime")
+PICKER_FORMATS = {"date": "%Y-%m-%d", "time": "%H:%M", "datetime": "%Y-%m-%dT%H:%M"}
+PICKER_EARLIEST, PICKER_LATEST = datetime(1900, 1, 1), datetime(2100, 12, 31, 23, 59)
+INPUT_OPTIONS = ("closeRichMenu", "openRichMenu", "openKeyboard", "openVoice")
 UUID_RE = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
 )
@@ -64,6 +79,8 @@ class Recorded:
     status: int
     answer: str = ""
     answered_at: float = 0.0
+    raw: bytes = field(default=b"", repr=False)  # the body as sent (rich-menu images)
+    data_host: bool = False  # arrived at the content host (api-data.line.me's stand-in)
 
     @property
     def rate_limited(self) -> bool:
@@ -124,15 +141,51 @@ def _check_action(a: Any, where: str, label_required: bool) -> list[Problem]:
     if kind == "postback":
         out += _check_len(a.get("data"), 0, MAX_ACTION_TEXT, f"{where}.data")
         out += _check_len(a.get("displayText"), 1, MAX_ACTION_TEXT, f"{where}.displayText", False)
+        option = a.get("inputOption")
+        if option is not None and option not in INPUT_OPTIONS:
+            out.append((f"Must be one of {list(INPUT_OPTIONS)}", f"{where}.inputOption"))
+        out += _check_len(a.get("fillInText"), 0, MAX_ACTION_TEXT, f"{where}.fillInText", False)
     elif kind == "message":
         out += _check_len(a.get("text"), 1, MAX_ACTION_TEXT, f"{where}.text")
     elif kind == "datetimepicker":
         out += _check_len(a.get("data"), 0, MAX_ACTION_TEXT, f"{where}.data")
         if a.get("mode") not in DATETIME_MODES:
             out.append((f"Must be one of {list(DATETIME_MODES)}", f"{where}.mode"))
+        else:
+            out += _check_picker(a, where)
     elif kind == "uri":
         out += _check_len(a.get("uri"), 1, 1000, f"{where}.uri")
     return out
+
+
+def _check_picker(a: dict[str, Any], where: str) -> list[Problem]:
+    """initial, min and max in the mode's own format (datetime: 2026-11-21T08:00), between
+    1900 and 2100, and min < max with initial between them, as LINE requires."""
+    fmt = PICKER_FORMATS[a["mode"]]
+    out: list[Problem] = []
+    values: dict[str, datetime] = {}
+    for key in ("initial", "min", "max"):
+        if key not in a:
+            continue
+        at = _picker_time(a[key], fmt)
+        if at is None:
+            out.append((f"Must be in the format {fmt} between 1900 and 2100", f"{where}.{key}"))
+        else:
+            values[key] = at
+    lo, hi, at = values.get("min"), values.get("max"), values.get("initial")
+    if lo is not None and hi is not None and not lo < hi:
+        out.append(("Must be later than min", f"{where}.max"))
+    if at is not None and ((lo is not None and at < lo) or (hi is not None and at > hi)):
+        out.append(("Must be between min and max", f"{where}.initial"))
+    return out
+
+
+def _picker_time(v: Any, fmt: str) -> datetime | None:
+    try:
+        at = datetime.strptime(v, fmt) if isinstance(v, str) else None
+    except ValueError:
+        return None
+    return at if at is not None and PICKER_EARLIEST <= at <= PICKER_LATEST else None
 
 
 def _walk_actions(node: Any, where: str, label_required: bool) -> list[Problem]:
@@ -198,6 +251,11 @@ def _check_message(m: Any, where: str) -> list[Problem]:
             out.append(("Must be an object", f"{where}.template"))
         else:
             out += _walk_actions(m["template"], f"{where}.template", label_required=True)
+    if "quoteToken" in m:  # LINE quotes only in text and sticker messages
+        if kind not in ("text", "sticker"):
+            out.append(("Must not be set for this message type", f"{where}.quoteToken"))
+        elif not _nonempty_str(m["quoteToken"]) or len(m["quoteToken"]) > MAX_QUOTE_TOKEN:
+            out.append(("The quote token is invalid", f"{where}.quoteToken"))
     if "quickReply" in m:
         out += _check_quick_reply(m["quickReply"], f"{where}.quickReply")
     return out
@@ -218,6 +276,72 @@ def _check_loading(body: dict[str, Any]) -> list[Problem]:
         not isinstance(secs, int) or isinstance(secs, bool) or not 5 <= secs <= 60 or secs % 5
     ):
         out.append(("Must be an integer between 5 and 60 and a multiple of 5", "loadingSeconds"))
+    return out
+
+
+# --- rich menus ----------------------------------------------------------------------------------
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, read from its header; None for anything else."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24 and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start of frame
+            return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(
+                data[i + 5 : i + 7], "big"
+            )
+        i += 2 + length
+    return None
+
+
+def _int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_rich_menu(menu: Any) -> list[Problem]:
+    """LINE's rules for a rich menu object: size, name, chat bar text, areas in bounds,
+    actions of the types a rich menu takes."""
+    if not isinstance(menu, dict):
+        return [("Must be an object", "")]
+    out: list[Problem] = []
+    size = menu.get("size")
+    width = size.get("width") if isinstance(size, dict) else None
+    height = size.get("height") if isinstance(size, dict) else None
+    if not (_int(width) and _int(height) and 800 <= width <= 2500 and height >= 250
+            and width / height >= 1.45):  # fmt: skip
+        out.append(("Must be 800 to 2500 wide, at least 250 high, width/height >= 1.45", "size"))
+        width = height = None
+    if not isinstance(menu.get("selected"), bool):
+        out.append(("Must be a boolean", "selected"))
+    out += _check_len(menu.get("name"), 1, MAX_RICH_MENU_NAME, "name")
+    out += _check_len(menu.get("chatBarText"), 1, MAX_CHAT_BAR_TEXT, "chatBarText")
+    areas = menu.get("areas")
+    if not isinstance(areas, list) or not 1 <= len(areas) <= MAX_RICH_MENU_AREAS:
+        return [*out, (f"Size must be between 1 and {MAX_RICH_MENU_AREAS}", "areas")]
+    for i, area in enumerate(areas):
+        at = f"areas[{i}]"
+        bounds = area.get("bounds") if isinstance(area, dict) else None
+        if not isinstance(bounds, dict) or not all(
+            _int(bounds.get(k)) and bounds[k] >= 0 for k in ("x", "y", "width", "height")
+        ):
+            out.append(("Must have x, y, width and height, non-negative integers", f"{at}.bounds"))
+        elif width is not None and (
+            bounds["width"] == 0 or bounds["height"] == 0
+            or bounds["x"] + bounds["width"] > width or bounds["y"] + bounds["height"] > height
+        ):  # fmt: skip
+            out.append(("Must be within the rich menu's size", f"{at}.bounds"))
+        action = area.get("action") if isinstance(area, dict) else None
+        if not isinstance(action, dict) or action.get("type") not in RICH_MENU_ACTIONS:
+            out.append((f"Must be one of {list(RICH_MENU_ACTIONS)}", f"{at}.action.type"))
+        else:
+            out += _check_action(action, f"{at}.action", label_required=False)
     return out
 
 
@@ -257,10 +381,13 @@ class _TokenBucket:
 class LineStandIn:
     """Fake api.line.me on 127.0.0.1:<free port>. Use as ``with LineStandIn() as line: ...``."""
 
-    def __init__(self, access_token: str = "test-token", quota: int = MONTHLY_QUOTA) -> None:
+    def __init__(self, access_token: str = "test-token", quota: int | None = MONTHLY_QUOTA) -> None:
         self.access_token = access_token
-        self.quota = quota
+        self.quota = quota  # the month's pushes (None: no limit)
+        self.used_before = 0  # pushes of the month made before the stand-in started
         self.base_url = ""
+        self.data_base_url = ""  # LINE's content host (api-data.line.me): rich-menu images
+        self._data_port = 0
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -277,6 +404,7 @@ class LineStandIn:
         self._thread.start()
         port = asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
         self.base_url = f"http://127.0.0.1:{port}"
+        self.data_base_url = f"http://127.0.0.1:{self._data_port}"
         return self
 
     def stop(self) -> None:
@@ -305,7 +433,10 @@ class LineStandIn:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        return int(self._runner.addresses[0][1])
+        api_port = int(self._runner.addresses[0][1])
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()  # the content host
+        self._data_port = int(self._runner.addresses[1][1])
+        return api_port
 
     # knobs and records (called from the test's thread)
 
@@ -323,6 +454,9 @@ class LineStandIn:
             self._used_tokens: set[str] = set()
             self._issued_tokens: dict[str, float] = {}
             self._retry_keys: dict[str, tuple[str, list[dict[str, str]]]] = {}
+            self._menus: dict[str, dict[str, Any]] = {}
+            self._menu_images: dict[str, tuple[str, bytes]] = {}
+            self._default_menu: str | None = None
 
     @property
     def requests(self) -> list[Recorded]:
@@ -431,7 +565,10 @@ class LineStandIn:
         except (UnicodeDecodeError, ValueError):
             body = None
         headers = {k.lower(): v for k, v in request.headers.items()}
-        rec = Recorded(request.method, request.path, headers, body, status=0)
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        data_host = bool(sockname) and sockname[1] == self._data_port
+        rec = Recorded(request.method, request.path, headers, body, status=0, raw=raw,
+                       data_host=data_host)  # fmt: skip
         path = request.path
         with self._lock:
             self._requests.append(rec)
@@ -460,22 +597,128 @@ class LineStandIn:
             if injected:
                 status, message = injected.pop(0)
                 return _error(status, message)
-        if rec.path not in (REPLY, PUSH, LOADING, QUOTA, CONSUMPTION):
+        if RICH_MENU_PATH.match(rec.path):
+            if rec.headers.get("authorization") != f"Bearer {self.access_token}":
+                return _error(401, UNAUTHORIZED)
+            return self._rich_menu(rec)
+        if rec.data_host or rec.path not in (REPLY, PUSH, LOADING, QUOTA, CONSUMPTION):
             return _error(404, "Not found")
         if rec.method != ("GET" if rec.path in (QUOTA, CONSUMPTION) else "POST"):
             return _error(405, "Method not allowed")
         if rec.headers.get("authorization") != f"Bearer {self.access_token}":
             return _error(401, UNAUTHORIZED)
         if rec.path == QUOTA:
+            if self.quota is None:
+                return web.json_response({"type": "none"})
             return web.json_response({"type": "limited", "value": self.quota})
         if rec.path == CONSUMPTION:
-            return web.json_response({"totalUsage": len(self.pushes())})
+            return web.json_response({"totalUsage": self.used_before + len(self.pushes())})
         if not isinstance(rec.json, dict):
             return _error(400, "The request body must be a JSON object")
         if rec.path == LOADING:
             problems = _check_loading(rec.json)
             return _invalid(problems) if problems else web.json_response({}, status=202)
         return self._reply(rec.json) if rec.path == REPLY else self._push(rec.json, rec.headers)
+
+    def _rich_menu(self, rec: Recorded) -> web.Response:
+        """The rich-menu endpoints. Images go to and come from the content host only, as on
+        LINE (api-data.line.me); everything else to the API host only."""
+        m = RICH_MENU_PATH.match(rec.path)
+        assert m is not None
+        menu_id, tail = m.group("id") or m.group("id2"), m.group("tail")
+        if rec.data_host != (tail == "/content"):
+            return _error(404, "Not found")
+        with self._lock:
+            if m.group("all") and menu_id is None:  # the default menu
+                if rec.method == "GET":
+                    if self._default_menu is None:
+                        return _error(404, "no default richmenu")
+                    return web.json_response({"richMenuId": self._default_menu})
+                if rec.method == "DELETE":
+                    self._default_menu = None
+                    return web.json_response({})
+                return _error(405, "Method not allowed")
+            if m.group("all"):
+                if rec.method != "POST":
+                    return _error(405, "Method not allowed")
+                if menu_id not in self._menus:
+                    return _error(404, "richmenu not found")
+                if menu_id not in self._menu_images:
+                    return _error(400, "must upload richmenu image before applying it to user")
+                self._default_menu = menu_id
+                return web.json_response({})
+            if menu_id in (None, "list", "validate"):
+                key = menu_id or ""
+                if key == "list":
+                    if rec.method != "GET":
+                        return _error(405, "Method not allowed")
+                    return web.json_response({"richmenus": [
+                        {"richMenuId": i, **menu} for i, menu in self._menus.items()]})  # fmt: skip
+                if rec.method != "POST":
+                    return _error(405, "Method not allowed")
+                problems = _check_rich_menu(rec.json)
+                if problems:
+                    return _invalid(problems)
+                if key == "validate":
+                    return web.json_response({})
+                if len(self._menus) >= MAX_RICH_MENUS:
+                    return _error(400, "richmenu limit exceeded")
+                new_id = f"richmenu-{secrets.token_hex(16)}"
+                self._menus[new_id] = rec.json
+                return web.json_response({"richMenuId": new_id})
+            if menu_id not in self._menus:
+                return _error(404, "richmenu not found")
+            if tail == "/content":
+                return self._menu_image(rec, menu_id)
+            if rec.method == "GET":
+                return web.json_response({"richMenuId": menu_id, **self._menus[menu_id]})
+            if rec.method == "DELETE":
+                del self._menus[menu_id]
+                self._menu_images.pop(menu_id, None)
+                if self._default_menu == menu_id:
+                    self._default_menu = None
+                return web.json_response({})
+            return _error(405, "Method not allowed")
+
+    def _menu_image(self, rec: Recorded, menu_id: str) -> web.Response:
+        """Upload (once) or download a menu's image: PNG or JPEG, ≤ 1 MB, the menu's size."""
+        if rec.method == "GET":
+            if menu_id not in self._menu_images:
+                return _error(404, "Not found")
+            kind, data = self._menu_images[menu_id]
+            return web.Response(body=data, content_type=kind)
+        if rec.method != "POST":
+            return _error(405, "Method not allowed")
+        kind = rec.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in ("image/png", "image/jpeg"):
+            return _error(415, "Unsupported Media Type: the image must be image/png or image/jpeg")
+        if len(rec.raw) > MAX_RICH_MENU_IMAGE:
+            return _error(413, "Request Entity Too Large: the image must be at most 1 MB")
+        size = _image_size(rec.raw)
+        if size is None or ("png" in kind) != rec.raw.startswith(b"\x89PNG"):
+            return _error(400, f"The image is not a valid {kind}")
+        menu = self._menus[menu_id]["size"]
+        if size != (menu["width"], menu["height"]):
+            return _error(400, f"The image is {size[0]}x{size[1]}, the rich menu "
+                               f"{menu['width']}x{menu['height']}: they must match")  # fmt: skip
+        if menu_id in self._menu_images:
+            return _error(400, "An image has already been uploaded to the richmenu")
+        self._menu_images[menu_id] = (kind, rec.raw)
+        return web.json_response({})
+
+    def rich_menus(self) -> dict[str, dict[str, Any]]:
+        """The menus that exist, by id."""
+        with self._lock:
+            return dict(self._menus)
+
+    def default_rich_menu(self) -> str | None:
+        with self._lock:
+            return self._default_menu
+
+    def rich_menu_image(self, menu_id: str) -> tuple[str, bytes] | None:
+        """(content type, bytes) of the menu's image, if one was uploaded."""
+        with self._lock:
+            return self._menu_images.get(menu_id)
 
     def _sent(self, body: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
         count = len(body["messages"])

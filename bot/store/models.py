@@ -98,6 +98,8 @@ class Draft(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The LINE message the draft came from: an unsend of that message erases the draft.
     source_message_id: Mapped[str | None] = mapped_column(String(64))
+    # That message's quote token: the morning push quotes it (None: the draft came otherwise).
+    quote_token: Mapped[str | None] = mapped_column(String(255))
 
 
 class Reminder(Base):

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from bot.dialogue.types import Held
 from bot.store.models import (
     ConversationState,
     Draft,
@@ -172,12 +173,14 @@ def erase_user(session: Session, line_user_id: str) -> bool:
 
 def hold_draft(
     session: Session, user: LockedUser, text: str, reasons: list[str], remind_at: datetime,
-    now: datetime, source_message_id: str | None = None,
+    now: datetime, source_message_id: str | None = None, quote_token: str | None = None,
 ) -> Draft:  # fmt: skip
     """Keep the draft and schedule its return, with a retry key fixed from the start.
-    `source_message_id` names the message it came from (see `drop_drafts_from`)."""
+    `source_message_id` names the message it came from (see `drop_drafts_from`),
+    `quote_token` lets the push quote it."""
     draft = Draft(user_id=user.id, text=text, reasons=json.dumps(reasons, ensure_ascii=False),
-                  status="held", created_at=now, source_message_id=source_message_id)  # fmt: skip
+                  status="held", created_at=now, source_message_id=source_message_id,
+                  quote_token=quote_token)  # fmt: skip
     session.add(draft)
     session.flush()
     session.add(Reminder(user_id=user.id, draft_id=draft.id, kind="draft", due_at=remind_at,
@@ -192,21 +195,31 @@ def schedule_checkin(session: Session, user: LockedUser, due_at: datetime, messa
                          retry_key=str(uuid.uuid4()), created_at=now, message=message))  # fmt: skip
 
 
-def cancel_held(session: Session, user: LockedUser) -> int:
-    """Call off every pending reminder of the user and erase the drafts they would return."""
-    pending = (
-        session.execute(
-            select(Reminder).where(Reminder.user_id == user.id, Reminder.status == "pending")
-        )
-        .scalars()
-        .all()
-    )
+def cancel_held(session: Session, user: LockedUser, draft_id: int | None = None) -> int:
+    """Call off every pending reminder of the user (or only the one of `draft_id`) and erase
+    the drafts they would return."""
+    query = select(Reminder).where(Reminder.user_id == user.id, Reminder.status == "pending")
+    if draft_id is not None:
+        query = query.where(Reminder.draft_id == draft_id)
+    pending = session.execute(query).scalars().all()
     draft_ids = {r.draft_id for r in pending if r.draft_id is not None}
     for reminder in pending:
         session.delete(reminder)
     if draft_ids:
         session.execute(delete(Draft).where(Draft.id.in_(draft_ids), Draft.status == "held"))
     return len(pending)
+
+
+def held_drafts(session: Session, user: LockedUser) -> tuple[Held, ...]:
+    """The user's held drafts still to be given back, soonest first (for 預けた下書き)."""
+    rows = session.execute(
+        select(Draft.id, Draft.text, Reminder.due_at)
+        .join(Reminder, Reminder.draft_id == Draft.id)
+        .where(Reminder.user_id == user.id, Reminder.kind == "draft",
+               Reminder.status == "pending", Draft.status == "held")
+        .order_by(Reminder.due_at, Draft.id)
+    ).all()  # fmt: skip
+    return tuple(Held(r.id, r.text, r.due_at) for r in rows)
 
 
 def drop_drafts_from(session: Session, user: LockedUser, message_id: str) -> int:
@@ -249,6 +262,7 @@ class DueReminder:
     draft_id: int | None
     draft_text: str | None
     message: str | None
+    quote_token: str | None = None  # of the user's message the draft came from
 
 
 def claim_due(
@@ -270,7 +284,7 @@ def claim_due(
     def pick(due: ColumnElement[bool], order: Column[datetime], count: int) -> list[Row]:
         query = (
             select(r.c.id, r.c.kind, USERS.c.line_user_id, r.c.retry_key, r.c.attempts,
-                   r.c.draft_id, DRAFTS.c.text, r.c.message)
+                   r.c.draft_id, DRAFTS.c.text, r.c.message, DRAFTS.c.quote_token)
             .select_from(r.join(USERS, USERS.c.id == r.c.user_id)
                          .outerjoin(DRAFTS, DRAFTS.c.id == r.c.draft_id))
             .where(due, terminal_users if terminal else ~terminal_users)
@@ -294,7 +308,8 @@ def claim_due(
         .values(status="sending", claimed_at=now, attempts=r.c.attempts + 1)
     )  # fmt: skip
     return [DueReminder(row.id, row.kind, row.line_user_id, row.retry_key, row.attempts + 1,
-                        row.draft_id, row.text, row.message) for row in rows]  # fmt: skip
+                        row.draft_id, row.text, row.message, row.quote_token)
+            for row in rows]  # fmt: skip
 
 
 def next_due(session: Session) -> datetime | None:

@@ -13,6 +13,7 @@ from bot.dialogue.turn import COOLING_DAYS, EVENING_HOUR, MAX_HOLD, Turn
 from bot.dialogue.types import (
     CancelHeld,
     Choice,
+    Held,
     HoldDraft,
     ResolveDraft,
     ScheduleCheckin,
@@ -20,6 +21,10 @@ from bot.dialogue.types import (
 )
 from bot.nlu.drafts import draft_or_whole
 from bot.nudge.review import Context, morning_after
+
+MAX_FILL_IN = 300  # LINE's limit for a postback's fillInText
+MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫"  # 預けた下書き: a button each, and one for all (≤ 13 quick replies)
+MAX_LISTED = len(MARKS)
 
 
 class DraftHandlers(Base):
@@ -66,7 +71,7 @@ class DraftHandlers(Base):
             self._say(turn, "nudge_offer", time=format_when(verdict.remind_at))
         else:
             self._say(turn, "nudge_pass", tip=verdict.tip or "")
-        turn.out.choices = self._hold_choices(turn.state)
+        turn.out.choices = self._hold_choices(turn.state, turn.now)
 
     def _review_again(self, turn: Turn, draft: str) -> None:
         """The draft already shown, looked at again for its words: what may weigh on the other
@@ -105,6 +110,9 @@ class DraftHandlers(Base):
         self._hold(turn, "morning", {})
 
     def do_show_held(self, turn: Turn) -> None:
+        if turn.held is not None:
+            self._list_held(turn, turn.held)
+            return
         s = turn.state
         if s.held_until is not None and turn.now < s.held_until:
             self._say(turn, "held_show", time=format_when(s.held_until.astimezone(self.tz)))
@@ -120,6 +128,48 @@ class DraftHandlers(Base):
         else:
             self._say(turn, "nothing_held")
 
+    def _list_held(self, turn: Turn, held: tuple[Held, ...]) -> None:
+        """預けた下書き: each held draft with the time it comes back, and a button to call off
+        each one (its postback names the draft), or all of them."""
+        if not held:
+            self._say(turn, "nothing_held")
+            return
+        p = self.content.phrase
+        shown = held[:MAX_LISTED]
+        self._say(turn, "held_list", count=len(held))
+        items = [
+            p("held_item").format(mark=MARKS[n], time=self._when(h.due_at),
+                                  text=h.text.strip("「」『』 "))
+            for n, h in enumerate(shown)
+        ]  # fmt: skip
+        turn.out.replies.append(Text("\n\n".join(items)))
+        turn.out.choices = [
+            Choice(label=p("btn_cancel_one").format(mark=MARKS[n]), data=f"held:cancel:{h.draft_id}",
+                   display_text=p("btn_cancel_one").format(mark=MARKS[n]))
+            for n, h in enumerate(shown)
+        ]  # fmt: skip
+        if len(held) > 1:
+            label = p("btn_cancel_held")
+            turn.out.choices.append(Choice(label=label, data="held:cancel", display_text=label))
+
+    def _cancel_one(self, turn: Turn, arg: str) -> None:
+        """Call off one held draft (from 預けた下書き); the others stay held."""
+        s = turn.state
+        held = turn.held or ()
+        target = next((h for h in held if arg.isdigit() and h.draft_id == int(arg)), None)
+        if target is None:  # given back already, called off, or not this user's
+            self._say(turn, "held_gone")
+            return
+        turn.out.effects.append(CancelHeld(target.draft_id))
+        rest = [h for h in held if h is not target]
+        s.held_until = max((h.due_at for h in rest), default=None)
+        if s.held_text == target.text or not rest:
+            s.held_text = None  # the copy kept to show it is this one's
+        self._say(turn, "cancelled_one", time=self._when(target.due_at))
+
+    def _when(self, at: datetime) -> str:
+        return format_when(at.astimezone(self.tz))
+
     def do_cancel(self, turn: Turn) -> None:
         s = turn.state
         if s.draft_text is not None:
@@ -132,16 +182,43 @@ class DraftHandlers(Base):
         else:
             self._say(turn, "nothing_held")
 
-    def _hold_choices(self, state: DialogueState) -> list[Choice]:
+    def _hold_choices(self, state: DialogueState, now: datetime) -> list[Choice]:
         p = self.content.phrase
+        suggested, earliest, latest = self._picker_bounds(now)
         return [
             Choice(label=p("hold_morning"), data="hold:morning", display_text=p("hold_morning")),
             Choice(label=p("hold_evening"), data="hold:evening", display_text=p("hold_evening")),
             Choice(label=p("hold_3d"), data="hold:3d", display_text=p("hold_3d")),
-            Choice(label=p("hold_pick"), data="hold:pick", pick_datetime=True),
-            Choice(label=p("rewrite"), data="draft:rewrite", display_text=p("rewrite")),
+            Choice(
+                label=p("hold_pick"),
+                data="hold:pick",
+                pick_datetime=True,
+                initial=f"{suggested:%Y-%m-%dT%H:%M}",
+                min=f"{earliest:%Y-%m-%dT%H:%M}",
+                max=f"{latest:%Y-%m-%dT%H:%M}",
+            ),
+            self._rewrite_choice(state.draft_text),
             Choice(label=p("dont_send"), data="draft:drop", display_text=p("dont_send")),
         ]
+
+    def _rewrite_choice(self, draft: str | None) -> Choice:
+        """「書き直す」: opens the keyboard with the draft in it, to edit rather than retype;
+        over LINE's 300 for fillInText, a plain postback that asks for the draft again."""
+        label = self.content.phrase("rewrite")
+        if draft and len(draft.encode("utf-16-le")) // 2 <= MAX_FILL_IN:
+            return Choice(label=label, data="draft:rewrite:keyboard", display_text=label,
+                          fill_in_text=draft)  # fmt: skip
+        return Choice(label=label, data="draft:rewrite", display_text=label)
+
+    def _picker_bounds(self, now: datetime) -> tuple[datetime, datetime, datetime]:
+        """The picker's suggested time (the morning the bot would pick), earliest (the next
+        whole minute) and latest (the hold limit), local: what `_hold` accepts from it."""
+        local = now.astimezone(self.tz)
+        earliest = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        latest = (local + MAX_HOLD).replace(second=0, microsecond=0)
+        rules = self.nudge.rules
+        suggested = morning_after(local, rules.morning_hour, rules.min_gap)
+        return min(max(suggested, earliest), latest), earliest, latest
 
     def _hold(self, turn: Turn, when: str, params: dict[str, str]) -> None:
         s = turn.state
@@ -161,9 +238,10 @@ class DraftHandlers(Base):
             )
         else:
             at = _picked(params.get("datetime", ""), self.tz)
-            if at is None or not timedelta(minutes=1) <= at - local <= MAX_HOLD:
+            _, earliest, latest = self._picker_bounds(turn.now)
+            if at is None or not earliest <= at <= latest:
                 self._say(turn, "hold_bad_time")
-                turn.out.choices = self._hold_choices(s)
+                turn.out.choices = self._hold_choices(s, turn.now)
                 return
         turn.out.effects.append(HoldDraft(s.draft_text, tuple(s.draft_reasons), at))
         s.held_until = max(filter(None, (s.held_until, at)))
@@ -174,8 +252,8 @@ class DraftHandlers(Base):
     def _draft_choice_made(self, turn: Turn, choice: str) -> None:
         s = turn.state
         s.draft_text, s.draft_reasons = None, []
-        if choice == "rewrite":
-            self._say(turn, "rewrite_ask")
+        if choice in ("rewrite", "rewrite:keyboard"):
+            self._say(turn, "rewrite_ask" if choice == "rewrite" else "rewrite_in_keyboard")
             s.phase = Phase.AWAITING_DRAFT
         else:
             self._say(turn, "dropped")
