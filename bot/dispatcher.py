@@ -93,6 +93,7 @@ class Dispatcher:
         self.quota: Quota | None = None  # as LINE last said, counted on with each push
         self.quota_read_at: datetime | None = None
         self._quota_lock = anyio.Lock()
+        self._in_flight = 0  # pushes counted here and not answered yet: not in LINE's count yet
 
     async def read_quota(self, now: datetime | None = None) -> Quota | None:
         """Ask LINE for the month's quota and use: into the metrics, with a warning when less
@@ -101,7 +102,9 @@ class Dispatcher:
         quota = await self.messenger.quota()
         if quota is None:
             return self.quota
-        self.quota = quota
+        # Pushes on their way are not in LINE's count yet: a re-read mid-burst must not give
+        # their share of the quota out a second time.
+        self.quota = Quota(quota.limit, quota.used + self._in_flight)
         metrics.PUSH_QUOTA_LIMIT.set(float("inf") if quota.limit is None else quota.limit)
         metrics.PUSH_QUOTA_USED.set(quota.used)
         if quota.limit is not None and quota.used > quota.limit * (1 - QUOTA_WARN):
@@ -119,11 +122,11 @@ class Dispatcher:
                     round_.quota_reread = True
                     await self.read_quota(round_.now)
         quota = self.quota
-        if quota is None or quota.left is None:
-            return True
-        if quota.left == 0:
+        if quota is not None and quota.left == 0:
             return False
-        self.quota = Quota(quota.limit, quota.used + 1)
+        if quota is not None and quota.left is not None:
+            self.quota = Quota(quota.limit, quota.used + 1)
+        self._in_flight += 1
         return True
 
     def _give_back_quota(self) -> None:
@@ -230,6 +233,7 @@ class Dispatcher:
                 break
             self.limiter.slow_down(RATE_LIMIT_PAUSE)  # too fast for the channel: every sender
             await anyio.sleep(rate_backoff(tries))
+        self._in_flight -= 1
         if result is SendResult.QUOTA:
             round_.quota = True
         if result is not SendResult.OK:
