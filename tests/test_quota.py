@@ -128,9 +128,11 @@ def test_with_workers_the_quota_is_the_channels_not_a_sum(line, postgres_url) ->
            "LINE_API_BASE_URL": line.base_url, "DATABASE_URL": postgres_url}  # fmt: skip
     proc = ServeProcess(env, "--workers", "2").start()
     try:
+        # Generous waits: two workers start on a loaded 2-core machine (a bound, not a timing)
         assert line.wait_for(lambda s: len([r for r in s.requests if r.path == QUOTA]) >= 2,
-                             timeout=20)  # fmt: skip
-        assert line.wait_for(lambda _s: metric(proc.url, "hitoban_push_quota_used") == 30)
+                             timeout=60)  # fmt: skip
+        assert line.wait_for(lambda _s: metric(proc.url, "hitoban_push_quota_used") == 30,
+                             timeout=60)  # fmt: skip
         assert metric(proc.url, "hitoban_push_quota_limit") == 200
     finally:
         proc.stop()
