@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from bot.content import AdviceCard
 from bot.dialogue.state import DialogueState
 from bot.nlu.lexicon import Patterns, any_match
@@ -80,12 +82,20 @@ class CardIndex:
             docs.append((card.id, BODY_WEIGHT, self._grams(card.body)))
         df: Counter[str] = Counter(g for _, _, c in docs for g in c)
         self.idf = {g: math.log((1 + len(docs)) / (1 + n)) + 1 for g, n in df.items()}
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self.docs = [(card_id, weight) for card_id, weight, _ in docs]
+        lists: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         for i, (_, _, counts) in enumerate(docs):
-            vec = self._vector(counts)
-            for g, w in vec.items():
-                self.postings[g].append((i, w))
+            for g, w in self._vector(counts).items():
+                lists[g][0].append(i)
+                lists[g][1].append(w)
+        # Postings as arrays: a query adds a few dozen slices instead of walking thousands of
+        # pairs in Python (the ranking was the costliest part of a reply).
+        self.postings = {
+            g: (np.array(ix, dtype=np.intp), np.array(ws)) for g, (ix, ws) in lists.items()
+        }
+        self.card_ids = list(cards)
+        position = {card_id: k for k, card_id in enumerate(self.card_ids)}
+        self.doc_card = np.array([position[card_id] for card_id, _, _ in docs], dtype=np.intp)
+        self.doc_weight = np.array([weight for _, weight, _ in docs])
 
     def topics_in(self, text: str) -> list[str]:
         """The topics of content/understanding.yaml a text speaks of, in their file order."""
@@ -107,14 +117,13 @@ class CardIndex:
     def similarity(self, text: str) -> dict[str, float]:
         """Each card's best match: the closest of its asks, or its title or body (weighted)."""
         query = self._vector(self._grams(text))
-        dots: dict[int, float] = defaultdict(float)
+        dots = np.zeros(len(self.doc_card))
         for g, w in query.items():
-            for i, dw in self.postings.get(g, ()):
-                dots[i] += w * dw
-        best: dict[str, float] = {}
-        for i, dot in dots.items():
-            card_id, weight = self.docs[i]
-            best[card_id] = max(best.get(card_id, 0.0), dot * weight)
+            if (posting := self.postings.get(g)) is not None:
+                dots[posting[0]] += w * posting[1]
+        scores = np.zeros(len(self.card_ids))
+        np.maximum.at(scores, self.doc_card, dots * self.doc_weight)
+        best = {self.card_ids[k]: float(v) for k, v in enumerate(scores) if v > 0}
         if self.model is None:
             return best
         # The nearest question alone is brittle; a classifier over all of a card's questions
