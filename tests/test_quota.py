@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,8 +28,8 @@ JST = ZoneInfo("Asia/Tokyo")
 MORNING = datetime(2026, 11, 20, 8, 0, tzinfo=JST)
 
 
-def run_dispatcher(settings, now: datetime) -> int:
-    """Like `dispatch --now`: read the quota, then one round."""
+def run_dispatcher(settings, now: datetime, after_read: Callable[[], None] | None = None) -> int:
+    """Like `dispatch --now`: read the quota, then one round (`after_read` runs between)."""
 
     async def run() -> int:
         messenger = Messenger(settings.line_api_base_url, TOKEN)
@@ -37,6 +38,8 @@ def run_dispatcher(settings, now: datetime) -> int:
         try:
             dispatcher = Dispatcher(db, load_content(settings.content_dir), messenger, settings)
             await dispatcher.read_quota()
+            if after_read:
+                after_read()
             return await dispatcher.run_once(now)
         finally:
             await messenger.close()
@@ -77,21 +80,12 @@ def test_a_quota_that_looks_spent_is_read_again_before_failing(line, tmp_path) -
     settings = make_settings(line, url)
     seed_held_drafts(url, MORNING, ["ごめん、話したい"])
 
-    async def run() -> int:
-        messenger = Messenger(settings.line_api_base_url, TOKEN)
-        await messenger.start()
-        db = Database(settings.database_url)
-        try:
-            dispatcher = Dispatcher(db, load_content(settings.content_dir), messenger, settings)
-            line.quota, line.used_before = 10, 10
-            await dispatcher.read_quota()
-            line.quota = 1000  # the operator raised the plan
-            return await dispatcher.run_once(MORNING)
-        finally:
-            await messenger.close()
-            db.dispose()
+    line.quota, line.used_before = 10, 10
 
-    assert asyncio.run(run()) == 1
+    def raise_plan() -> None:
+        line.quota = 1000  # the operator raised the plan
+
+    assert run_dispatcher(settings, MORNING, after_read=raise_plan) == 1
     assert statuses(url) == [("sent", None)]
 
 
