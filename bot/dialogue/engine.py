@@ -238,6 +238,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.listening = False
         if felt == "self_blame" and intent not in ("what_to_do", "want_contact", "draft"):
             return "reflect"  # 「私が重かったのかな」 asks to be heard, not for a card that agrees
+        if intent in ("refused", "ghosted") and not s.situation:
+            return intent  # the story first told: its row says so, and answers what it asks
         if frame.ask and intent in ANSWERED_BY_A_CARD:
             turn.intent = intent
             best = self._ranked(turn)

@@ -132,9 +132,14 @@ class CardIndex:
         return {c: (1 - MODEL_WEIGHT) * best.get(c, 0.0) + MODEL_WEIGHT * probs.get(c, 0.0)
                 for c in best.keys() | probs.keys()}  # fmt: skip
 
-    def rank(self, text: str, state: DialogueState, intents: Iterable[str] = ()) -> list[Match]:
-        """Cards that may be shown now, best first."""
+    def rank(self, text: str, state: DialogueState, intents: Iterable[str] = (),
+             also: Iterable[str] = ()) -> list[Match]:  # fmt: skip
+        """Cards that may be shown now, best first. `also`: narrower readings of the same ask
+        (its last clause); a card's similarity is its best over all of them."""
         sims = self.similarity(text)
+        for other in also:
+            for card_id, sim in self.similarity(other).items():
+                sims[card_id] = max(sims.get(card_id, 0.0), sim)
         wanted = [i for i in intents if i]
         out = []
         for card in allowed(self.cards, state):

@@ -12,6 +12,7 @@ apart, and the contract's intent id is derived from it (`classify` keeps its out
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.nlu.drafts import find_draft
@@ -41,6 +42,7 @@ UNSURE = 0.30  # below this the model's guess alone is not acted on
 # When the model is unsure, a stated fact answers instead, in the labelling rule's order.
 FACT_ORDER = ("got_reply", "new_partner", "refused", "ghosted")
 SMALL_TALK = ("thanks", "greeting", "other", "help")
+STORY_FACTS = ("refused", "broke_up", "ghosted", "blocked")  # what a story's time is the time of
 HEAVY_FEELINGS = ("drinking", "not_eating", "sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
                   "self_blame", "loneliness", "fade_fear")  # fmt: skip
 
@@ -114,7 +116,8 @@ class Reader:
 
         facts = self._facts(norm, folded)
         asks_time = any_match(lex.asks_time, own, own_folded)
-        days = _days_stated(own, sentences)
+        days = _days_stated(own, sentences, lambda t: any(
+            any_match(lex.facts[name][0], t, fold_kana(t)) for name in STORY_FACTS))  # fmt: skip
         request = next(
             (name for name, pats in lex.requests.items() if any_match(pats, own, own_folded)), None
         )
@@ -252,12 +255,18 @@ class Reader:
         return intent, probs[intent]
 
 
-def _days_stated(own: str, sentences: tuple[Sentence, ...]) -> int | None:
+def _days_stated(own: str, sentences: tuple[Sentence, ...],
+                 tells_story: Callable[[str], bool]) -> int | None:  # fmt: skip
     """How long ago the story began, in the user's own words (a quoted draft's 「2年間ずっと
     一緒にいたのに」 is not the story's time). 「何ヶ月?」 states none. When sentences name several
-    times (「今日ブロックされた。2週間前に断られてて」), the earliest event is the story's start."""
-    found = [d for s in sentences if (d := days_ago(own[s.start : s.end])) is not None]
-    return max(found) if found else None
+    times (「今日ブロックされた。2週間前に断られてて」), the earliest event is the story's start;
+    a time beside the refusal or the silence outranks one beside anything else (「先月から釣りに
+    ハマって…もう4日既読スルー」 is 4 days of silence)."""
+    found = [(d, tells_story(text))
+             for s in sentences
+             if (d := days_ago(text := own[s.start : s.end])) is not None]  # fmt: skip
+    told = [d for d, story in found if story] or [d for d, _ in found]
+    return max(told) if told else None
 
 
 def _keep(found: dict, name: str, at: int, value: bool | None) -> None:

@@ -21,6 +21,8 @@ AGAIN = 0.3  # the card just shown answers the question again: its point, said s
 _QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
 
 
+STORY_CHARS = 40  # a first message this long is a story: its card may be more than cooling
+STORY_MATCH = 0.3  # …when a card's own questions match the story this well
 SHORT = 20  # characters: a question this short says little of what it is about alone
 
 
@@ -39,6 +41,18 @@ def _query(turn: Turn) -> str:
     return _QUOTED.sub(" ", query).strip() or query
 
 
+_CLAUSE = re.compile(r"(?:けど|けれど|のに|から|が|て|で)?[、,]\s*")
+MIN_CLAUSE = 6
+
+
+def _clauses(query: str) -> list[str]:
+    """The ask's last clause, when it has several (「最初は…思っとったけど、これ冷めとるっちゃろか」):
+    the story before the comma dilutes what is asked."""
+    parts = [p for p in _CLAUSE.split(query) if p.strip()]
+    last = parts[-1].strip() if len(parts) > 1 else ""
+    return [last] if len(last) >= MIN_CLAUSE else []
+
+
 class AdviceHandlers(Base):
     def do_situation(self, turn: Turn) -> None:
         """The user told us (or chose) their situation: acknowledge, then the cooling advice
@@ -53,10 +67,12 @@ class AdviceHandlers(Base):
         intent = pending or "cooling"
         if s.no_contact and intent == "cooling":
             intent = "what_to_do"
-        asked = self._ranked(turn) if turn.frame and turn.frame.ask else []
-        if asked and asked[0].similarity >= CLOSE:  # 「断られたんだけど、インスタ見るのはあり?」
-            card = asked[0].card
-        else:
+        frame = turn.frame
+        story = bool(frame and not frame.ask and len(frame.text) >= STORY_CHARS)
+        asked = self._ranked(turn) if frame and (frame.ask or story) else []
+        if asked and asked[0].similarity >= STORY_MATCH:
+            card = asked[0].card  # 「断られたんだけど、インスタ見るのはあり?」, or a story
+        else:  # that already says what it is about (「休みは朝4時から釣り…」)
             card = advice.pick(self.content.cards, intent, s)
         if card:
             self._show_card(turn, card)
@@ -139,7 +155,7 @@ class AdviceHandlers(Base):
             intents += [f for f in ("new_partner", "got_reply", "blocked") if frame.fact(f)]
         if turn.state.new_partner:
             intents.append("new_partner")
-        return self.index.rank(query, turn.state, [i for i in intents if i])
+        return self.index.rank(query, turn.state, [i for i in intents if i], _clauses(query))
 
     def _feeling_first(self, turn: Turn) -> None:
         """Name the feeling before the answer (「眠れなくて…インスタ見るのはあり?」); with no
