@@ -66,7 +66,7 @@ require_phrases(
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
-require_phrases("rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
+require_phrases("stay", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
                 "cancelled_one")  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -194,7 +194,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"
         felt = self._feeling(turn)
-        if s.phase is Phase.AWAITING_DRAFT and not frame.draft and felt and intent in TOLD:
+        if (
+            s.phase is Phase.AWAITING_DRAFT
+            and not frame.draft
+            and felt
+            and intent in TOLD
+            and not _ADDRESSED.search(frame.text)
+        ):
             s.phase = home_phase(s)  # 「寝ようとしても…」 is talk, not the draft asked for
             return "reflect"
         if frame.closing and not frame.ask and not frame.draft and s.phase is Phase.AWAITING_DRAFT:
@@ -236,7 +242,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if not frame.ask or felt or intent not in ADVICE:
                 return "reflect"  # no cards, no menus, until they ask for advice
             s.listening = False
-        if felt == "self_blame" and intent not in ("what_to_do", "want_contact", "draft"):
+        if felt == "self_blame" and (
+            intent not in ("what_to_do", "want_contact", "draft")
+            or (intent == "want_contact" and not frame.ask)
+        ):
             return "reflect"  # 「私が重かったのかな」 asks to be heard, not for a card that agrees
         if intent in ("refused", "ghosted") and not s.situation:
             return intent  # the story first told: its row says so, and answers what it asks
@@ -410,6 +419,13 @@ TOLD_OR_ASKED = (*TOLD, *ADVICE)
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
 
 
+# Words a message to the ex has and talk about the night does not: a pasted 「久しぶり!連絡くれて
+# めっちゃ嬉しい」 is the draft asked for, though it names a feeling.
+_ADDRESSED = re.compile(
+    r"久しぶり|ひさしぶり|元気[?？]|元気\s*(に)?して(る|た)|ありがと|ごめん(ね|な)|会えない[?？]|"
+    r"行かない[?？]|どうしてる|そっち|君(は|が|の|に|と)|あなた(は|が|の|に|と)|お前|(だ|た)よね[?？]|"
+    r"連絡(くれて|ありがと)|してくれて"
+)
 _TYPED_TIME = re.compile(
     r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$)"
 )

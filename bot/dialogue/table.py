@@ -36,6 +36,7 @@ REQUESTS: dict[str, Step] = {
     "request:keep_data": Step("keep_data"),
     "request:listen": Step("listen"),
     "request:about_bot": Step("about_bot"),
+    "request:stay": Step("stay"),
     "request:review": Step("draft", Phase.REVIEWING_DRAFT),
 }
 

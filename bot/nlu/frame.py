@@ -27,7 +27,7 @@ from bot.nlu.sentences import MAX_CHARS, Sentence, find_quotes, mask_quotes, spl
 REQUEST_INTENT = {
     "erase": "delete_data", "keep_data": "cancel", "cancel_hold": "cancel",
     "show_held": "help", "hold": "draft", "review": "draft", "listen": "vent",
-    "about_bot": "help",
+    "about_bot": "help", "stay": "vent",
 }  # fmt: skip
 QUESTION_INTENTS = ("why", "chance", "what_to_do", "cooling", "self_improvement", "ng_actions")
 FACT_INTENT = {"refused": "refused", "ghosted": "ghosted", "got_reply": "got_reply",
@@ -174,6 +174,8 @@ class Reader:
         if draft or rule == "draft":
             return Frame(text, "draft", 1.0, "draft", risk=risk, **parts)
         helpful = not lex.help_words or any_match(lex.help_words, own, own_folded)
+        if lex.contact_denied and any_match(lex.contact_denied, own, own_folded):
+            probs = {**probs, "want_contact": 0.0}  # 「いや連絡したいんじゃなくて」
         intent, confidence = self._model_intent(probs, facts, helpful)
         heavy = [f for f in feelings if f in HEAVY_FEELINGS]
         if confidence < UNSURE:  # 「連絡きたの!!」: the story says more than the model

@@ -10,7 +10,7 @@ from typing import Any
 
 FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner")
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
-            "about_bot")  # fmt: skip
+            "about_bot", "stay")  # fmt: skip
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
@@ -50,6 +50,7 @@ class Lexicon:
     rhetorical: Patterns  # questions that vent, not ask (「人としてどうなん?」)
     help_words: Patterns  # without one of these, the model's `help` is not believed
     hyperbole: Patterns  # beside a crisis sign, these make it a figure of speech
+    contact_denied: Patterns  # 「連絡したいんじゃなくて」: no wish to write to the ex
     closing: Patterns  # a goodnight or goodbye
     chat_line_ask: Patterns  # how the chat line works (after a crisis)
 
@@ -86,6 +87,9 @@ class Lexicon:
             rhetorical=_compile("rhetorical", data.get("rhetorical") or [], allow_empty=True),
             help_words=_compile("help_words", data.get("help_words") or [], allow_empty=True),
             hyperbole=_compile("hyperbole", data.get("hyperbole") or [], allow_empty=True),
+            contact_denied=_compile(
+                "contact_denied", data.get("contact_denied") or [], allow_empty=True
+            ),
             closing=_compile("closing", data.get("closing") or [], allow_empty=True),
             chat_line_ask=_compile(
                 "chat_line_ask", data.get("chat_line_ask") or [], allow_empty=True

@@ -189,12 +189,10 @@ class AdviceHandlers(Base):
         no_better = not (ranked and ranked[0].similarity >= AGAIN)
         if last and (
             (closest and closest.card is last and closest.similarity >= AGAIN)
-            or (turn.intent in last.intents and no_better)
-        ):
-            if self._feeling(turn) and not (closest and closest.card is last):
-                self.do_reflect(turn)  # nothing new to say, and a feeling named: heard first
-                return
-            card: AdviceCard | None = last  # asked again: said again, shorter (below)
+            or (turn.intent == last.intents[0] and no_better)
+            or (asks_days and "cooling" in last.intents and no_better)
+        ):  # the same question again (「どれくらい待てばいい?」 after the cooling card)
+            card: AdviceCard | None = last  # said again, shorter (below)
         elif ranked and (ranked[0].similarity >= LOOSE or turn.intent in ranked[0].card.intents):
             card = ranked[0].card  # the card whose own questions match, with the priors
         else:  # a button, or words no card's questions resemble: the intent's own cards

@@ -78,6 +78,11 @@ class TalkHandlers(Base):
         else:
             self._say(turn, "listen_start")
 
+    def do_stay(self, turn: Turn) -> None:
+        """「もうちょっとここにいてもいい?」: yes, and listening from now on (no cards pushed)."""
+        turn.state.listening = True
+        self._say(turn, "stay")
+
     def do_reflect(self, turn: Turn) -> None:
         self._reflect(turn)
 
