@@ -172,6 +172,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and (s.no_contact_by == "blocked")
         ):
             intent = "unclear"  # the block told again is the story, not news: no flow again
+        if (
+            intent == "crisis"
+            and s.last_action in ASKED_DIRECTLY
+            and s.last_action != "check_in"
+            and (frame.followup in ("no", "no_then") or _NOT_PLANNING.search(frame.text))
+        ):  # 「それはしてない。消えたいってだけ」: no to "hurting yourself?", believed, stayed with
+            return "crisis_no"
         if intent in SAFETY_INTENTS:
             return intent
         if intent == "unclear" and frame.ask and frame.intent in ADVICE:
@@ -291,6 +298,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         """Facts update the story even when the message is about something else: the situation,
         how long ago, and a block stated false (「ブロックはされてない」) lifts what a block set."""
         s = turn.state
+        s.no_phone = s.no_phone or "phone_averse" in frame.feelings  # 「電話とかは無理」, any turn
         for situation, other in (("refused", "ghosted"), ("ghosted", "refused")):
             if frame.fact(situation) is True and frame.fact(other) is False:
                 s.situation = situation  # 「断られたんじゃなくて、既読無視されてるだけ」
@@ -425,6 +433,11 @@ _ADDRESSED = re.compile(
     r"久しぶり|ひさしぶり|元気[?？]|元気\s*(に)?して(る|た)|ありがと|ごめん(ね|な)|会えない[?？]|"
     r"行かない[?？]|どうしてる|そっち|君(は|が|の|に|と)|あなた(は|が|の|に|と)|お前|(だ|た)よね[?？]|"
     r"連絡(くれて|ありがと)|してくれて"
+)
+# The answer to 「自分を傷つけることを考えてる?」 is no, though the wish is named again.
+_NOT_PLANNING = re.compile(
+    r"^[\s、。…]*(いや|ううん|いいえ|それは|そこまでは|そういうのは)?[、\s]*"
+    r"(してない|してません|考えてない|考えてません|しない|せえへん|せん|ない|ないよ|ないです)"
 )
 _TYPED_TIME = re.compile(
     r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$)"

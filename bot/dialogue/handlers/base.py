@@ -4,6 +4,8 @@ ConversationHandler table the same way: the table is `bot/dialogue/table.py`).""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,6 +20,14 @@ from bot.dialogue.types import (
 from bot.nudge.review import Nudge
 
 LISTENING = ("reflect", "vent", "listen", "gentle", "crisis_no", "concern_no")
+
+
+ASKED_KEPT = 8  # open questions remembered, so none is asked twice in a row of turns
+_CLAUSE_SPLIT = re.compile(r"[、,]")
+
+
+def _key(question: str) -> str:
+    return hashlib.blake2s(question.encode(), digest_size=4).hexdigest()
 
 
 class Base:
@@ -41,15 +51,26 @@ class Base:
         lines = self.content.feelings[name]
         n = turn.state.turn
         text = lines.lines[n % len(lines.lines)]
-        words = echo_words(turn.frame.felt_words) if turn.frame and name != "general" else None
+        frame = turn.frame
+        if frame and name != "general":
+            words = echo_words(frame.felt_words)
+        else:  # no feeling named: the last thing they said, when it can be said back cleanly
+            last = frame.sentences[-1] if frame and frame.sentences and not frame.ask else None
+            words = echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None
         if words:  # their words first, then the feeling named
             text = self.content.phrase("echo", n).format(words=words) + text
         if (
             turn.previous_action in LISTENING
         ):  # a question every turn starts to feel like an interview
             ask = n % 2 == 0
-        if ask:
-            text += "\n" + lines.questions[n % len(lines.questions)]
+        if ask:  # never the same question twice in a conversation's stretch (「夜って言ったじゃん」)
+            asked = set(turn.state.asked)
+            order = [lines.questions[(n + k) % len(lines.questions)]
+                     for k in range(len(lines.questions))]  # fmt: skip
+            question = next((q for q in order if _key(q) not in asked), None)
+            if question:
+                text += "\n" + question
+                turn.state.asked = [*turn.state.asked[-(ASKED_KEPT - 1) :], _key(question)]
         turn.out.replies.append(Text(text))
 
     def _say(self, turn: Turn, key: str, **values: object) -> None:
@@ -57,8 +78,11 @@ class Base:
         turn.out.replies.append(Text(text.format(**values) if values else text))
 
     def _say_with_line(self, turn: Turn, key: str) -> None:
-        """A phrase followed by the first crisis line, in one bubble."""
-        first = self.content.crisis_lines[0]
+        """A phrase followed by one crisis line, in one bubble: the first, or the first chat
+        line for someone who said they cannot phone."""
+        lines = self.content.crisis_lines
+        first = next((x for x in lines if x.kind != "phone"), lines[0]) if turn.state.no_phone \
+            else lines[0]  # fmt: skip
         text = self.content.phrase(key, turn.state.turn)
         turn.out.replies.append(Text(f"{text}\n{first.name} {first.contact}({first.hours})"))
 
