@@ -48,6 +48,11 @@ _DENIED = re.compile(
 )  # 「14日じゃなくて10日」, 「冷却期間14日ってなに?」 (the bot's figure, asked about)
 
 
+_WAITING = re.compile(
+    r"^(間)?(くらい|ぐらい|ほど)?(も|は|って|とか)?\s*(待(て|つ|ち|と|たな|たれ|たなあかん)|我慢(でき|する|しな)|がまん(でき|する)|耐え(られ|れ|る)|置(く|け|か)|空け(る|な)|かか(る|り)|も無理|もむり|とか無理|なんて)"
+)
+
+
 def days_ago(normalized: str) -> int | None:
     """Days, or None when the message names no duration. 「1ヶ月半」 counts as 45. Skipped:
     how long they were together (「2年間ずっと一緒にいた」), a range quoted from advice
@@ -65,6 +70,8 @@ def days_ago(normalized: str) -> int | None:
             continue
         if _DENIED.match(normalized[match.end() : match.end() + 8]):
             continue
+        if _WAITING.match(normalized[match.end() : match.end() + 10]):
+            continue  # 「3ヶ月も待てる自信ない」 is time to wait, not how long ago
         n = _number(match.group(1))
         if n is None or n > 400:
             continue
