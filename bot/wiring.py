@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.conversation import Conversations
-from bot.dialogue.engine import Engine
+from bot.dialogue.engine import Engine, Privacy
 from bot.nlu.classifier import IntentClassifier
 from bot.nlu.lexicon import Lexicon
 from bot.nlu.safety import SafetyRules
@@ -44,11 +44,21 @@ def build_nudge(settings: Settings, content: Content) -> Nudge:
     return Nudge(rules, settings.tz, model)
 
 
+def privacy(settings: Settings) -> Privacy:
+    """What the bot may truthfully say about what it keeps (「暗号化されてる?」)."""
+    return Privacy(encrypted=settings.data_key is not None, draft_days=settings.draft_retention_days)
+
+
+def build_engine(settings: Settings, content: Content, classifier: IntentClassifier) -> Engine:
+    return Engine(content, classifier, build_nudge(settings, content), settings.model_cache_dir,
+                  privacy(settings))  # fmt: skip
+
+
 def build_core(settings: Settings, migrate: bool = True) -> Core:
     content = load_content(settings.content_dir)
     db = Database(settings.database_url, settings.data_key)
     if migrate:
         db.migrate()
     classifier = build_classifier(content, settings.model_cache_dir)
-    engine = Engine(content, classifier, build_nudge(settings, content), settings.model_cache_dir)
+    engine = build_engine(settings, content, classifier)
     return Core(settings, db, content, engine, Conversations(db, engine))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dialogue.engine import Engine
+from bot.dialogue.engine import Engine, Privacy
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.types import EraseUser, FollowIn, Text, TextIn
 from tests.chat_driver import NIGHT, Chat, cards, texts
@@ -333,6 +333,18 @@ def test_facts_in_a_question_update_the_story(chat: Chat) -> None:
 def test_questions_about_the_bot_get_an_honest_answer(chat: Chat, text: str) -> None:
     out = chat.say(text)
     assert "プログラム" in texts(out) and "消せる" in texts(out)
+
+
+def test_who_can_read_it_is_answered_with_this_deployments_encryption(content, classifier) -> None:
+    """「暗号化されてる?」 gets the truth of this deployment: on with BOT_DATA_KEY, else off."""
+    from bot.config import Settings
+    from bot.wiring import build_nudge
+
+    nudge = build_nudge(Settings(_env_file=None), content)
+    for encrypted, said in ((True, "暗号化して保存"), (False, "暗号化の設定がオフ")):
+        engine = Engine(content, classifier, nudge, privacy=Privacy(encrypted=encrypted))
+        out = engine.handle(DialogueState(), TextIn("今話してる内容って暗号化されてるの?"), NIGHT)
+        assert said in texts(out)
 
 
 def test_keep_my_data_during_the_erase_question(chat: Chat) -> None:

@@ -19,7 +19,7 @@ from bot.dialogue.handlers.base import once_each
 from bot.dialogue.handlers.drafts import DraftHandlers
 from bot.dialogue.handlers.erase import EraseHandlers
 from bot.dialogue.handlers.safety import SafetyHandlers
-from bot.dialogue.handlers.talk import TalkHandlers
+from bot.dialogue.handlers.talk import Privacy, TalkHandlers
 from bot.dialogue.ranking import CardIndex
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import ADVICE, home_phase, lookup
@@ -66,7 +66,7 @@ require_phrases(
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
-require_phrases("stay", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
+require_phrases("stay", "about_privacy_encrypted", "about_privacy_plain", "about_storage", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
                 "cancelled_one")  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -83,8 +83,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
     live in `bot/dialogue/handlers/`, by concern."""
 
     def __init__(self, content: Content, classifier: FrameReader, nudge: Nudge,
-                 cache_dir: Path | None = None) -> None:  # fmt: skip
+                 cache_dir: Path | None = None,
+                 privacy: Privacy | None = None) -> None:  # fmt: skip
         self.content = content
+        self.privacy = privacy or Privacy()
         self.classifier = classifier
         self.nudge = nudge
         self.tz = nudge.tz
@@ -449,4 +451,4 @@ def _digest(reply: Reply) -> str:
     return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
 
 
-__all__ = ["Engine", "FrameReader", "Outcome", "Turn"]
+__all__ = ["Engine", "FrameReader", "Outcome", "Privacy", "Turn"]

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.content import ContentError, load_content
 from bot.content_check import content_warnings, summary
-from bot.dialogue.engine import Engine
-from bot.wiring import Core, build_classifier, build_nudge
+from bot.wiring import Core, build_classifier, build_engine
 
 
 @dataclass
@@ -31,8 +30,7 @@ def reload(core: Core) -> ContentReport:
     try:
         content = load_content(settings.content_dir)
         classifier = build_classifier(content, settings.model_cache_dir)
-        engine = Engine(content, classifier, build_nudge(settings, content),
-                        settings.model_cache_dir)  # fmt: skip
+        engine = build_engine(settings, content, classifier)
     except ContentError as exc:
         return ContentReport(False, problems=list(exc.problems))
     core.content, core.engine = content, engine

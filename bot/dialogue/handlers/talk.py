@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from bot.dialogue.handlers.base import Base, format_when
 from bot.dialogue.state import Phase
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
     Choice,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Privacy:
+    """What this deployment does with what users write, as the bot says it when asked."""
+
+    encrypted: bool = False  # BOT_DATA_KEY is set: drafts and state are encrypted at rest
+    draft_days: int = 30  # a draft given back is deleted after this many days
+
+
+_WHO_READS = re.compile(r"暗号|読め|読ま|読む|読ん|読まれ|見れ|見られ|見え|誰が|だれが|運営|管理(者|人|して)|漏れ|流出")
+_STORED = re.compile(r"保存|残る|残って|残ん|残す|何日|いつまで|消える|消えます|期間|ログ|履歴|記録")
 
 
 class TalkHandlers(Base):
@@ -87,5 +102,14 @@ class TalkHandlers(Base):
         self._reflect(turn)
 
     def do_about_bot(self, turn: Turn) -> None:
-        self._say(turn, "about_bot")
+        """「AIですか?」「誰かが読めるの?」「何日で消えるの?」: the answer to what was asked,
+        with this deployment's own facts (encryption on or off, how long drafts stay)."""
+        text = turn.text or ""
+        if _WHO_READS.search(text):
+            key = "about_privacy_encrypted" if self.privacy.encrypted else "about_privacy_plain"
+            self._say(turn, key)
+        elif _STORED.search(text):
+            self._say(turn, "about_storage", days=self.privacy.draft_days)
+        else:
+            self._say(turn, "about_bot")
         turn.out.choices = self._menu(turn)
