@@ -17,7 +17,7 @@ from bot.dialogue.types import (
 
 CLOSE = 0.5  # a card's own questions match the ask this well: it answers it
 LOOSE = 0.15  # …this well: better than the intent's first card
-AGAIN = 0.3  # the card just shown answers the question again: its point, said shorter
+AGAIN = 0.4  # the card just shown answers the question again: its point, said shorter
 _QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
 
 
@@ -200,6 +200,12 @@ class AdviceHandlers(Base):
         if card is None:
             self.do_fallback(turn)
             return
+        if card.id == turn.state.last_card and "cooling" in card.intents and not asks_days:
+            since = since or self._since_line(turn)
+            if since:  # 「1ヶ月経った私はどうしたら?」: the days counted answer it, not the card
+                turn.out.replies.append(Text(since))
+                turn.out.choices = self._menu(turn)
+                return
         if card.id == turn.state.last_card:  # asked again: its point, not the same bubble
             point = self.index.best_sentence(card, _query(turn))
             self._say(turn, "already_said", title=card.title, point=point)

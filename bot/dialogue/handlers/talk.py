@@ -10,6 +10,7 @@ from bot.dialogue.state import Phase
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
     Choice,
+    Text,
 )
 
 
@@ -110,6 +111,9 @@ class TalkHandlers(Base):
             self._say(turn, key)
         elif _STORED.search(text):
             self._say(turn, "about_storage", days=self.privacy.draft_days)
-        else:
+        else:  # the general answer, with this deployment's encryption said as it is
             self._say(turn, "about_bot")
+            key = "about_encryption_on" if self.privacy.encrypted else "about_encryption_off"
+            said = turn.out.replies.pop()
+            turn.out.replies.append(Text(f"{said.text}\n{self.content.phrase(key)}"))
         turn.out.choices = self._menu(turn)
