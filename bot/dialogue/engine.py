@@ -66,7 +66,7 @@ require_phrases(
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
-require_phrases("about_encryption_on", "about_encryption_off", "stay", "about_privacy_encrypted", "about_privacy_plain", "about_storage", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
+require_phrases("decided", "about_encryption_on", "about_encryption_off", "stay", "about_privacy_encrypted", "about_privacy_plain", "about_storage", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
                 "cancelled_one")  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -217,6 +217,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "thanks"
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
             return intent
+        if frame.decided and not frame.ask and s.phase is not Phase.GENTLE:
+            return "decided"  # 「とりあえずやめとく」: their call, acknowledged
         if s.last_card and s.last_action in SHOWED_A_CARD:  # 「もっと」「うん」「どういうこと?」
             if frame.followup in ("more", "yes"):
                 return "more"

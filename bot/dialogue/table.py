@@ -37,6 +37,7 @@ REQUESTS: dict[str, Step] = {
     "request:listen": Step("listen"),
     "request:about_bot": Step("about_bot"),
     "request:stay": Step("stay"),
+    "decided": Step("decided"),
     "request:review": Step("draft", Phase.REVIEWING_DRAFT),
 }
 

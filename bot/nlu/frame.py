@@ -68,6 +68,7 @@ class Frame:
     in_domain: bool = False  # speaks of the ex, the breakup, contact: the bot's field
     tonight: bool = False  # asks how to get through tonight
     closing: bool = False  # a goodnight or goodbye (「そろそろ寝るね」)
+    decided: bool = False  # a decision told (「とりあえずやめとく」「ミュートするわ」)
     chat_line_ask: bool = False  # how the chat line works (「文字だけでいいのか」)
     sentences: tuple[str, ...] = ()
 
@@ -142,6 +143,7 @@ class Reader:
             in_domain=any_match(lex.in_domain, own, own_folded),
             tonight=any_match(lex.tonight, own, own_folded),
             closing=any_match(lex.closing, own, own_folded),
+            decided=any_match(lex.decided, own, own_folded),
             chat_line_ask=any_match(lex.chat_line_ask, own, own_folded),
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip

@@ -52,6 +52,7 @@ class Lexicon:
     hyperbole: Patterns  # beside a crisis sign, these make it a figure of speech
     contact_denied: Patterns  # 「連絡したいんじゃなくて」: no wish to write to the ex
     closing: Patterns  # a goodnight or goodbye
+    decided: Patterns  # a decision told (「今は送らない」「ミュートするわ」)
     chat_line_ask: Patterns  # how the chat line works (after a crisis)
 
     @classmethod
@@ -91,6 +92,7 @@ class Lexicon:
                 "contact_denied", data.get("contact_denied") or [], allow_empty=True
             ),
             closing=_compile("closing", data.get("closing") or [], allow_empty=True),
+            decided=_compile("decided", data.get("decided") or [], allow_empty=True),
             chat_line_ask=_compile(
                 "chat_line_ask", data.get("chat_line_ask") or [], allow_empty=True
             ),

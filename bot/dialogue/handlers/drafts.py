@@ -110,10 +110,16 @@ class DraftHandlers(Base):
         self._hold(turn, "morning", {})
 
     def do_show_held(self, turn: Turn) -> None:
+        s = turn.state
+        nothing = not turn.held if turn.held is not None else not (
+            s.held_until is not None and turn.now < s.held_until
+        )  # fmt: skip
+        if nothing and s.draft_text and not s.no_contact:
+            self._hold(turn, "morning", {})  # 「朝に返してくれるんだよね?」 of the draft reviewed
+            return
         if turn.held is not None:
             self._list_held(turn, turn.held)
             return
-        s = turn.state
         if s.held_until is not None and turn.now < s.held_until:
             self._say(turn, "held_show", time=format_when(s.held_until.astimezone(self.tz)))
             if s.held_text:

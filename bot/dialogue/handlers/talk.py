@@ -45,9 +45,21 @@ class TalkHandlers(Base):
         self._say(turn, "help")
         turn.out.choices = self._menu(turn)
 
+    def do_decided(self, turn: Turn) -> None:
+        """「今は送らない」「ミュートするわ」: their decision, respected, no card, no quiz (a
+        feeling said with it is heard first)."""
+        if self._feeling(turn):
+            self._reflect(turn, ask=False)
+        self._say(turn, "decided")
+        if turn.frame and turn.frame.closing:
+            self.do_thanks(turn)
+
     def do_thanks(self, turn: Turn) -> None:
-        """A thanks or a goodnight; with a draft held, when it comes back (they may ask)."""
+        """A thanks or a goodnight; with a draft held, when it comes back (they may ask). A
+        goodnight said with a heavy feeling (「ひとりぼっちって感じ。寝る」) is heard first."""
         s = turn.state
+        if self._feeling(turn) and turn.state.last_action != "decided":
+            self._reflect(turn, ask=False)
         if s.held_until is not None and turn.now < s.held_until:
             when = format_when(s.held_until.astimezone(self.tz))
             self._say(turn, "thanks_held", time=when)
