@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from bot.content import Content, require_phrases
@@ -66,7 +66,7 @@ require_phrases(
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
-require_phrases("decided", "about_encryption_on", "about_encryption_off", "stay", "about_privacy_encrypted", "about_privacy_plain", "about_storage", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
+require_phrases("nudge_words_ok", "decided", "about_encryption_on", "about_encryption_off", "stay", "about_privacy_encrypted", "about_privacy_plain", "about_storage", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
                 "cancelled_one")  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -334,22 +334,6 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.days_ago is not None and told:  # a time with the event, not any number
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
-    def _typed_time(self, text: str, turn: Turn) -> str | None:
-        """「18時にして」「明日の夜9時で」 while a draft waits: the picker's value, typed."""
-        m = _TYPED_TIME.search(normalize(text))
-        if not m:
-            return None
-        hour = int(m.group(2)) + (
-            12 if m.group(1) in ("夜", "午後", "夕方") and int(m.group(2)) < 12 else 0
-        )
-        if hour > 23:
-            return None
-        local = turn.now.astimezone(self.tz)
-        at = local.replace(hour=hour, minute=0, second=0, microsecond=0)
-        if at <= local:
-            at += timedelta(days=1)
-        return at.strftime("%Y-%m-%dT%H:%M")
-
     def _typed_choice(self, text: str) -> str | None:
         """The whole message, or its last sentence (「…図星。送らない」), as a button's label."""
         norm = normalize(text)
@@ -443,11 +427,6 @@ _NOT_PLANNING = re.compile(
     r"^[\s、。…]*(いや|ううん|いいえ|それは|そこまでは|そういうのは)?[、\s]*"
     r"(してない|してません|考えてない|考えてません|しない|せえへん|せん|ない|ないよ|ないです)"
 )
-_TYPED_TIME = re.compile(
-    r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$)"
-)
-
-
 def _digest(reply: Reply) -> str:
     text = reply.text if isinstance(reply, Text) else f"{reply.title}\n{reply.body}"
     return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()

@@ -55,6 +55,10 @@ _MESSAGE_END = re.compile(r"[?!~ー笑w♡❤。ねよな]$")
 _NOT_A_DRAFT = re.compile(r"([にをがはもので]|のは|のも|んは|こと|それ|これ|あれ|なに)$")
 
 
+WHOLE_QUOTE_CHARS = 12
+_SPOKEN_TO = re.compile(r"[?？]|久しぶり|元気|ありがと|ごめん|会いたい|話したい|ね[!！。〜~]|よ[!！。〜~]")
+
+
 def find_draft(text: str) -> str | None:
     """The draft's text as the user wrote it, or None when nothing is marked as a draft."""
     stripped = text.strip()
@@ -76,6 +80,11 @@ def find_draft(text: str) -> str | None:
             marked.append(inner)
     if marked:
         return max(marked, key=len)
+    quotes = find_quotes(stripped)
+    if len(quotes) == 1 and quotes[0].start == 0 and quotes[0].end == len(stripped):
+        inner = quotes[0].text.strip()  # the whole message one 『…』 written to someone:
+        if len(inner) >= WHOLE_QUOTE_CHARS and _SPOKEN_TO.search(inner):  # a draft pasted
+            return inner
     unquoted = _UNQUOTED.match(stripped)
     if unquoted:
         body = unquoted.group(1).strip()

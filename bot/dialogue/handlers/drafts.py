@@ -3,6 +3,7 @@ outcome, the cooling period."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,11 +21,16 @@ from bot.dialogue.types import (
     Text,
 )
 from bot.nlu.drafts import draft_or_whole
+from bot.nlu.normalize import normalize
 from bot.nudge.review import Context, morning_after
 
 MAX_FILL_IN = 300  # LINE's limit for a postback's fillInText
 MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫"  # 預けた下書き: a button each, and one for all (≤ 13 quick replies)
 MAX_LISTED = len(MARKS)
+
+
+# Reasons about when, not about what the draft says.
+TIME_SIGNALS = frozenset({"late_night", "cooling", "repeated"})
 
 
 class DraftHandlers(Base):
@@ -65,8 +71,10 @@ class DraftHandlers(Base):
         s.draft_text, s.draft_reasons = draft, list(verdict.reasons)
         s.phase = Phase.REVIEWING_DRAFT
         if verdict.wait:
-            reasons = "\n".join(f"・{r}" for r in verdict.reasons)
-            self._say(turn, "nudge_wait", reasons=reasons)
+            lines = [f"・{r}" for r in verdict.reasons]
+            if not set(verdict.signals) - TIME_SIGNALS:  # only the hour or the wait: say so
+                lines.append(f"・{self.content.phrase('nudge_words_ok')}")
+            self._say(turn, "nudge_wait", reasons="\n".join(lines))
             assert verdict.remind_at is not None
             self._say(turn, "nudge_offer", time=format_when(verdict.remind_at))
         else:
@@ -78,8 +86,10 @@ class DraftHandlers(Base):
         person, or that it reads light. Nothing held or changed."""
         verdict = self.nudge.review(draft, turn.now, Context(
             cooling_days_left=self._wait_left(turn.state, turn.now)))  # fmt: skip
-        if verdict.reasons:
-            reasons = "\n".join(f"・{r}" for r in verdict.reasons)
+        words = [r for sig, r in zip(verdict.signals, verdict.reasons, strict=False)
+                 if sig not in TIME_SIGNALS]  # fmt: skip  (「重くない?」 asks about the words)
+        if words:
+            reasons = "\n".join(f"・{r}" for r in words)
             self._say(turn, "review_again", reasons=reasons)
         else:
             self._say(turn, "review_again_light")
@@ -107,7 +117,8 @@ class DraftHandlers(Base):
         if s.draft_text is None:
             self.do_draft_ask(turn)
             return
-        self._hold(turn, "morning", {})
+        at = self._typed_time(turn.text or "", turn)  # 「1ヶ月後まで預かって」「18時まで」
+        self._hold(turn, "pick", {"datetime": at}) if at else self._hold(turn, "morning", {})
 
     def do_show_held(self, turn: Turn) -> None:
         s = turn.state
@@ -215,6 +226,33 @@ class DraftHandlers(Base):
             return Choice(label=label, data="draft:rewrite:keyboard", display_text=label,
                           fill_in_text=draft)  # fmt: skip
         return Choice(label=label, data="draft:rewrite", display_text=label)
+
+    def _typed_time(self, text: str, turn: Turn) -> str | None:
+        """「18時にして」「明日の夜9時で」「1ヶ月後まで」 while a draft waits: the picker's value,
+        typed. A length (「来週」「1ヶ月後」) comes back that morning, at most the hold's limit."""
+        norm = normalize(text)
+        if (days := _later_days(norm)) is not None:
+            local = turn.now.astimezone(self.tz)
+            _, _, latest = self._picker_bounds(turn.now)
+            at = local.replace(hour=self.nudge.rules.morning_hour, minute=0, second=0,
+                               microsecond=0) + timedelta(days=days)  # fmt: skip
+            if at > latest:  # past the hold's limit: the last morning before it
+                at = at.replace(year=latest.year, month=latest.month, day=latest.day)
+                at -= timedelta(days=1) if at > latest else timedelta(0)
+            return at.strftime("%Y-%m-%dT%H:%M")
+        m = _TYPED_TIME.search(norm)
+        if not m:
+            return None
+        hour = int(m.group(2)) + (
+            12 if m.group(1) in ("夜", "午後", "夕方") and int(m.group(2)) < 12 else 0
+        )
+        if hour > 23:
+            return None
+        local = turn.now.astimezone(self.tz)
+        at = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+        if at <= local:
+            at += timedelta(days=1)
+        return at.strftime("%Y-%m-%dT%H:%M")
 
     def _picker_bounds(self, now: datetime) -> tuple[datetime, datetime, datetime]:
         """The picker's suggested time (the morning the bot would pick), earliest (the next
@@ -327,3 +365,22 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
     except ValueError:
         return None
     return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
+
+
+_LATER = re.compile(r"(\d+|[一二三四五六七八九十]+)\s*(日|週間|週|ヶ月|か月|カ月|ヵ月)\s*(後|ご(?!ろ)|先)")
+_LATER_WORDS = {"明後日": 2, "あさって": 2, "再来週": 14, "来週": 7, "来月": 30}
+_UNIT_DAYS = {"日": 1, "週間": 7, "週": 7, "ヶ月": 30, "か月": 30, "カ月": 30, "ヵ月": 30}
+_KANJI_N = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _later_days(norm: str) -> int | None:
+    """「1ヶ月後」「3日後」「来週」: how many days ahead a held draft should come back."""
+    if m := _LATER.search(norm):
+        n = int(m.group(1)) if m.group(1).isdigit() else _KANJI_N.get(m.group(1))
+        return n * _UNIT_DAYS[m.group(2)] if n else None
+    return next((d for word, d in _LATER_WORDS.items() if word in norm), None)
+
+
+_TYPED_TIME = re.compile(
+    r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$)"
+)
