@@ -199,6 +199,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.risk == "concern" and not self._asked_lately(turn):
             s.concern_at = turn.now
             return "check_in"
+        if frame.advice_wanted:
+            s.listening = False  # 「ただ聞くだけじゃなくてアドバイスほしい」
         if frame.request:
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"

@@ -43,7 +43,7 @@ UNSURE = 0.30  # below this the model's guess alone is not acted on
 FACT_ORDER = ("got_reply", "new_partner", "refused", "ghosted")
 SMALL_TALK = ("thanks", "greeting", "other", "help")
 STORY_FACTS = ("refused", "broke_up", "ghosted", "blocked")  # what a story's time is the time of
-HEAVY_FEELINGS = ("drinking", "not_eating", "sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
+HEAVY_FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
                   "self_blame", "loneliness", "fade_fear")  # fmt: skip
 
 
@@ -69,6 +69,7 @@ class Frame:
     tonight: bool = False  # asks how to get through tonight
     closing: bool = False  # a goodnight or goodbye (「そろそろ寝るね」)
     decided: bool = False  # a decision told (「とりあえずやめとく」「ミュートするわ」)
+    advice_wanted: bool = False  # 「アドバイスほしい」: advice asked for (ends "just listen")
     chat_line_ask: bool = False  # how the chat line works (「文字だけでいいのか」)
     sentences: tuple[str, ...] = ()
 
@@ -122,6 +123,9 @@ class Reader:
         request = next(
             (name for name, pats in lex.requests.items() if any_match(pats, own, own_folded)), None
         )
+        advice_wanted = any_match(lex.advice_wanted, own, own_folded)
+        if request == "listen" and advice_wanted:
+            request = None  # 「聞いてほしいっていうか相談なんよ」: an ear and an answer
         feelings = tuple(n for n, pats in lex.feelings.items() if any_match(pats, own, own_folded))
         felt_words = _clause(own, own_folded, lex.feelings[feelings[0]]) if feelings else None
         draft = find_draft(raw)
@@ -144,6 +148,7 @@ class Reader:
             tonight=any_match(lex.tonight, own, own_folded),
             closing=any_match(lex.closing, own, own_folded),
             decided=any_match(lex.decided, own, own_folded),
+            advice_wanted=advice_wanted,
             chat_line_ask=any_match(lex.chat_line_ask, own, own_folded),
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip

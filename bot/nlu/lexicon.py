@@ -14,7 +14,7 @@ REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", 
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
-FEELINGS = ("drinking", "not_eating", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
+FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
             "self_blame", "loneliness", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
@@ -53,6 +53,7 @@ class Lexicon:
     contact_denied: Patterns  # 「連絡したいんじゃなくて」: no wish to write to the ex
     closing: Patterns  # a goodnight or goodbye
     decided: Patterns  # a decision told (「今は送らない」「ミュートするわ」)
+    advice_wanted: Patterns  # 「聞いてほしいっていうか相談」: advice asked for, not only an ear
     chat_line_ask: Patterns  # how the chat line works (after a crisis)
 
     @classmethod
@@ -93,6 +94,9 @@ class Lexicon:
             ),
             closing=_compile("closing", data.get("closing") or [], allow_empty=True),
             decided=_compile("decided", data.get("decided") or [], allow_empty=True),
+            advice_wanted=_compile(
+                "advice_wanted", data.get("advice_wanted") or [], allow_empty=True
+            ),
             chat_line_ask=_compile(
                 "chat_line_ask", data.get("chat_line_ask") or [], allow_empty=True
             ),

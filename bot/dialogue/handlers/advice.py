@@ -23,6 +23,8 @@ _QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
 
 STORY_CHARS = 40  # a first message this long is a story: its card may be more than cooling
 STORY_MATCH = 0.3  # …when a card's own questions match the story this well
+# Feelings that weigh more than the story's news: named before it, in place of the story's ack.
+WEIGHS_MORE = ("grief", "tired", "drinking", "not_eating", "sleepless", "crying", "self_blame")
 SHORT = 20  # characters: a question this short says little of what it is about alone
 
 
@@ -59,7 +61,10 @@ class AdviceHandlers(Base):
         with its period, or the question they asked before we knew."""
         s = turn.state
         s.situation = turn.intent
-        self._say(turn, f"{turn.intent}_ack")
+        if self._feeling(turn) in WEIGHS_MORE:  # 「父の葬儀のあとから連絡がない」: that first
+            self._reflect(turn, ask=False)
+        else:
+            self._say(turn, f"{turn.intent}_ack")
         since = self._since_line(turn)
         if since:
             turn.out.replies.append(Text(since))
@@ -233,6 +238,10 @@ class AdviceHandlers(Base):
         self.do_advice(turn)
 
     def do_want_contact(self, turn: Turn) -> None:
+        ranked = self._ranked(turn) if turn.frame and turn.frame.ask else []
+        if max((m.similarity for m in ranked), default=0.0) >= CLOSE:
+            self.do_advice(turn)  # 「最初なんて送ったらええん?」 is a question with its card
+            return
         self._say(turn, "want_contact")
         left = turn.state.cooling_days_left(turn.now)
         if left:

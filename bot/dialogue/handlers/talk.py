@@ -101,6 +101,10 @@ class TalkHandlers(Base):
     def do_listen(self, turn: Turn) -> None:
         """「アドバイスはいいから聞いてほしい」: listening until they ask something."""
         turn.state.listening = True
+        told = next((f for f in ("refused", "ghosted") if turn.frame and turn.frame.fact(f)), None)
+        if told:  # 「聞いてほしいんやけど…断られてしもうて」: the story heard before the ear
+            turn.state.situation = turn.state.situation or told
+            self._say(turn, f"{told}_ack")
         if self._feeling(turn):
             self._reflect(turn)
         else:
