@@ -13,7 +13,7 @@ _SOFT_END = re.compile(r"(んだ|のだ|んや|んよ|[よねわなさぞ]|[ー~
 _PLAIN_END = re.compile(r"([うすつぬむるいたぐぶ]|ない|ちゃう|じゃう|てる|でる)$")
 _FIRST_PERSON = re.compile(r"私|わたし|あたし|俺|おれ|僕|ぼく|うち|自分|わし")
 _RHETORICAL = re.compile(r"(くない|じゃない|やん|やろ|じゃん|でしょ)$")  # 「ありえんくない」 asks
-_QUESTION = re.compile(r"(か|かな|かも|の|っけ|\?)$")
+_QUESTION = re.compile(r"(か|かな|かも|かい|の|っけ|\?)$")
 
 
 def echo_words(words: str | None) -> str | None:

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.content import Content, require_phrases
-from bot.dialogue.handlers.advice import AdviceHandlers
+from bot.dialogue.handlers.advice import CLOSE, AdviceHandlers
 from bot.dialogue.handlers.base import once_each
 from bot.dialogue.handlers.drafts import DraftHandlers
 from bot.dialogue.handlers.erase import EraseHandlers
@@ -252,14 +252,29 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.days_ago and s.situation and not frame.ask and not felt and intent in TOLD:
             return "since"  # a duration told later, or a correction: the story's time again
         if s.listening:
-            if not frame.ask or felt or intent not in ADVICE:
+            turn.intent = intent
+            asked = bool(frame.ask) and (
+                (intent in ADVICE and not felt)
+                or max((m.similarity for m in self._ranked(turn)), default=0.0) >= CLOSE
+            )  # 「そのうち楽になんの?」 is asked, though they only wanted an ear before
+            if not asked:
                 return "reflect"  # no cards, no menus, until they ask for advice
             s.listening = False
+            if intent not in ADVICE:
+                return "answer"
         if felt == "self_blame" and (
             intent not in ("what_to_do", "want_contact", "draft")
             or (intent == "want_contact" and not frame.ask)
         ):
             return "reflect"  # 「私が重かったのかな」 asks to be heard, not for a card that agrees
+        if (
+            intent == "ghosted"
+            and not s.situation
+            and frame.source == "model"
+            and frame.fact("broke_up")
+            and not frame.fact(intent)
+        ):  # 「10日前にLINEで振られた」: a breakup by LINE, not yet a silence
+            return "broke_up"
         if intent in ("refused", "ghosted") and not s.situation:
             return intent  # the story first told: its row says so, and answers what it asks
         if frame.ask and intent in ANSWERED_BY_A_CARD:

@@ -167,7 +167,11 @@ class Reader:
 
         probs = self._probs(norm, ask, sentences)
         risk = "concern" if denied or any_match(lex.concern, own, own_folded) else "none"
-        if probs.get("crisis", 0.0) >= CONCERN_LEAN and figure != "hyperbole":
+        if (
+            probs.get("crisis", 0.0) >= CONCERN_LEAN
+            and figure != "hyperbole"
+            and not (ask and any_match(lex.not_concern, ask.text, fold_kana(ask.text)))
+        ):  # 「時間たったら楽になるもんなの?」 asks about getting better: answered, not a worry
             risk = "concern"
         topic = max(QUESTION_INTENTS, key=lambda i: probs.get(i, 0.0)) if ask else None
         parts["topic"] = topic if topic and probs.get(topic, 0.0) >= 0.15 else None

@@ -53,6 +53,7 @@ class Lexicon:
     contact_denied: Patterns  # 「連絡したいんじゃなくて」: no wish to write to the ex
     closing: Patterns  # a goodnight or goodbye
     decided: Patterns  # a decision told (「今は送らない」「ミュートするわ」)
+    not_concern: Patterns  # a question about getting better (「そのうち楽になる?」), not a sign
     advice_wanted: Patterns  # 「聞いてほしいっていうか相談」: advice asked for, not only an ear
     chat_line_ask: Patterns  # how the chat line works (after a crisis)
 
@@ -94,6 +95,7 @@ class Lexicon:
             ),
             closing=_compile("closing", data.get("closing") or [], allow_empty=True),
             decided=_compile("decided", data.get("decided") or [], allow_empty=True),
+            not_concern=_compile("not_concern", data.get("not_concern") or [], allow_empty=True),
             advice_wanted=_compile(
                 "advice_wanted", data.get("advice_wanted") or [], allow_empty=True
             ),
