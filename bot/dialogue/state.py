@@ -44,6 +44,7 @@ class DialogueState(BaseModel):
     no_phone: bool = False  # said they cannot phone: chat lines first
     replied: bool = False  # the ex wrote or replied: the wait is over, answering is fine
     new_partner: bool = False  # the ex has someone new (a prior for which card answers)
+    boundary_said: int = 0  # times the boundary was explained (the law once, then shorter)
     asked: list[str] = Field(default_factory=list)  # open questions asked lately (not twice)
     listening: bool = False  # "just listen": reflections and questions, no cards, until asked
     last_action: str | None = None  # what the bot did last turn (「うん」 answers it)

@@ -23,6 +23,8 @@ _AMOUNT = re.compile(
     r"(\d+|[一二三四五六七八九十数]+)\s*(週間|週|ヶ月|か月|カ月|ヵ月|ケ月|箇月|日|年)(?!曜|間違)"
 )
 _RELATIONSHIP = re.compile(r"付き合|つきあ|付きあ|交際|同棲|一緒にい|記念日")
+# 「3ヶ月デートしてた」「半年くらい会ってた」: how long they saw each other, said after the time.
+_SAW_EACH_OTHER = re.compile(r"^[^。、]{0,6}(デート|でーと|会って(た|い)|遊んで(た|い)|やりとりして(た|い))")
 _WORDS = (
     ("半年", 182), ("昨日", 1), ("きのう", 1), ("一昨日", 2), ("おととい", 2), ("先週", 7),
     ("先月", 30), ("去年", 365), ("昨年", 365), ("今日", 0), ("さっき", 0), ("今朝", 0),
@@ -60,7 +62,7 @@ def days_ago(normalized: str) -> int | None:
     (「1〜2週間」) and a figure being corrected (「14日じゃなくて10日」)."""
     for match in _AMOUNT.finditer(normalized):
         around = normalized[max(0, match.start() - 6) : match.end() + 10]
-        if _RELATIONSHIP.search(around):
+        if _RELATIONSHIP.search(around) or _SAW_EACH_OTHER.match(normalized[match.end() :]):
             continue  # 「3年付き合った」 is how long they were together, not how long ago
         before = normalized[max(0, match.start() - 3) : match.start()]
         if match.group(2) == "日" and re.search(r"\d\s*月\s*$", before):

@@ -108,8 +108,14 @@ class SafetyHandlers(Base):
 
     def do_boundary(self, turn: Turn) -> None:
         turn.state.no_contact, turn.state.no_contact_by = True, "boundary"
-        self._say(turn, "boundary")
-        self._own_days(turn)
+        said = turn.state.boundary_said
+        turn.state.boundary_said += 1
+        variants = self.content.phrases["boundary"]  # the law once; said again, said shorter
+        turn.out.replies.append(Text(variants[min(said, len(variants) - 1)]))
+        if said == 0:
+            self._own_days(turn)
+        else:
+            turn.out.choices = self._own_days_choices()
 
     def do_blocked(self, turn: Turn) -> None:
         turn.state.no_contact = True
