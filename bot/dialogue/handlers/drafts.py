@@ -72,7 +72,7 @@ class DraftHandlers(Base):
         s.phase = Phase.REVIEWING_DRAFT
         if verdict.wait:
             lines = [f"・{r}" for r in verdict.reasons]
-            if not set(verdict.signals) - TIME_SIGNALS:  # only the hour or the wait: say so
+            if not set(verdict.signals) - {"late_night", "repeated"}:  # only the hour: say so
                 lines.append(f"・{self.content.phrase('nudge_words_ok')}")
             self._say(turn, "nudge_wait", reasons="\n".join(lines))
             assert verdict.remind_at is not None
