@@ -196,6 +196,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if s.last_action == "check_in":  # the answer to 「消えたいと思うくらいつらい?」
                 return "crisis" if yes else "concern_no"
             return "crisis_yes" if yes else "crisis_no"
+        if frame.risk == "concern" and _STARTS_NO.match(frame.text) and not frame.ask:
+            return "concern_no"  # 「いえ、死にたいとまでは思っていません」: believed, not asked again
         if frame.risk == "concern" and not self._asked_lately(turn):
             s.concern_at = turn.now
             return "check_in"
@@ -439,6 +441,7 @@ _ADDRESSED = re.compile(
     r"行かない[?？]|どうしてる|そっち|君(は|が|の|に|と)|あなた(は|が|の|に|と)|お前|(だ|た)よね[?？]|"
     r"連絡(くれて|ありがと)|してくれて"
 )
+_STARTS_NO = re.compile(r"^[\s、。…]*(いえ|いや|いいえ|ううん|違|ちが)")  # a reply that says no first
 # The answer to 「自分を傷つけることを考えてる?」 is no, though the wish is named again.
 _NOT_PLANNING = re.compile(
     r"^[\s、。…]*(いや|ううん|いいえ|それは|そこまでは|そういうのは)?[、\s]*"
