@@ -66,7 +66,7 @@ require_phrases(
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
-require_phrases("nudge_words_ok", "decided", "about_encryption_on", "about_encryption_off", "stay", "about_privacy_encrypted", "about_privacy_plain", "about_storage", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
+require_phrases("about_hold", "nudge_words_ok", "decided", "about_encryption_on", "about_encryption_off", "stay", "about_privacy_encrypted", "about_privacy_plain", "about_storage", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
                 "cancelled_one")  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
@@ -350,6 +350,15 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and frame.days_ago  # 「今日はもう寝る」 tells no time of the story
             and len(frame.text) <= SHORT_TOLD
         )
+        corrected = bool(frame.days_ago and s.situation and _CORRECTION.search(frame.text))
+        if corrected and frame.ask and frame.days_ago != s.days_since(turn.now):
+            # 「3週間じゃなくて5週間前だった。で、これってサイン?」: the count redone, said, then
+            # the question answered (a short correction alone is the `since` row's)
+            s.since_days, s.since_told_at = frame.days_ago, turn.now
+            self._say(turn, "since_noted")
+            if since := self._since_line(turn):
+                turn.out.replies.append(Text(since))
+            return
         if frame.days_ago is not None and told:  # a time with the event, not any number
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
@@ -441,6 +450,7 @@ _ADDRESSED = re.compile(
     r"行かない[?？]|どうしてる|そっち|君(は|が|の|に|と)|あなた(は|が|の|に|と)|お前|(だ|た)よね[?？]|"
     r"連絡(くれて|ありがと)|してくれて"
 )
+_CORRECTION = re.compile(r"じゃなくて|じゃなかった|ではなく|ちゃうくて|ちゃうかった|間違え|まちがえ|訂正|ごめん[^。]{0,6}(ちが|違)|(ちが|違)(う|った)[、,。\s]")
 _STARTS_NO = re.compile(r"^[\s、。…]*(いえ|いや|いいえ|ううん|違|ちが)")  # a reply that says no first
 # The answer to 「自分を傷つけることを考えてる?」 is no, though the wish is named again.
 _NOT_PLANNING = re.compile(

@@ -22,6 +22,7 @@ class Privacy:
     draft_days: int = 30  # a draft given back is deleted after this many days
 
 
+_HOLD_HOW = re.compile(r"預け(たら|ると|るって)|預かる(って|と)|(預け|預か)[^。]{0,6}(どうなる|どうなん|何|なに|どういう)")
 _WHO_READS = re.compile(r"暗号|読め|読ま|読む|読ん|読まれ|見れ|見られ|見え|誰が|だれが|運営|管理(者|人|して)|漏れ|流出")
 _STORED = re.compile(r"保存|残る|残って|残ん|残す|何日|いつまで|消える|消えます|期間|ログ|履歴|記録")
 
@@ -122,7 +123,9 @@ class TalkHandlers(Base):
         """「AIですか?」「誰かが読めるの?」「何日で消えるの?」: the answer to what was asked,
         with this deployment's own facts (encryption on or off, how long drafts stay)."""
         text = turn.text or ""
-        if _WHO_READS.search(text):
+        if _HOLD_HOW.search(text):
+            self._say(turn, "about_hold")
+        elif _WHO_READS.search(text):
             key = "about_privacy_encrypted" if self.privacy.encrypted else "about_privacy_plain"
             self._say(turn, key)
         elif _STORED.search(text):
