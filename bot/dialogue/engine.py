@@ -66,8 +66,23 @@ require_phrases(
     "thanks_held", "crisis_chat_first", "crisis_again", "concern_no", "said_again",
     "no_more", "explain_point", "since_noted", "crisis_yes", "crisis_no", "gentle_tonight",
 )  # fmt: skip
-require_phrases("about_hold", "nudge_words_ok", "decided", "about_encryption_on", "about_encryption_off", "stay", "about_privacy_encrypted", "about_privacy_plain", "about_storage", "rewrite_in_keyboard", "held_list", "held_item", "btn_cancel_one", "held_gone",
-                "cancelled_one")  # fmt: skip
+require_phrases(
+    "about_hold",
+    "nudge_words_ok",
+    "decided",
+    "about_encryption_on",
+    "about_encryption_off",
+    "stay",
+    "about_privacy_encrypted",
+    "about_privacy_plain",
+    "about_storage",
+    "rewrite_in_keyboard",
+    "held_list",
+    "held_item",
+    "btn_cancel_one",
+    "held_gone",
+    "cancelled_one",
+)  # fmt: skip
 
 # While a draft waits for hold / rewrite / drop, typed answers mean the buttons: the button's
 # label, or one of the phrase's variants. Otherwise 「朝」 went to the classifier (→ cancel).

@@ -104,3 +104,17 @@ def is_bare_duration(normalized: str) -> bool:
     for word, _days in _WORDS:
         rest = rest.replace(word, "")
     return not _FILLER.sub("", rest)
+
+
+_AHEAD = re.compile(
+    r"(\d+|[一二三四五六七八九十]+)\s*(週間|週|ヶ月|か月|カ月|ヵ月|ケ月|日)\s*(後|ご(?!ろ)|先)"
+)
+_AHEAD_WORDS = (("明後日", 2), ("あさって", 2), ("再来週", 14), ("来週", 7), ("来月", 30))
+
+
+def days_ahead(normalized: str) -> int | None:
+    """「1ヶ月後」「3日後」「来週」: how many days ahead (a held draft's return), or None."""
+    if m := _AHEAD.search(normalized):
+        n = _number(m.group(1))
+        return n * _UNITS[m.group(2)] if n else None
+    return next((days for word, days in _AHEAD_WORDS if word in normalized), None)

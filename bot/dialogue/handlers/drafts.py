@@ -21,6 +21,7 @@ from bot.dialogue.types import (
     Text,
 )
 from bot.nlu.drafts import draft_or_whole
+from bot.nlu.durations import days_ahead
 from bot.nlu.normalize import normalize
 from bot.nudge.review import Context, morning_after
 
@@ -118,7 +119,10 @@ class DraftHandlers(Base):
             self.do_draft_ask(turn)
             return
         at = self._typed_time(turn.text or "", turn)  # 「1ヶ月後まで預かって」「18時まで」
-        self._hold(turn, "pick", {"datetime": at}) if at else self._hold(turn, "morning", {})
+        if at:
+            self._hold(turn, "pick", {"datetime": at})
+        else:
+            self._hold(turn, "morning", {})
 
     def do_show_held(self, turn: Turn) -> None:
         s = turn.state
@@ -231,7 +235,7 @@ class DraftHandlers(Base):
         """「18時にして」「明日の夜9時で」「1ヶ月後まで」 while a draft waits: the picker's value,
         typed. A length (「来週」「1ヶ月後」) comes back that morning, at most the hold's limit."""
         norm = normalize(text)
-        if (days := _later_days(norm)) is not None:
+        if (days := days_ahead(norm)) is not None:
             local = turn.now.astimezone(self.tz)
             _, _, latest = self._picker_bounds(turn.now)
             at = local.replace(hour=self.nudge.rules.morning_hour, minute=0, second=0,
@@ -365,20 +369,6 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
     except ValueError:
         return None
     return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
-
-
-_LATER = re.compile(r"(\d+|[一二三四五六七八九十]+)\s*(日|週間|週|ヶ月|か月|カ月|ヵ月)\s*(後|ご(?!ろ)|先)")
-_LATER_WORDS = {"明後日": 2, "あさって": 2, "再来週": 14, "来週": 7, "来月": 30}
-_UNIT_DAYS = {"日": 1, "週間": 7, "週": 7, "ヶ月": 30, "か月": 30, "カ月": 30, "ヵ月": 30}
-_KANJI_N = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-
-
-def _later_days(norm: str) -> int | None:
-    """「1ヶ月後」「3日後」「来週」: how many days ahead a held draft should come back."""
-    if m := _LATER.search(norm):
-        n = int(m.group(1)) if m.group(1).isdigit() else _KANJI_N.get(m.group(1))
-        return n * _UNIT_DAYS[m.group(2)] if n else None
-    return next((d for word, d in _LATER_WORDS.items() if word in norm), None)
 
 
 _TYPED_TIME = re.compile(

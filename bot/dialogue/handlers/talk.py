@@ -131,8 +131,7 @@ class TalkHandlers(Base):
         elif _STORED.search(text):
             self._say(turn, "about_storage", days=self.privacy.draft_days)
         else:  # the general answer, with this deployment's encryption said as it is
-            self._say(turn, "about_bot")
             key = "about_encryption_on" if self.privacy.encrypted else "about_encryption_off"
-            said = turn.out.replies.pop()
-            turn.out.replies.append(Text(f"{said.text}\n{self.content.phrase(key)}"))
+            said = self.content.phrase("about_bot", turn.state.turn)
+            turn.out.replies.append(Text(f"{said}\n{self.content.phrase(key)}"))
         turn.out.choices = self._menu(turn)
