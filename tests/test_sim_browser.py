@@ -85,6 +85,7 @@ def test_advice_is_drawn_as_a_card_and_enter_sends(page: Any) -> None:
     say(page, "元カノに復縁を断られた。もう一度連絡してもいい？")
     assert texts(page, "#talk .msg.user")[-1].startswith("元カノに復縁を断られた")
     answered(page, before)
+    wait(page, lambda d: css(d, "#talk .flex .fx-title"))  # the card, drawn after its bubble
     titles = texts(page, "#talk .flex .fx-title")
     assert titles and all(titles), "the advice card has a bold title"
     card = texts(page, "#talk .flex")[-1]
