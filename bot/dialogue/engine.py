@@ -193,7 +193,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent == "crisis"
             and s.last_action in ASKED_DIRECTLY
             and s.last_action != "check_in"
-            and (frame.followup in ("no", "no_then") or _NOT_PLANNING.search(frame.text))
+            and (frame.followup in ("no", "no_then") or frame.not_planning)
         ):  # 「それはしてない。消えたいってだけ」: no to "hurting yourself?", believed, stayed with
             return "crisis_no"
         if intent in SAFETY_INTENTS:
@@ -211,8 +211,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if s.last_action == "check_in":  # the answer to 「消えたいと思うくらいつらい?」
                 return "crisis" if yes else "concern_no"
             return "crisis_yes" if yes else "crisis_no"
-        if frame.risk == "concern" and _STARTS_NO.match(frame.text) and not frame.ask:
-            return "concern_no"  # 「いえ、死にたいとまでは思っていません」: believed, not asked again
+        if frame.risk == "concern" and frame.says_no and not frame.ask:
+            return "concern_no"  # 「いえ、死にたいとまでは…」: believed, not asked again
         if frame.risk == "concern" and not self._asked_lately(turn):
             s.concern_at = turn.now
             return "check_in"
@@ -227,7 +227,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and not frame.draft
             and felt
             and intent in TOLD
-            and not _ADDRESSED.search(frame.text)
+            and not frame.addressed
         ):
             s.phase = home_phase(s)  # 「寝ようとしても…」 is talk, not the draft asked for
             return "reflect"
@@ -365,7 +365,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and frame.days_ago  # 「今日はもう寝る」 tells no time of the story
             and len(frame.text) <= SHORT_TOLD
         )
-        corrected = bool(frame.days_ago and s.situation and _CORRECTION.search(frame.text))
+        corrected = bool(frame.days_ago and s.situation and frame.corrects)
         if corrected and frame.ask and frame.days_ago != s.days_since(turn.now):
             # 「3週間じゃなくて5週間前だった。で、これってサイン?」: the count redone, said, then
             # the question answered (a short correction alone is the `since` row's)
@@ -458,20 +458,6 @@ TOLD_OR_ASKED = (*TOLD, *ADVICE)
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
 
 
-# Words a message to the ex has and talk about the night does not: a pasted 「久しぶり!連絡くれて
-# めっちゃ嬉しい」 is the draft asked for, though it names a feeling.
-_ADDRESSED = re.compile(
-    r"久しぶり|ひさしぶり|元気[?？]|元気\s*(に)?して(る|た)|ありがと|ごめん(ね|な)|会えない[?？]|"
-    r"行かない[?？]|どうしてる|そっち|君(は|が|の|に|と)|あなた(は|が|の|に|と)|お前|(だ|た)よね[?？]|"
-    r"連絡(くれて|ありがと)|してくれて"
-)
-_CORRECTION = re.compile(r"じゃなくて|じゃなかった|ではなく|ちゃうくて|ちゃうかった|間違え|まちがえ|訂正|ごめん[^。]{0,6}(ちが|違)|(ちが|違)(う|った)[、,。\s]")
-_STARTS_NO = re.compile(r"^[\s、。…]*(いえ|いや|いいえ|ううん|違|ちが)")  # a reply that says no first
-# The answer to 「自分を傷つけることを考えてる?」 is no, though the wish is named again.
-_NOT_PLANNING = re.compile(
-    r"^[\s、。…]*(いや|ううん|いいえ|それは|そこまでは|そういうのは)?[、\s]*"
-    r"(してない|してません|考えてない|考えてません|しない|せえへん|せん|ない|ないよ|ないです)"
-)
 def _digest(reply: Reply) -> str:
     text = reply.text if isinstance(reply, Text) else f"{reply.title}\n{reply.body}"
     return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()

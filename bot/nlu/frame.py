@@ -71,6 +71,11 @@ class Frame:
     decided: bool = False  # a decision told (「とりあえずやめとく」「ミュートするわ」)
     advice_wanted: bool = False  # 「アドバイスほしい」: advice asked for (ends "just listen")
     chat_line_ask: bool = False  # how the chat line works (「文字だけでいいのか」)
+    addressed: bool = False  # words said to the ex (「久しぶり!元気?」): the text may be a draft
+    corrects: bool = False  # 「3日じゃなくて2週間前」: the story told is corrected
+    says_no: bool = False  # starts with no (「いえ、死にたいとまでは…」)
+    not_planning: bool = False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
+    about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
     sentences: tuple[str, ...] = ()
 
     def fact(self, name: str) -> bool | None:
@@ -150,6 +155,13 @@ class Reader:
             decided=any_match(lex.decided, own, own_folded),
             advice_wanted=advice_wanted,
             chat_line_ask=any_match(lex.chat_line_ask, own, own_folded),
+            addressed=any_match(lex.addressed, norm, folded),
+            corrects=any_match(lex.correction, own, own_folded),
+            says_no=any_match(lex.says_no, norm, folded),
+            not_planning=any_match(lex.not_planning, norm, folded),
+            about_bot=next(
+                (k for k, pats in lex.about_bot.items() if any_match(pats, own, own_folded)), None
+            ),
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip
 

@@ -11,6 +11,8 @@ from typing import Any
 FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner")
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
             "about_bot", "stay")  # fmt: skip
+# What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
+ABOUT_BOT = ("hold", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
@@ -56,6 +58,11 @@ class Lexicon:
     not_concern: Patterns  # a question about getting better (「そのうち楽になる?」), not a sign
     advice_wanted: Patterns  # 「聞いてほしいっていうか相談」: advice asked for, not only an ear
     chat_line_ask: Patterns  # how the chat line works (after a crisis)
+    addressed: Patterns  # words a message to the ex has (「久しぶり!元気?」): a pasted draft
+    correction: Patterns  # 「3日じゃなくて2週間前」: the story corrected
+    says_no: Patterns  # a reply that starts with no (「いえ、そこまでは…」)
+    not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
+    about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -102,6 +109,16 @@ class Lexicon:
             chat_line_ask=_compile(
                 "chat_line_ask", data.get("chat_line_ask") or [], allow_empty=True
             ),
+            addressed=_compile("addressed", data.get("addressed") or [], allow_empty=True),
+            correction=_compile("correction", data.get("correction") or [], allow_empty=True),
+            says_no=_compile("says_no", data.get("says_no") or [], allow_empty=True),
+            not_planning=_compile(
+                "not_planning", data.get("not_planning") or [], allow_empty=True
+            ),
+            about_bot={
+                k: _compile(f"about_bot.{k}", v)
+                for k, v in _section(data, "about_bot", ABOUT_BOT).items()
+            },
             followups={
                 k: _compile(f"followups.{k}", v)
                 for k, v in _section(data, "followups", FOLLOWUPS).items()

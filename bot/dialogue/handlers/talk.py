@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot.dialogue.handlers.base import Base, format_when
@@ -20,11 +19,6 @@ class Privacy:
 
     encrypted: bool = False  # BOT_DATA_KEY is set: drafts and state are encrypted at rest
     draft_days: int = 30  # a draft given back is deleted after this many days
-
-
-_HOLD_HOW = re.compile(r"預け(たら|ると|るって)|預かる(って|と)|(預け|預か)[^。]{0,6}(どうなる|どうなん|何|なに|どういう)")
-_WHO_READS = re.compile(r"暗号|読め|読ま|読む|読ん|読まれ|見れ|見られ|見え|誰が|だれが|運営|管理(者|人|して)|漏れ|流出")
-_STORED = re.compile(r"保存|残る|残って|残ん|残す|何日|いつまで|消える|消えます|期間|ログ|履歴|記録")
 
 
 class TalkHandlers(Base):
@@ -122,13 +116,13 @@ class TalkHandlers(Base):
     def do_about_bot(self, turn: Turn) -> None:
         """「AIですか?」「誰かが読めるの?」「何日で消えるの?」: the answer to what was asked,
         with this deployment's own facts (encryption on or off, how long drafts stay)."""
-        text = turn.text or ""
-        if _HOLD_HOW.search(text):
+        asked = turn.frame.about_bot if turn.frame else None
+        if asked == "hold":
             self._say(turn, "about_hold")
-        elif _WHO_READS.search(text):
+        elif asked == "who_reads":
             key = "about_privacy_encrypted" if self.privacy.encrypted else "about_privacy_plain"
             self._say(turn, key)
-        elif _STORED.search(text):
+        elif asked == "stored":
             self._say(turn, "about_storage", days=self.privacy.draft_days)
         else:  # the general answer, with this deployment's encryption said as it is
             key = "about_encryption_on" if self.privacy.encrypted else "about_encryption_off"
