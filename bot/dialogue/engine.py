@@ -176,6 +176,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return
             if turn.state.situation and is_bare_duration(normalize(text)):
                 intent = turn.state.situation  # 「2週間前」 answers "since when", in that story
+        turn.known = turn.state.situation
         self._learn_story(turn, frame)
         self._run(turn, self._policy(turn, frame, intent))
 
@@ -294,6 +295,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "broke_up"
         if intent in ("refused", "ghosted") and not s.situation:
             return intent  # the story first told: its row says so, and answers what it asks
+        told = [f for f in ("refused", "ghosted") if frame.fact(f) is True]
+        if len(told) == 1 and not turn.known and not frame.ask and intent in ("cooling", "what_to_do"):
+            return told[0]  # 「無理って言われた。今日から冷却期間がんばる」: the story, first
         if frame.ask and intent in ANSWERED_BY_A_CARD:
             turn.intent = intent
             best = self._ranked(turn)

@@ -46,6 +46,7 @@ class Turn:
     previous_action: str | None = None  # what the bot did the turn before
     ranked: list[Any] | None = None  # the cards ranked for this message (computed once)
     held: tuple[Held, ...] | None = None  # the store's held drafts (None: not looked up)
+    known: str | None = None  # the situation known before this message told its story
     out: Outcome = field(init=False)
 
     def __post_init__(self) -> None:
