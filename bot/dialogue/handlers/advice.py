@@ -43,6 +43,8 @@ def _query(turn: Turn) -> str:
     return _QUOTED.sub(" ", query).strip() or query
 
 
+# An ask that points back (「これってアウト?」「それってあり?」): what it is about was said before it.
+_POINTS_BACK = re.compile(r"^(じゃあ|でも|で、)?(これ|それ|あれ|こういう|そういう|こんな|そんな|こうい|そうい)")
 _CLAUSE = re.compile(r"(?:けど|けれど|のに|から|が|て|で)?[、,]\s*")
 MIN_CLAUSE = 6
 
@@ -160,7 +162,12 @@ class AdviceHandlers(Base):
             intents += [f for f in ("new_partner", "got_reply", "blocked") if frame.fact(f)]
         if turn.state.new_partner:
             intents.append("new_partner")
-        return self.index.rank(query, turn.state, [i for i in intents if i], _clauses(query))
+        also = _clauses(query)
+        if frame and frame.ask and _POINTS_BACK.match(frame.ask) and len(frame.sentences) > 1:
+            at = frame.sentences.index(frame.ask) if frame.ask in frame.sentences else 0
+            also += [_QUOTED.sub(" ", t) for t in frame.sentences[max(0, at - 3) : at]]
+            # 「…病みストーリーあげたい衝動がすごい。…これってやめといたほうがいい?」
+        return self.index.rank(query, turn.state, [i for i in intents if i], also)
 
     def _feeling_first(self, turn: Turn) -> None:
         """Name the feeling before the answer (「眠れなくて…インスタ見るのはあり?」); with no
