@@ -204,6 +204,8 @@ def evaluate_conversations(engine: Engine, errors: bool) -> None:
     sets = [("tests/conversations (development)", sorted((DATA.parent / "conversations").glob("*.yaml"))),
             ("tests/data/real/conversations_dev.yaml (development)",
              [DATA / "real" / "conversations_dev.yaml"]),
+            ("tests/data/real/conversations_dev2*.yaml (development, written later)",
+             sorted((DATA / "real").glob("conversations_dev2*.yaml"))),
             ("tests/data/real/conversations_final.yaml (held out)",
              [DATA / "real" / "conversations_final.yaml"])]  # fmt: skip
     for name, paths in sets:

@@ -222,6 +222,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.request:
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"
+        if frame.deletes and not frame.ask and self._something_held(turn) and intent != "draft":
+            return "request:cancel_hold"  # 「やっぱ送らんとくわ。消しといて」: the draft held
+        if intent == "cancel" and frame.source == "model" and not frame.deletes:
+            intent = "unclear"  # 「さっきのやつ見せて」 asks nothing to go
         felt = self._feeling(turn)
         if (
             s.phase is Phase.AWAITING_DRAFT
@@ -330,6 +334,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         ):
             return "reflect"  # 「図星です」「もういいや…」 mid-story: listened to, not a menu
         return intent
+
+    @staticmethod
+    def _something_held(turn: Turn) -> bool:
+        """A draft under review, or one held that has not come back yet."""
+        s = turn.state
+        held = s.held_until is not None and turn.now < s.held_until
+        return s.draft_text is not None or held or bool(turn.held)
 
     def _asked_lately(self, turn: Turn) -> bool:
         """Ask "is it that hard?" once, not on every sad message that follows."""

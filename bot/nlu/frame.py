@@ -76,6 +76,7 @@ class Frame:
     says_no: bool = False  # starts with no (「いえ、死にたいとまでは…」)
     not_planning: bool = False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    deletes: bool = False  # 「消しといて」: asks for something to go, held draft or data (context)
     sentences: tuple[str, ...] = ()
 
     def fact(self, name: str) -> bool | None:
@@ -158,6 +159,7 @@ class Reader:
             addressed=any_match(lex.addressed, norm, folded),
             corrects=any_match(lex.correction, own, own_folded),
             says_no=any_match(lex.says_no, norm, folded),
+            deletes=any_match(lex.deletion, own, own_folded),
             not_planning=any_match(lex.not_planning, norm, folded),
             about_bot=next(
                 (k for k, pats in lex.about_bot.items() if any_match(pats, own, own_folded)), None

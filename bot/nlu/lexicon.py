@@ -63,6 +63,7 @@ class Lexicon:
     says_no: Patterns  # a reply that starts with no (「いえ、そこまでは…」)
     not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
+    deletion: Patterns  # 「消しといて」「なしで」: something asked to go (a held draft, or data)
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -111,6 +112,7 @@ class Lexicon:
             ),
             addressed=_compile("addressed", data.get("addressed") or [], allow_empty=True),
             correction=_compile("correction", data.get("correction") or [], allow_empty=True),
+            deletion=_compile("deletion", data.get("deletion") or [], allow_empty=True),
             says_no=_compile("says_no", data.get("says_no") or [], allow_empty=True),
             not_planning=_compile(
                 "not_planning", data.get("not_planning") or [], allow_empty=True

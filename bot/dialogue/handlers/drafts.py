@@ -373,4 +373,5 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 
 _TYPED_TIME = re.compile(
     r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$)"
+    r"(?!な(ったら|ると|れば|る)|送|来|き|く|起き)"  # 「0時になったら送りそう」 asks no time
 )
