@@ -199,8 +199,20 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "crisis_no"
         if intent in SAFETY_INTENTS:
             return intent
+        if frame.lines_ask and (
+            s.phase is Phase.GENTLE or s.crisis_at or s.concern_at or not frame.in_domain
+        ):
+            return "lines"  # 「誰かと話したほうがいいのはわかってる。どこに連絡すればいいの」
         if intent == "unclear" and frame.ask and frame.intent in ADVICE:
             intent = frame.intent  # unsure overall, but the question says what it is about
+        if (
+            intent in ("other", "unclear")
+            and frame.ask
+            and frame.topic in ADVICE
+            and frame.in_domain
+            and s.situation
+        ):  # 「1〜2週間とか長すぎない?」 mid-story: the question's own topic
+            intent = frame.topic
         if intent == "help" and frame.ask and frame.in_domain and not frame.request:
             intent = "unclear"  # 「彼女の見え方って変わる?」 asks about her, not about the bot
         if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:
@@ -239,6 +251,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.closing and not frame.ask and not frame.draft and s.phase is Phase.AWAITING_DRAFT:
             s.phase = home_phase(s)  # 「ありがと、もう寝る」 is no draft
             return "thanks"
+        if (
+            s.phase is Phase.AWAITING_DRAFT
+            and frame.asks_advice
+            and not frame.draft
+            and not frame.addressed
+            and intent != "draft"
+        ):  # 「でもその間なにしてたらええの?」 asks the bot: no draft came, the question is answered
+            s.phase = home_phase(s)
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
             return intent
         if frame.decided and not frame.ask and s.phase is not Phase.GENTLE:

@@ -76,6 +76,8 @@ class Frame:
     says_no: bool = False  # starts with no (「いえ、死にたいとまでは…」)
     not_planning: bool = False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    asks_advice: bool = False  # the ask wants the bot's advice (「なにしてたらええの?」)
+    lines_ask: bool = False  # 「どこに相談すればいいの」: where to reach someone
     deletes: bool = False  # 「消しといて」: asks for something to go, held draft or data (context)
     sentences: tuple[str, ...] = ()
 
@@ -160,6 +162,8 @@ class Reader:
             corrects=any_match(lex.correction, own, own_folded),
             says_no=any_match(lex.says_no, norm, folded),
             deletes=any_match(lex.deletion, own, own_folded),
+            lines_ask=any_match(lex.lines_ask, own, own_folded),
+            asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),
             about_bot=next(
                 (k for k, pats in lex.about_bot.items() if any_match(pats, own, own_folded)), None

@@ -212,7 +212,8 @@ class AdviceHandlers(Base):
         if card is None:
             self.do_fallback(turn)
             return
-        if card.id == turn.state.last_card and "cooling" in card.intents and not asks_days:
+        again = card.id == turn.state.last_card and "cooling" in card.intents
+        if again and not asks_days and not counted:
             since = since or self._since_line(turn)
             if since:  # 「1ヶ月経った私はどうしたら?」: the days counted answer it, not the card
                 turn.out.replies.append(Text(since))
@@ -220,6 +221,7 @@ class AdviceHandlers(Base):
                 return
         if card.id == turn.state.last_card:  # asked again: its point, not the same bubble
             point = self.index.best_sentence(card, _query(turn))
+            self._feeling_first(turn)  # 「長すぎひん?耐えられへん」: heard before the point again
             self._say(turn, "already_said", title=card.title, point=point)
             if since and asks_days:  # 「あと何日?」: the days first, in the same bubble
                 said = turn.out.replies.pop()

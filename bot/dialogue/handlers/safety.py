@@ -44,6 +44,14 @@ class SafetyHandlers(Base):
         turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
         turn.state.no_phone = True
 
+    def do_lines(self, turn: Turn) -> None:
+        """「どこに相談すればいいの」: every line open now, the chat lines first for someone who
+        said they cannot phone, and that we are still here."""
+        self._say(turn, "crisis_lines_again")
+        chat_first = self._cannot_phone(turn)
+        turn.out.replies.append(Text(self._crisis_lines(turn, all_lines=True, chat_first=chat_first)))
+        turn.out.choices = [self._button("btn_listen", "crisis:listen")]
+
     def do_check_in(self, turn: Turn) -> None:
         """The model leaned to crisis without confidence: ask gently, with one line named."""
         self._say_with_line(turn, "check_in")
