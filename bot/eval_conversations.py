@@ -2,7 +2,7 @@
 answer that would count (`about: [card ids and/or action names]`), run through the real engine.
 
 A reply counts when it shows one of the named cards (or names it again), or its action is one of the named actions
-(`crisis` also counts when the crisis flow started). `tests/data/real/conversations_final.yaml`
+(`crisis` also counts when the crisis flow started, or the lines were given when asked for). `tests/data/real/conversations_final.yaml`
 was written apart from the cards' asks and never tuned on; `tests/conversations/` (the scripts
 the tests hold) is the development set."""
 
@@ -58,8 +58,8 @@ def score(engine: Engine, conversations: list[dict[str, Any]]) -> OnTopic:
             done |= {SAME_ROW[a] for a in done if a in SAME_ROW}
             if done & LISTENED:
                 done |= LISTENED  # one behaviour: the feeling named, then a question
-            if state.crisis_at and state.crisis_at != crisis_before:
-                done.add("crisis")
+            if (state.crisis_at and state.crisis_at != crisis_before) or "lines" in done:
+                done.add("crisis")  # the crisis flow, or the lines asked for
             result.labelled += 1
             if shown & set(wanted) or done & set(wanted):
                 result.about += 1
