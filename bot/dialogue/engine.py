@@ -219,6 +219,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "unclear"  # the story is known; the model's guess does not retell it
         if s.no_contact and frame.go_between:  # a go-between after 「連絡しないで」 or a block
             return "stalking_risk"
+        if s.last_action == "boundary" and frame.minimizing and not frame.decided:
+            return "stalking_risk"  # 「話しかけないし、客として行くだけだし」: the boundary, again
         if s.last_action in ASKED_DIRECTLY and frame.followup in ANSWERS:
             yes = frame.followup.startswith("yes")
             if s.last_action == "check_in":  # the answer to 「消えたいと思うくらいつらい?」

@@ -76,6 +76,7 @@ class Frame:
     says_no: bool = False  # starts with no (「いえ、死にたいとまでは…」)
     not_planning: bool = False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    minimizing: bool = False  # 「見るだけだし」: a plan made small
     asks_advice: bool = False  # the ask wants the bot's advice (「なにしてたらええの?」)
     lines_ask: bool = False  # 「どこに相談すればいいの」: where to reach someone
     deletes: bool = False  # 「消しといて」: asks for something to go, held draft or data (context)
@@ -163,6 +164,7 @@ class Reader:
             says_no=any_match(lex.says_no, norm, folded),
             deletes=any_match(lex.deletion, own, own_folded),
             lines_ask=any_match(lex.lines_ask, own, own_folded),
+            minimizing=any_match(lex.minimizing, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),
             about_bot=next(

@@ -63,6 +63,7 @@ class Lexicon:
     says_no: Patterns  # a reply that starts with no (「いえ、そこまでは…」)
     not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
+    minimizing: Patterns  # 「客として行くだけだし」: a plan made small after a boundary was named
     asks_advice: Patterns  # 「どうしたらいい?」「その間なにしてたらええの?」: asks the bot what to do
     lines_ask: Patterns  # 「どこに相談すればいい?」: where to reach someone who listens
     deletion: Patterns  # 「消しといて」「なしで」: something asked to go (a held draft, or data)
@@ -114,6 +115,7 @@ class Lexicon:
             ),
             addressed=_compile("addressed", data.get("addressed") or [], allow_empty=True),
             correction=_compile("correction", data.get("correction") or [], allow_empty=True),
+            minimizing=_compile("minimizing", data.get("minimizing") or [], allow_empty=True),
             asks_advice=_compile("asks_advice", data.get("asks_advice") or [], allow_empty=True),
             lines_ask=_compile("lines_ask", data.get("lines_ask") or [], allow_empty=True),
             deletion=_compile("deletion", data.get("deletion") or [], allow_empty=True),
