@@ -322,7 +322,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if intent in ("refused", "ghosted") and not s.situation:
             return intent  # the story first told: its row says so, and answers what it asks
         told = [f for f in ("refused", "ghosted") if frame.fact(f) is True]
-        if len(told) == 1 and not turn.known and not frame.ask and intent in ("cooling", "what_to_do"):
+        if (
+            len(told) == 1
+            and not turn.known
+            and not frame.ask
+            and intent in ("cooling", "what_to_do")
+        ):
             return told[0]  # 「無理って言われた。今日から冷却期間がんばる」: the story, first
         if frame.ask and intent in ANSWERED_BY_A_CARD:
             turn.intent = intent

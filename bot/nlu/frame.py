@@ -74,7 +74,9 @@ class Frame:
     addressed: bool = False  # words said to the ex (「久しぶり!元気?」): the text may be a draft
     corrects: bool = False  # 「3日じゃなくて2週間前」: the story told is corrected
     says_no: bool = False  # starts with no (「いえ、死にたいとまでは…」)
-    not_planning: bool = False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
+    not_planning: bool = (
+        False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
+    )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
     minimizing: bool = False  # 「見るだけだし」: a plan made small
     asks_advice: bool = False  # the ask wants the bot's advice (「なにしてたらええの?」)

@@ -64,7 +64,7 @@ class Lexicon:
     not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
     minimizing: Patterns  # 「客として行くだけだし」: a plan made small after a boundary was named
-    asks_advice: Patterns  # 「どうしたらいい?」「その間なにしてたらええの?」: asks the bot what to do
+    asks_advice: Patterns  # 「どうしたらいい?」: asks the bot what to do
     lines_ask: Patterns  # 「どこに相談すればいい?」: where to reach someone who listens
     deletion: Patterns  # 「消しといて」「なしで」: something asked to go (a held draft, or data)
 
@@ -120,9 +120,7 @@ class Lexicon:
             lines_ask=_compile("lines_ask", data.get("lines_ask") or [], allow_empty=True),
             deletion=_compile("deletion", data.get("deletion") or [], allow_empty=True),
             says_no=_compile("says_no", data.get("says_no") or [], allow_empty=True),
-            not_planning=_compile(
-                "not_planning", data.get("not_planning") or [], allow_empty=True
-            ),
+            not_planning=_compile("not_planning", data.get("not_planning") or [], allow_empty=True),
             about_bot={
                 k: _compile(f"about_bot.{k}", v)
                 for k, v in _section(data, "about_bot", ABOUT_BOT).items()

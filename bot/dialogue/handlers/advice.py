@@ -44,7 +44,9 @@ def _query(turn: Turn) -> str:
 
 
 # An ask that points back (「これってアウト?」「それってあり?」): what it is about was said before it.
-_POINTS_BACK = re.compile(r"^(じゃあ|でも|で、)?(これ|それ|あれ|こういう|そういう|こんな|そんな|こうい|そうい)")
+_POINTS_BACK = re.compile(
+    r"^(じゃあ|でも|で、)?(これ|それ|あれ|こういう|そういう|こんな|そんな|こうい|そうい)"
+)
 _CLAUSE = re.compile(r"(?:けど|けれど|のに|から|が|て|で)?[、,]\s*")
 MIN_CLAUSE = 6
 
@@ -162,6 +164,8 @@ class AdviceHandlers(Base):
             intents += [f for f in ("new_partner", "got_reply", "blocked") if frame.fact(f)]
         if turn.state.new_partner:
             intents.append("new_partner")
+        if turn.state.replied and "reply" in self.index.topics_in(query):
+            intents.append("got_reply")  # 「なんて返したらいいと?」 once a reply came
         also = _clauses(query)
         if frame and frame.ask and _POINTS_BACK.match(frame.ask) and len(frame.sentences) > 1:
             at = frame.sentences.index(frame.ask) if frame.ask in frame.sentences else 0
@@ -199,8 +203,14 @@ class AdviceHandlers(Base):
         if last not in ranking.allowed(self.content.cards, turn.state):
             last = None  # the story changed (「断られたんじゃなくて既読無視」): not its card
         no_better = not (ranked and ranked[0].similarity >= AGAIN)
+        replying = turn.state.replied and "reply" in self.index.topics_in(_query(turn))
         if last and (
             (closest and closest.card is last and closest.similarity >= AGAIN)
+            or (
+                replying
+                and "got_reply" in last.intents
+                and not (ranked and "got_reply" in ranked[0].card.intents)
+            )  # 「なんて返したらいいと?」
             or (turn.intent == last.intents[0] and no_better)
             or (asks_days and "cooling" in last.intents and no_better)
         ):  # the same question again (「どれくらい待てばいい?」 after the cooling card)

@@ -49,7 +49,9 @@ class SafetyHandlers(Base):
         said they cannot phone, and that we are still here."""
         self._say(turn, "crisis_lines_again")
         chat_first = self._cannot_phone(turn)
-        turn.out.replies.append(Text(self._crisis_lines(turn, all_lines=True, chat_first=chat_first)))
+        turn.out.replies.append(
+            Text(self._crisis_lines(turn, all_lines=True, chat_first=chat_first))
+        )
         turn.out.choices = [self._button("btn_listen", "crisis:listen")]
 
     def do_check_in(self, turn: Turn) -> None:
