@@ -22,6 +22,7 @@ _QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
 
 
 STORY_CHARS = 40  # a first message this long is a story: its card may be more than cooling
+SHORT_STORY = 20  # …this long, when a card matches it closely (「断られて1週間。インスタ見るのやめられない」)
 STORY_MATCH = 0.3  # …when a card's own questions match the story this well
 # Feelings that weigh more than the story's news: named before it, in place of the story's ack.
 WEIGHS_MORE = ("grief", "tired", "drinking", "not_eating", "sleepless", "crying", "self_blame")
@@ -77,9 +78,10 @@ class AdviceHandlers(Base):
         if s.no_contact and intent == "cooling":
             intent = "what_to_do"
         frame = turn.frame
-        story = bool(frame and not frame.ask and len(frame.text) >= STORY_CHARS)
+        story = bool(frame and not frame.ask and len(frame.text) >= SHORT_STORY)
+        need = STORY_MATCH if frame and len(frame.text) >= STORY_CHARS else CLOSE
         asked = self._ranked(turn) if frame and (frame.ask or story) else []
-        if asked and asked[0].similarity >= STORY_MATCH:
+        if asked and asked[0].similarity >= (need if story else STORY_MATCH):
             card = asked[0].card  # 「断られたんだけど、インスタ見るのはあり?」, or a story
         else:  # that already says what it is about (「休みは朝4時から釣り…」)
             card = advice.pick(self.content.cards, intent, s)
