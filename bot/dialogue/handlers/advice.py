@@ -81,6 +81,8 @@ class AdviceHandlers(Base):
         story = bool(frame and not frame.ask and len(frame.text) >= SHORT_STORY)
         need = STORY_MATCH if frame and len(frame.text) >= STORY_CHARS else CLOSE
         asked = self._ranked(turn) if frame and (frame.ask or story) else []
+        if story:  # the refusal told is no question: a card about the refusal itself waits
+            asked = [m for m in asked if m.card.intents[0] != turn.intent]
         if asked and asked[0].similarity >= (need if story else STORY_MATCH):
             card = asked[0].card  # 「断られたんだけど、インスタ見るのはあり?」, or a story
         else:  # that already says what it is about (「休みは朝4時から釣り…」)
