@@ -340,6 +340,18 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 and (frame.in_domain or (s.situation and best[0].similarity >= STORY_SIMILARITY))
             ):  # in the field (or in the middle of the story), no card head-on: the nearest
                 return "answer"
+        if (
+            not frame.ask
+            and not felt
+            and s.situation
+            and intent in ("unclear", "other", "vent")
+            and len(frame.text) <= TOLD_CHARS
+            and not frame.told_past
+        ):  # 「あと私のストーリー毎回見に来てる」: news a card speaks to, met with that card
+            turn.intent = intent
+            best = self._ranked(turn)
+            if best and best[0].similarity >= TOLD_MATCH:
+                return "answer"
         if felt and not frame.ask and intent in ADVICE and frame.source == "model":
             return "reflect"  # a feeling with no question: heard, not met with a card
         if felt and not frame.ask and intent == s.situation:
@@ -488,6 +500,8 @@ ANSWERED_BY_A_CARD = (
 # message the model read as something else: out-of-field and small talk need a close match.
 ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.5, "vent": 0.4,
                 "unclear": 0.35}  # fmt: skip
+TOLD_MATCH = 0.5  # news with no question, this close to a card's own questions, gets the card
+TOLD_CHARS = 60  # …when it is one thought, not a long story (that is listened to)
 SHORT_TOLD = 30  # 「もう3ヶ月たつけどね」: a short message with a time, mid-story, tells the time
 STORY_SIMILARITY = 0.12  # mid-story, a question this close to a card's asks is about the ex
 # After a crisis message the phase stays gentle for a day, unless the user moves on to advice.
