@@ -68,7 +68,8 @@ def run_chat(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout)
         with core.db.session() as session:
             due = repo.claim_due(session, now, timedelta(0), terminal=True, line_user_id=user_id)
             for item in due:
-                replies, item_choices = compose(core.content, item)
+                hour = now.astimezone(core.settings.tz).hour
+                replies, item_choices = compose(core.content, item, hour)
                 stdout.write(render(replies, item_choices))
                 repo.finish_reminder(session, item.id, "sent", now)
                 choices[:] = item_choices

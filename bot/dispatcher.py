@@ -212,7 +212,8 @@ class Dispatcher:
     async def _deliver(self, round_: Round, due: DueReminder) -> Outcome:
         if due.kind == "checkin" and (until := self._quiet_until(round_.now)):
             return Outcome(due.id, "pending", retry_at=until)
-        messages = to_payload(*compose(self.content, due))
+        hour = round_.now.astimezone(self.settings.tz).hour
+        messages = to_payload(*compose(self.content, due, hour))
         result = SendResult.QUOTA
         if round_.quota or not await self._take_quota(round_):
             round_.quota = True  # LINE refuses every push this month: no use asking

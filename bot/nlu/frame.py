@@ -138,7 +138,7 @@ class Reader:
         advice_wanted = any_match(lex.advice_wanted, own, own_folded)
         if request == "listen" and advice_wanted:
             request = None  # 「聞いてほしいっていうか相談なんよ」: an ear and an answer
-        feelings = tuple(n for n, pats in lex.feelings.items() if any_match(pats, own, own_folded))
+        feelings = tuple(n for n, pats in lex.feelings.items() if self._felt(pats, own, own_folded))
         felt_words = _clause(own, own_folded, lex.feelings[feelings[0]]) if feelings else None
         draft = find_draft(raw)
         ask = _last_question(sentences)
@@ -243,6 +243,15 @@ class Reader:
             return None
         # A sign explained as a figure of speech explains the denial beside it too.
         return "denied" if denied_any and not figured else "hyperbole"
+
+    def _felt(self, patterns: Patterns, own: str, folded: str) -> bool:
+        """A feeling named and not denied right after (「不安じゃない」「ほっとしてへん」)."""
+        lex = self.lexicon
+        for m in search_both(patterns, own, folded):
+            tail, ftail = own[m.end() : m.end() + 16], folded[m.end() : m.end() + 16]
+            if not (any_match(lex.negation, tail, ftail) or any_match(lex.feeling_denied, tail, ftail)):
+                return True
+        return False
 
     def _facts(self, norm: str, folded: str) -> dict[str, bool | None]:
         """Each fact's polarity as last stated: 「ブロックされてたけど解除された」 is False."""

@@ -63,6 +63,7 @@ class Lexicon:
     says_no: Patterns  # a reply that starts with no (「いえ、そこまでは…」)
     not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
+    feeling_denied: Patterns  # after a feeling's words: 「不安じゃない」「泣くのも違う」「ほっとしてへん」
     told_past: Patterns  # 「誕生日も祝ってあげられんかった」: their story in the past, to be heard
     minimizing: Patterns  # 「客として行くだけだし」: a plan made small after a boundary was named
     asks_advice: Patterns  # 「どうしたらいい?」: asks the bot what to do
@@ -116,6 +117,9 @@ class Lexicon:
             ),
             addressed=_compile("addressed", data.get("addressed") or [], allow_empty=True),
             correction=_compile("correction", data.get("correction") or [], allow_empty=True),
+            feeling_denied=_compile(
+                "feeling_denied", data.get("feeling_denied") or [], allow_empty=True
+            ),
             told_past=_compile("told_past", data.get("told_past") or [], allow_empty=True),
             minimizing=_compile("minimizing", data.get("minimizing") or [], allow_empty=True),
             asks_advice=_compile("asks_advice", data.get("asks_advice") or [], allow_empty=True),
