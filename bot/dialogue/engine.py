@@ -68,6 +68,7 @@ require_phrases(
 )  # fmt: skip
 require_phrases(
     "about_hold",
+    "crisis_joke",
     "nudge_words_ok",
     "decided",
     "about_encryption_on",
@@ -221,6 +222,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "stalking_risk"
         if s.last_action == "boundary" and frame.minimizing and not frame.decided:
             return "stalking_risk"  # 「話しかけないし、客として行くだけだし」: the boundary, again
+        if s.last_action in ASKED_DIRECTLY and frame.joking and s.phase is Phase.GENTLE:
+            return "crisis_no"  # 「冗談って書いたじゃん。考えてないし」: believed, sorry, go on
         if s.last_action in ASKED_DIRECTLY and frame.followup in ANSWERS:
             yes = frame.followup.startswith("yes")
             if s.last_action == "check_in":  # the answer to 「消えたいと思うくらいつらい?」

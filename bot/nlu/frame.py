@@ -78,6 +78,7 @@ class Frame:
         False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    joking: bool = False  # 「冗談だって」: what sounded like a crisis was a joke, they say
     told_past: bool = False  # ends in the past tense: a memory told, not news asked about
     minimizing: bool = False  # 「見るだけだし」: a plan made small
     asks_advice: bool = False  # the ask wants the bot's advice (「なにしてたらええの?」)
@@ -169,6 +170,7 @@ class Reader:
             lines_ask=any_match(lex.lines_ask, own, own_folded),
             minimizing=any_match(lex.minimizing, own, own_folded),
             told_past=any_match(lex.told_past, own, own_folded),
+            joking=any_match(lex.joking, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),
             about_bot=next(

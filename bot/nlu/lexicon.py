@@ -16,7 +16,7 @@ ABOUT_BOT = ("hold", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
-FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "anxiety", "anger",
+FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "embarrassed", "anxiety", "anger",
             "self_blame", "loneliness", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
@@ -63,6 +63,7 @@ class Lexicon:
     says_no: Patterns  # a reply that starts with no (「いえ、そこまでは…」)
     not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
+    joking: Patterns  # 「冗談って書いたじゃん」: a crisis word said to have been a joke
     feeling_denied: Patterns  # after a feeling's words: 「不安じゃない」「泣くのも違う」「ほっとしてへん」
     told_past: Patterns  # 「誕生日も祝ってあげられんかった」: their story in the past, to be heard
     minimizing: Patterns  # 「客として行くだけだし」: a plan made small after a boundary was named
@@ -117,6 +118,7 @@ class Lexicon:
             ),
             addressed=_compile("addressed", data.get("addressed") or [], allow_empty=True),
             correction=_compile("correction", data.get("correction") or [], allow_empty=True),
+            joking=_compile("joking", data.get("joking") or [], allow_empty=True),
             feeling_denied=_compile(
                 "feeling_denied", data.get("feeling_denied") or [], allow_empty=True
             ),

@@ -7,6 +7,7 @@ import re
 from bot.content import AdviceCard
 from bot.dialogue import ranking
 from bot.dialogue.handlers.base import Base
+from bot.dialogue.table import home_phase
 from bot.dialogue.turn import GENTLE_FOR, Turn
 from bot.dialogue.types import (
     Card,
@@ -94,7 +95,12 @@ class SafetyHandlers(Base):
                             self._button("btn_listen", "crisis:listen")]  # fmt: skip
 
     def do_crisis_no(self, turn: Turn) -> None:
-        """No to the direct question: believed, thanked, and still listened to."""
+        """No to the direct question: believed, thanked, and still listened to. Said to have been
+        a joke (「冗談って書いたじゃん」): sorry for the worry, and the night goes on as usual."""
+        if turn.frame and turn.frame.joking:
+            self._say(turn, "crisis_joke")
+            turn.state.phase = home_phase(turn.state)
+            return
         self._say(turn, "crisis_no")
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
