@@ -35,6 +35,7 @@ from bot.dialogue.types import (
     Text,
     TextIn,
 )
+from bot.nlu.drafts import draft_or_whole
 from bot.nlu.durations import is_bare_duration
 from bot.nlu.frame import Frame
 from bot.nlu.lexicon import Lexicon
@@ -239,6 +240,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.request:
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"
+        if frame.draft_was and s.draft_text and not frame.draft:
+            return "draft"  # 「今のは下書きです」: the message before, reviewed
         if frame.deletes and not frame.ask and self._something_held(turn) and intent != "draft":
             return "request:cancel_hold"  # 「やっぱ送らんとくわ。消しといて」: the draft held
         if intent == "cancel" and frame.source == "model" and not frame.deletes:
@@ -250,8 +253,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and felt
             and intent in TOLD
             and not frame.addressed
-        ):
-            s.phase = home_phase(s)  # 「寝ようとしても…」 is talk, not the draft asked for
+            and (felt in BODY_FEELINGS or frame.third_person)
+        ):  # 「寝ようとしても…」「彼のこと考えて…」 is talk, not the draft asked for; kept, in
+            s.phase = home_phase(s)  # case 「今のが下書き」 follows
+            s.draft_text = draft_or_whole(frame.text)
             return "reflect"
         if frame.closing and not frame.ask and not frame.draft and s.phase is Phase.AWAITING_DRAFT:
             s.phase = home_phase(s)  # 「ありがと、もう寝る」 is no draft
@@ -512,6 +517,9 @@ MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain",
             "erase", "draft", "hold_request")  # fmt: skip
 ANSWERS = ("yes", "no", "yes_then", "no_then")  # to the direct question: 「うん…」「ううん、ただ…」
 ASKED_DIRECTLY = ("check_in", "crisis", "crisis_yes")  # replies that end with the direct question
+# Feelings of the body and the night (not worry, which a draft to the ex may well say): while a
+# draft is awaited, a message naming one of these is talk, not the draft.
+BODY_FEELINGS = ("sleepless", "crying", "tired", "drinking", "not_eating", "grief")
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 TOLD_OR_ASKED = (*TOLD, *ADVICE)
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")

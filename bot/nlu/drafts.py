@@ -49,6 +49,10 @@ _BEFORE_QUOTE = re.compile(
     r"(?:(?!じゃ|では)[^「『\"“。!?！？]){0,12}$",
     re.I,
 )
+# 「下書きです。\n\n「…」」: the quote labelled in a sentence of its own just before it.
+_LABELLED = re.compile(
+    r"(下書き|したがき|文面|送る文|送りたい文|送る予定の文)(です|だよ|だけど|はこれ|はこちら|になります|ね)?[。:：!！\s]*$"
+)
 _LEAD_MARK = re.compile(
     r"^.{0,30}?(?:下書き|したがき|文面|送る文|送りたい文|送信予定|送るやつ|送る(?:予定|つもり)の文(?:です)?|"
     r"(?:に|へ)送る(?:文)?)\s*(?:[:：]|→|⇒|->)\s*(.+)|^\s*(?:→|⇒|->)\s*(.+)|"
@@ -85,7 +89,7 @@ def find_draft(text: str) -> str | None:
             continue
         after = stripped[q.end : q.end + 30]
         before = stripped[max(0, q.start - 30) : q.start]
-        if _AFTER_QUOTE.match(after) or _BEFORE_QUOTE.search(before):
+        if _AFTER_QUOTE.match(after) or _BEFORE_QUOTE.search(before) or _LABELLED.search(before):
             marked.append(inner)
     if marked:
         return max(marked, key=len)

@@ -78,6 +78,8 @@ class Frame:
         False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    third_person: bool = False  # speaks of the ex in the third person (「彼が」「あの人」)
+    draft_was: bool = False  # 「今のが下書き」: the message before was the draft
     joking: bool = False  # 「冗談だって」: what sounded like a crisis was a joke, they say
     told_past: bool = False  # ends in the past tense: a memory told, not news asked about
     minimizing: bool = False  # 「見るだけだし」: a plan made small
@@ -171,6 +173,8 @@ class Reader:
             minimizing=any_match(lex.minimizing, own, own_folded),
             told_past=any_match(lex.told_past, own, own_folded),
             joking=any_match(lex.joking, own, own_folded),
+            third_person=any_match(lex.third_person, own, own_folded),
+            draft_was=any_match(lex.draft_was, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),
             about_bot=next(

@@ -52,6 +52,8 @@ class DraftHandlers(Base):
         marked = turn.frame.draft if turn.frame else None
         draft = draft_or_whole(turn.text) if s.phase is Phase.AWAITING_DRAFT else marked
         shown = s.draft_text or s.held_text
+        if not draft and s.draft_text and turn.frame and turn.frame.draft_was:
+            draft = s.draft_text  # 「今のは下書きです」: the message before, reviewed in full
         if not draft and shown and turn.frame and turn.frame.request == "review":
             self._review_again(turn, shown)  # 「中身はどう?長すぎない?」 about the one shown
             return
@@ -245,6 +247,14 @@ class DraftHandlers(Base):
                 at -= timedelta(days=1) if at > latest else timedelta(0)
             return at.strftime("%Y-%m-%dT%H:%M")
         m = _TYPED_TIME.search(norm)
+        if not m and (w := _TIME_WORD.search(norm)):  # 「今日の夕方まで」「明日のお昼に」
+            local = turn.now.astimezone(self.tz)
+            at = local.replace(hour=_WORD_HOURS[w.group(2)], minute=0, second=0, microsecond=0)
+            if w.group(1) in ("明日", "あした", "あす") and at.date() == local.date():
+                at += timedelta(days=1)
+            if at <= local:
+                at += timedelta(days=1)
+            return at.strftime("%Y-%m-%dT%H:%M")
         if not m:
             return None
         hour = int(m.group(2)) + (
@@ -371,6 +381,8 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
     return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
 
 
+_WORD_HOURS = {"夕方": 18, "ゆうがた": 18, "昼": 12, "お昼": 12, "ひる": 12, "おひる": 12}
+_TIME_WORD = re.compile(r"(今日|きょう|明日|あした|あす)?の?\s*(夕方|ゆうがた|お昼|おひる|昼|ひる)\s*(まで|に|頃|ごろ|くらい)")
 _TYPED_TIME = re.compile(
     r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$)"
     r"(?!な(ったら|ると|れば|る)|送|来|き|く|起き)"  # 「0時になったら送りそう」 asks no time
