@@ -70,6 +70,8 @@ require_phrases(
 require_phrases(
     "about_hold",
     "crisis_joke",
+    "unsent_ok",
+    "unsent_received",
     "nudge_words_ok",
     "decided",
     "about_encryption_on",
@@ -219,6 +221,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "unclear"  # 「彼女の見え方って変わる?」 asks about her, not about the bot
         if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:
             intent = "unclear"  # the story is known; the model's guess does not retell it
+        if (frame.draft or (s.unsent and not frame.ask)) and (frame.unsent or s.unsent):
+            return "unsent_letter"  # written here, not to send: received, never reviewed
+        if frame.unsent and not frame.draft:
+            return "unsent_ok"  # 「送らないからここに書いてもいい?」
         if s.no_contact and frame.go_between:  # a go-between after 「連絡しないで」 or a block
             return "stalking_risk"
         if s.last_action == "boundary" and frame.minimizing and not frame.decided:

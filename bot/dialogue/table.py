@@ -65,7 +65,9 @@ DEFAULT: dict[str, Step] = {
     "not_that": Step("not_that"),  # 「そういうことじゃなくて」: sorry, another try or a question
     "block_chance": Step("block_chance"),  # chance, asked after a block
     "chat_line": Step("chat_line", Phase.GENTLE),  # how the chat line works
-    "lines": Step("lines"),  # 「どこに相談すればいいの」: the lines open now
+    "lines": Step("lines"),
+    "unsent_ok": Step("unsent_ok"),  # 「送らないからここに書いていい?」: yes
+    "unsent_letter": Step("unsent_letter"),  # the letter, received  # 「どこに相談すればいいの」: the lines open now
     "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」
     "gentle_tonight": Step("gentle_tonight"),  # how to get through tonight
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」

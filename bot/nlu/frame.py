@@ -78,6 +78,7 @@ class Frame:
         False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    unsent: bool = False  # a letter to write here, not to send (「送らないから書いていい?」)
     third_person: bool = False  # speaks of the ex in the third person (「彼が」「あの人」)
     draft_was: bool = False  # 「今のが下書き」: the message before was the draft
     joking: bool = False  # 「冗談だって」: what sounded like a crisis was a joke, they say
@@ -145,6 +146,8 @@ class Reader:
         felt_words = _clause(own, own_folded, lex.feelings[feelings[0]]) if feelings else None
         draft = find_draft(raw)
         ask = _last_question(sentences)
+        if request == "listen" and ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text)):
+            request = None  # 「聞いてほしいっちゃけど!…なんて返せばいいと思う?」: asked, too
         if ask and any_match(lex.rhetorical, ask.text, fold_kana(ask.text)):
             ask = None  # 「まじありえんくない?」 vents: it is listened to, not answered with a card
         followup = None
@@ -174,6 +177,7 @@ class Reader:
             told_past=any_match(lex.told_past, own, own_folded),
             joking=any_match(lex.joking, own, own_folded),
             third_person=any_match(lex.third_person, own, own_folded),
+            unsent=any_match(lex.unsent, own, own_folded),
             draft_was=any_match(lex.draft_was, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),

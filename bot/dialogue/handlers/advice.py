@@ -68,6 +68,10 @@ class AdviceHandlers(Base):
         s.situation = turn.intent
         if self._feeling(turn) in WEIGHS_MORE:  # 「父の葬儀のあとから連絡がない」: that first
             self._reflect(turn, ask=False)
+        elif self._feeling(turn) in ("joy", "relief") or (
+            turn.frame and turn.frame.fact("got_reply")
+        ):  # 「断られてたけど返事きたと!😭」: good news, not 「いまはつらいよね」
+            self._reflect(turn, ask=False, feeling=self._feeling(turn) or "joy")
         else:
             self._say(turn, f"{turn.intent}_ack")
         since = self._since_line(turn)

@@ -110,6 +110,16 @@ class TalkHandlers(Base):
         turn.state.listening = True
         self._say(turn, "stay")
 
+    def do_unsent_ok(self, turn: Turn) -> None:
+        """「送らないからここに書いてもいい?」: yes; the next words are a letter, not a draft."""
+        turn.state.unsent = True
+        self._say(turn, "unsent_ok")
+
+    def do_unsent_letter(self, turn: Turn) -> None:
+        """A letter written here and not to be sent: received, not reviewed, not kept."""
+        turn.state.unsent = False
+        self._say(turn, "unsent_received")
+
     def do_reflect(self, turn: Turn) -> None:
         self._reflect(turn)
 
