@@ -71,6 +71,8 @@ require_phrases(
     "about_hold",
     "crisis_joke",
     "unsent_ok",
+    "said_before",
+    "no_card_honest",
     "unsent_received",
     "nudge_words_ok",
     "decided",

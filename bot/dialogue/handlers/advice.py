@@ -16,13 +16,16 @@ from bot.dialogue.types import (
 )
 
 CLOSE = 0.5  # a card's own questions match the ask this well: it answers it
+FLOOR = 0.12  # below this no card's questions resemble the ask: say so, not a random card
 LOOSE = 0.15  # …this well: better than the intent's first card
 AGAIN = 0.4  # the card just shown answers the question again: its point, said shorter
 _QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
 
 
 STORY_CHARS = 40  # a first message this long is a story: its card may be more than cooling
-SHORT_STORY = 20  # …this long, when a card matches it closely (「断られて1週間。インスタ見るのやめられない」)
+SHORT_STORY = (
+    20  # …this long, when a card matches it closely (「断られて1週間。インスタ見るのやめられない」)
+)
 STORY_MATCH = 0.3  # …when a card's own questions match the story this well
 # Feelings that weigh more than the story's news: named before it, in place of the story's ack.
 WEIGHS_MORE = ("grief", "tired", "drinking", "not_eating", "sleepless", "crying", "self_blame")
@@ -104,7 +107,12 @@ class AdviceHandlers(Base):
             return
         best = ranked[0]
         self._feeling_first(turn)
-        self._show_card(turn, best.card)
+        core = advice.pick(self.content.cards, "cooling", turn.state)
+        if best.similarity < FLOOR and turn.frame and turn.frame.ask and core:
+            self._say(turn, "no_card_honest")  # no card near it: said so, then what matters now
+            self._show_card(turn, core)
+        else:
+            self._show_card(turn, best.card)
         if best.similarity < CLOSE and not turn.state.no_contact:
             turn.out.choices.insert(0, self._draft_choice())
 
@@ -223,6 +231,15 @@ class AdviceHandlers(Base):
             or (asks_days and "cooling" in last.intents and no_better)
         ):  # the same question again (「どれくらい待てばいい?」 after the cooling card)
             card: AdviceCard | None = last  # said again, shorter (below)
+        elif (
+            turn.frame
+            and turn.frame.ask
+            and not turn.frame.in_domain
+            and not asks_days
+            and max((m.similarity for m in ranked), default=0.0) < FLOOR
+        ):  # 「火星に住むのってありかな?」: no card near it, and nothing of the ex in it
+            self._say(turn, "no_card_honest")
+            card = advice.pick(self.content.cards, "cooling", turn.state)
         elif ranked and (ranked[0].similarity >= LOOSE or turn.intent in ranked[0].card.intents):
             card = ranked[0].card  # the card whose own questions match, with the priors
         else:  # a button, or words no card's questions resemble: the intent's own cards
@@ -276,15 +293,23 @@ class AdviceHandlers(Base):
         ranked = self._ranked(turn) if turn.frame and turn.frame.ask else []
         if ranked and ranked[0].similarity >= CLOSE:  # 「誕生日にLINEしていい?」 has its card
             card: AdviceCard | None = ranked[0].card
-        else:
-            card = self._card_for(turn, "ng_actions", prefer="ng_persistent_contact")
+        else:  # the wait first (nothing they did is implied); the NG card once that was said
+            cooling = advice.pick(self.content.cards, "cooling", turn.state)
+            card = cooling if cooling and cooling.id not in turn.state.given else (
+                self._card_for(turn, "ng_actions", prefer="ng_persistent_contact"))  # fmt: skip
         if card:
             self._show_card(turn, card)
         turn.out.choices = [self._draft_choice(), *turn.out.choices][:13]
 
     def _show_card(self, turn: Turn, card: AdviceCard) -> None:
+        """The card, with what may follow it. A card shown earlier in this conversation, asked
+        about again in words (not tapped), is its point in a sentence, not the whole card."""
         s = turn.state
-        turn.out.replies.append(Card(card.title, card.body))
+        if card.id in s.given and turn.frame is not None:
+            point = self.index.best_sentence(card, _query(turn))
+            self._say(turn, "said_before", title=card.title, point=point)
+        else:
+            turn.out.replies.append(Card(card.title, card.body))
         s.last_card = card.id
         s.given = [*[c for c in s.given if c != card.id][-MAX_GIVEN + 1 :], card.id]
         nexts = [self.content.cards[n] for n in card.next if n in self.content.cards]
