@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.content import Content, require_phrases
 from bot.dialogue.handlers.advice import CLOSE, AdviceHandlers
-from bot.dialogue.handlers.base import once_each
+from bot.dialogue.handlers.base import once_each, said_back
 from bot.dialogue.handlers.drafts import DraftHandlers
 from bot.dialogue.handlers.erase import EraseHandlers
 from bot.dialogue.handlers.safety import SafetyHandlers
@@ -73,6 +73,7 @@ require_phrases(
     "unsent_ok",
     "said_before",
     "no_card_honest",
+    "not_that_heard",
     "unsent_received",
     "nudge_words_ok",
     "decided",
@@ -185,6 +186,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         turn.known = turn.state.situation
         self._learn_story(turn, frame)
         self._run(turn, self._policy(turn, frame, intent))
+        if not any(isinstance(e, EraseUser) for e in turn.out.effects):
+            turn.out.state.last_words = said_back(frame) or turn.out.state.last_words
 
     def _policy(self, turn: Turn, frame: Frame, intent: str) -> str:
         """What to answer first: safety, then the user's request, their draft, their question,
@@ -380,7 +383,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and intent in (*ADVICE, "unclear", "refused", "vent", "other")
         ):  # 「先週振られた」: the breakup itself, before any refusal or silence
             return "broke_up"
-        if intent == "unclear" and (s.situation or s.dumped or s.no_contact) and not frame.ask:
+        if intent in ("unclear", "other") and (s.situation or s.dumped or s.no_contact) and not frame.ask:
             return "reflect"  # the story, told on with no question: listened to, not a menu
         if (
             intent == "unclear"

@@ -155,6 +155,11 @@ class AdviceHandlers(Base):
     def do_not_that(self, turn: Turn) -> None:
         """「そういうことじゃなくて」: the last answer missed. Say so, and try another card
         only when one answers clearly; otherwise ask what they meant, in their words."""
+        heard = turn.state.last_words
+        if heard and turn.frame and not turn.frame.ask:  # 「いや今言ったじゃん」: said back, not
+            self._say(turn, "not_that_heard", words=heard)  # asked for again
+            turn.state.last_card = None
+            return
         self._say(turn, "not_that")
         last = turn.state.last_card
         ranked = [m for m in self._ranked(turn) if m.card.id not in (last, *turn.state.given)]

@@ -17,6 +17,7 @@ from bot.dialogue.types import (
     Choice,
     Text,
 )
+from bot.nlu.frame import Frame
 from bot.nudge.review import Nudge
 
 LISTENING = ("reflect", "vent", "listen", "gentle", "crisis_no", "concern_no")
@@ -24,6 +25,17 @@ LISTENING = ("reflect", "vent", "listen", "gentle", "crisis_no", "concern_no")
 
 ASKED_KEPT = 8  # open questions remembered, so none is asked twice in a row of turns
 _CLAUSE_SPLIT = re.compile(r"[、,]")
+
+
+def said_back(frame: Frame | None) -> str | None:
+    """The user's words that can be said back: the feeling's clause, else the last statement's
+    last clause (the same choice a reflection makes)."""
+    if frame is None:
+        return None
+    if frame.felt_words and (words := echo_words(frame.felt_words)):
+        return words
+    last = next((t for t in reversed(frame.sentences) if t != frame.ask), None)
+    return echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None
 
 
 def _key(question: str) -> str:
@@ -57,7 +69,9 @@ class Base:
         else:  # no feeling named: the last thing they said, when it can be said back cleanly
             last = frame.sentences[-1] if frame and frame.sentences and not frame.ask else None
             words = echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None
-        if words:  # their words first, then the feeling named
+        if words and name == "general":  # their words said back are the reflection itself
+            text = self.content.phrase("echo", n).format(words=words)
+        elif words:  # their words first, then the feeling named
             text = self.content.phrase("echo", n).format(words=words) + text
         if (
             turn.previous_action in LISTENING
