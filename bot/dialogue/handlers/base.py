@@ -25,6 +25,7 @@ LISTENING = ("reflect", "vent", "listen", "gentle", "crisis_no", "concern_no")
 
 ASKED_KEPT = 8  # open questions remembered, so none is asked twice in a row of turns
 _CLAUSE_SPLIT = re.compile(r"[、,]")
+SAID_BACK_CHARS = 24  # a clause, not a paragraph, is kept to say back
 
 
 def said_back(frame: Frame | None) -> str | None:
@@ -35,7 +36,8 @@ def said_back(frame: Frame | None) -> str | None:
     if frame.felt_words and (words := echo_words(frame.felt_words)):
         return words
     last = next((t for t in reversed(frame.sentences) if t != frame.ask), None)
-    return echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None
+    words = echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None
+    return words if words and len(words) <= SAID_BACK_CHARS else None
 
 
 def _key(question: str) -> str:
