@@ -74,6 +74,9 @@ require_phrases(
     "said_before",
     "no_card_honest",
     "not_that_heard",
+    "erase_explain",
+    "about_external",
+    "thanks_day", "goodnight", "bye_day", "greeting_morning", "greeting_day",
     "unsent_received",
     "nudge_words_ok",
     "decided",
@@ -280,6 +283,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and intent != "draft"
         ):  # 「でもその間なにしてたらええの?」 asks the bot: no draft came, the question is answered
             s.phase = home_phase(s)
+        if s.phase is Phase.CONFIRM_ERASE and frame.ask and intent not in ("cancel", "delete_data"):
+            return "erase_explain"  # 「消したら最初からになりますか?」: answered, still asked
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
             return intent
         if frame.decided and not frame.ask and s.phase is not Phase.GENTLE:

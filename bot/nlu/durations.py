@@ -85,8 +85,9 @@ def days_ago(normalized: str) -> int | None:
     for word, days in _WORDS:
         at = normalized.find(word)
         after = normalized[at + len(word) : at + len(word) + 4]
-        if after.startswith(("より", "と比べ", "とくらべ", "と変わら", "と同じ")):
-            continue  # 「昨日よりはマシ」 compares days: no time of the story
+        if after.startswith(("より", "と比べ", "とくらべ", "と変わら", "と同じ", "の話", "の下書き",
+                             "のやつ", "の件", "の続き", "の文", "のline", "のメッセ")):
+            continue  # 「昨日よりはマシ」「昨日の話」: no time of the story
         if at >= 0 and not _RELATIONSHIP.search(normalized[max(0, at - 6) : at + len(word) + 10]):
             return days
     return None

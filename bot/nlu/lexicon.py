@@ -12,7 +12,7 @@ FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner"
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
             "about_bot", "stay")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
-ABOUT_BOT = ("hold", "who_reads", "stored")
+ABOUT_BOT = ("hold", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).

@@ -22,6 +22,12 @@ class EraseHandlers(Base):
                    display_text=self.content.phrase("erase_no")),
         ]  # fmt: skip
 
+    def do_erase_explain(self, turn: Turn) -> None:
+        """A question while the erase waits (「消したら最初からになる?」): what erasing means,
+        then the same question and buttons."""
+        self._say(turn, "erase_explain")
+        self.do_ask_erase(turn)
+
     def do_erase(self, turn: Turn, confirmed: bool) -> None:
         if confirmed:
             self._say(turn, "erase_done")

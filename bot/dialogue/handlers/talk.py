@@ -21,6 +21,10 @@ class Privacy:
     draft_days: int = 30  # a draft given back is deleted after this many days
 
 
+MORNING = range(5, 11)  # 「おはよう」
+DAYTIME = range(5, 18)  # no 「今夜はゆっくり」, no 「こんばんは」
+
+
 class TalkHandlers(Base):
     def do_welcome(self, turn: Turn) -> None:
         self._say(turn, "welcome")
@@ -29,7 +33,9 @@ class TalkHandlers(Base):
         turn.state.phase = Phase.ASKED_SITUATION
 
     def do_greeting(self, turn: Turn) -> None:
-        self._say(turn, "greeting")
+        hour = turn.now.astimezone(self.tz).hour
+        self._say(turn, "greeting_morning" if hour in MORNING else
+                  "greeting_day" if hour in DAYTIME else "greeting")  # fmt: skip
         if turn.state.situation is None and not turn.state.no_contact:
             turn.out.choices = self._situation_choices()
             turn.state.phase = Phase.ASKED_SITUATION
@@ -58,8 +64,13 @@ class TalkHandlers(Base):
         if s.held_until is not None and turn.now < s.held_until:
             when = format_when(s.held_until.astimezone(self.tz))
             self._say(turn, "thanks_held", time=when)
+            return
+        day = turn.now.astimezone(self.tz).hour in DAYTIME
+        frame = turn.frame
+        if frame and frame.closing and frame.intent != "thanks":  # 「寝る」「仕事行くわ」
+            self._say(turn, "bye_day" if day else "goodnight")
         else:
-            self._say(turn, "thanks")
+            self._say(turn, "thanks_day" if day else "thanks")
 
     def do_fallback(self, turn: Turn) -> None:
         self._say(turn, "fallback")
@@ -129,6 +140,8 @@ class TalkHandlers(Base):
         asked = turn.frame.about_bot if turn.frame else None
         if asked == "hold":
             self._say(turn, "about_hold")
+        elif asked == "external":
+            self._say(turn, "about_external")
         elif asked == "who_reads":
             key = "about_privacy_encrypted" if self.privacy.encrypted else "about_privacy_plain"
             self._say(turn, key)
