@@ -207,8 +207,10 @@ def metric(url: str, name: str, **labels: str) -> float:
     """The value of one sample from GET /metrics (0 when absent)."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    text = httpx.get(url + "/metrics", timeout=5).text
-    for family in text_string_to_metric_families(text):
+    response = httpx.get(url + "/metrics", timeout=5)
+    if response.status_code == 503:  # a worker's file was being written: not yet (asked again)
+        return float("nan")
+    for family in text_string_to_metric_families(response.text):
         for sample in family.samples:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return sample.value

@@ -14,6 +14,7 @@ _PLAIN_END = re.compile(r"([うすつぬむるいたぐぶ]|ない|ちゃう|じ
 _FIRST_PERSON = re.compile(r"私|わたし|あたし|俺|おれ|僕|ぼく|うち|自分|わし")
 _RHETORICAL = re.compile(r"(くない|じゃない|やん|やろ|じゃん|でしょ)$")  # 「ありえんくない」 asks
 _QUESTION = re.compile(r"(か|かな|かも|かい|の|っけ|\?)$")
+_SET_PHRASE = re.compile(r"(ありがとう|おめでとう|ごめん|よろしく|おはよう|おやすみ)$")  # not a verb
 
 
 def echo_words(words: str | None) -> str | None:
@@ -24,7 +25,7 @@ def echo_words(words: str | None) -> str | None:
     if w != words.strip():
         return None  # polite speech echoed in plain form sounds like a correction
     w = _SOFT_END.sub("", w)
-    if len(w) < MIN_CHARS or _QUESTION.search(w) or _RHETORICAL.search(w):
+    if len(w) < MIN_CHARS or _QUESTION.search(w) or _RHETORICAL.search(w) or _SET_PHRASE.search(w):
         return None
     if not _PLAIN_END.search(w):
         return None

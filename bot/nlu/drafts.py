@@ -24,7 +24,7 @@ _JUDGE = (
     r"嫌味|いやみ|皮肉|素っ気|そっけ|冷た|つめた|軽すぎ|短すぎ|長すぎ)"
 )
 _AFTER_QUOTE = re.compile(
-    r"^\s*(って|と|て|っと|で)?\s*(これ|この|それ)?(だけ|まま|文|一言)?(を|で)?\s*("
+    r"^\s*(って|と|て|っと|で)?\s*(これ|この|それ)?(だけ|まま|文|一言)?(を|で|なら)?\s*("
     + _SEND
     + r"|(送|おく)ったら[^。]{0,4}"
     + _JUDGE
@@ -69,6 +69,11 @@ _NOT_A_DRAFT = re.compile(r"([にをがはもので]|のは|のも|んは|こと
 
 
 WHOLE_QUOTE_CHARS = 12
+_MENTIONS_DRAFT = re.compile(
+    r"下書き|したがき|送る文|送りたい文|送ろうと|預か|預け|添削|見てほしい|見て欲しい|見てくれ|書き直|直した|"
+    r"新しいの|(これ|こっち|こう)(なら|で)(どう|いい|ええ|よか)|どうかな|どう思う"
+)
+_SAID_BY_THEM = re.compile(r"^\s*(って|と|て)?\s*(言われ|いわれ|返って|返信|返事|来|き(た|て)|line|ライン|dm|送られ|書かれ)")
 _SPOKEN_TO = re.compile(r"[?？]|久しぶり|元気|ありがと|ごめん|会いたい|話したい|ね[!！。〜~]|よ[!！。〜~]")
 
 
@@ -94,6 +99,11 @@ def find_draft(text: str) -> str | None:
     if marked:
         return max(marked, key=len)
     quotes = find_quotes(stripped)
+    if len(quotes) == 1 and len(quotes[0].text.strip()) >= WHOLE_QUOTE_CHARS:
+        q = quotes[0]  # 「下書きを書きましたので…預かっていただけますか。「…」」: the one quote
+        rest = stripped[: q.start] + stripped[q.end :]
+        if _MENTIONS_DRAFT.search(rest) and not _SAID_BY_THEM.match(stripped[q.end : q.end + 12]):
+            return q.text.strip()
     if len(quotes) == 1 and quotes[0].start == 0 and quotes[0].end == len(stripped):
         inner = quotes[0].text.strip()  # the whole message one 『…』 written to someone:
         if len(inner) >= WHOLE_QUOTE_CHARS and _SPOKEN_TO.search(inner):  # a draft pasted
@@ -107,7 +117,13 @@ def find_draft(text: str) -> str | None:
     return None
 
 
+# A first line said to the bot before the draft pasted below it (「改めて貼ります。」「え、さっき
+# 貼ったのに消えたの?」): not part of the draft.
+_PREAMBLE = re.compile(r"^[^\n]{0,80}(貼|はり|はっ|下書き|したがき|改めて|あらためて|消えた|送り直|もう一回|もう一度|これです|↓|👇|⬇)[^\n]*\n+")
+
+
 def draft_or_whole(text: str) -> str:
     """When the user was asked for the draft, everything they send is the draft, unless they
-    marked one part of it."""
-    return find_draft(text) or text.strip()
+    marked one part of it, or said something to the bot on a line of its own first."""
+    whole = text.strip()
+    return find_draft(text) or _PREAMBLE.sub("", whole, count=1).strip() or whole

@@ -9,6 +9,7 @@ import asyncio
 import gc
 import logging
 import os
+import struct
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import anyio
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from linebot.v3.webhook import SignatureValidator
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -230,9 +231,16 @@ def create_app(settings: Settings, core: Core | None = None, dispatcher: bool = 
     @app.get("/metrics")
     async def metrics_endpoint() -> Response:
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # serve --workers: every worker's counts
-            registry = CollectorRegistry()
-            MultiProcessCollector(registry)
-            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+            # A worker may be creating its file while we read it (a short read): try again.
+            for _ in range(3):
+                try:
+                    registry = CollectorRegistry()
+                    MultiProcessCollector(registry)
+                    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+                except (ValueError, OSError, struct.error):
+                    log.warning("metrics: a worker's file was being written; reading again")
+                    await asyncio.sleep(0.05)
+            return PlainTextResponse("metrics are being written; try again", status_code=503)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

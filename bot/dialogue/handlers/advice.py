@@ -209,7 +209,8 @@ class AdviceHandlers(Base):
     def do_advice(self, turn: Turn) -> None:
         ranked = self._ranked(turn) if turn.frame else []
         if turn.state.new_partner and turn.intent == "chance":  # no signs to look for, now
-            ranked = [m for m in ranked if "new_partner" in m.card.intents] or ranked
+            ranked = [m for m in ranked if "new_partner" in m.card.intents or (
+                m.similarity >= CLOSE and "chance" not in m.card.intents)] or ranked  # fmt: skip
         asks_days = bool(turn.frame and turn.frame.asks_time)
         counted = turn.state.since_said == turn.state.days_since(turn.now)
         since = (
