@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.content import Content, require_phrases
-from bot.dialogue.handlers.advice import CLOSE, AdviceHandlers
+from bot.dialogue.handlers.advice import AGAIN, CLOSE, AdviceHandlers
 from bot.dialogue.handlers.base import once_each, said_back
 from bot.dialogue.handlers.drafts import DraftHandlers
 from bot.dialogue.handlers.erase import EraseHandlers
@@ -356,6 +356,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.ask and intent in ANSWERED_BY_A_CARD:
             turn.intent = intent
             best = self._ranked(turn)
+            closest = max(best, key=lambda m: m.similarity, default=None)
+            if closest and closest.card.id == s.last_card and closest.similarity >= AGAIN:
+                return closest.card.intents[0]  # the same question in other words: its point
             if best and best[0].score >= ANSWER_SCORE.get(intent, 0.3):
                 return "answer"
             if (
