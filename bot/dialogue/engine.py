@@ -323,6 +323,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             turn.intent = intent
             asked = bool(frame.ask) and (
                 (intent in ADVICE and not felt)
+                or frame.asks_advice
                 or max((m.similarity for m in self._ranked(turn)), default=0.0) >= CLOSE
             )  # 「そのうち楽になんの?」 is asked, though they only wanted an ear before
             if not asked:
@@ -362,7 +363,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if best and best[0].score >= ANSWER_SCORE.get(intent, 0.3):
                 return "answer"
             if (
-                intent in ("other", "unclear")
+                intent in ("other", "unclear", "vent")
                 and best
                 and (frame.in_domain or (s.situation and best[0].similarity >= STORY_SIMILARITY))
             ):  # in the field (or in the middle of the story), no card head-on: the nearest
@@ -396,6 +397,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if (
             intent == "unclear"
             and len(frame.text) <= 30
+            and not frame.ask
             and (s.situation or s.dumped or s.last_action in ("reflect", "vent", "listen"))
         ):
             return "reflect"  # 「図星です」「もういいや…」 mid-story: listened to, not a menu

@@ -78,6 +78,7 @@ class Frame:
         False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    thanked: bool = False  # a thanks said, whatever else the message says
     unsent: bool = False  # a letter to write here, not to send (「送らないから書いていい?」)
     third_person: bool = False  # speaks of the ex in the third person (「彼が」「あの人」)
     draft_was: bool = False  # 「今のが下書き」: the message before was the draft
@@ -178,6 +179,7 @@ class Reader:
             joking=any_match(lex.joking, own, own_folded),
             third_person=any_match(lex.third_person, own, own_folded),
             unsent=any_match(lex.unsent, own, own_folded),
+            thanked=any_match(lex.thanked, own, own_folded),
             draft_was=any_match(lex.draft_was, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),

@@ -52,8 +52,8 @@ class TalkHandlers(Base):
         if self._feeling(turn):
             self._reflect(turn, ask=False)
         self._say(turn, "decided")
-        if turn.frame and turn.frame.closing:
-            self.do_thanks(turn)
+        if turn.frame and (turn.frame.closing or turn.frame.thanked):
+            self.do_thanks(turn)  # 「ありがと、これ送ってくる」: the decision, then the goodbye
 
     def do_thanks(self, turn: Turn) -> None:
         """A thanks or a goodnight; with a draft held, when it comes back (they may ask). A
