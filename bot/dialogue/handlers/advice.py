@@ -107,7 +107,7 @@ class AdviceHandlers(Base):
             return
         best = ranked[0]
         self._feeling_first(turn)
-        core = advice.pick(self.content.cards, "cooling", turn.state)
+        core = self._core_card(turn)
         if best.similarity < FLOOR and turn.frame and turn.frame.ask and core:
             self._say(turn, "no_card_honest")  # no card near it: said so, then what matters now
             self._show_card(turn, core)
@@ -245,7 +245,7 @@ class AdviceHandlers(Base):
             and max((m.similarity for m in ranked), default=0.0) < FLOOR
         ):  # 「火星に住むのってありかな?」: no card near it, and nothing of the ex in it
             self._say(turn, "no_card_honest")
-            card = advice.pick(self.content.cards, "cooling", turn.state)
+            card = self._core_card(turn)
         elif ranked and (ranked[0].similarity >= LOOSE or turn.intent in ranked[0].card.intents):
             card = ranked[0].card  # the card whose own questions match, with the priors
         else:  # a button, or words no card's questions resemble: the intent's own cards
@@ -300,7 +300,7 @@ class AdviceHandlers(Base):
         if ranked and ranked[0].similarity >= CLOSE:  # 「誕生日にLINEしていい?」 has its card
             card: AdviceCard | None = ranked[0].card
         else:  # the wait first (nothing they did is implied); the NG card once that was said
-            cooling = advice.pick(self.content.cards, "cooling", turn.state)
+            cooling = self._core_card(turn)
             card = cooling if cooling and cooling.id not in turn.state.given else (
                 self._card_for(turn, "ng_actions", prefer="ng_persistent_contact"))  # fmt: skip
         if card:
@@ -330,6 +330,16 @@ class AdviceHandlers(Base):
             turn.out.choices.insert(
                 0, Choice(label=label, data="cooling:start", display_text=label)
             )
+
+    def _core_card(self, turn: Turn) -> AdviceCard | None:
+        """What matters now when no card answers the question: the wait, unless a reply came
+        (how to answer it) or the ex has someone new (no wait for them: your own days)."""
+        s = turn.state
+        intent = "got_reply" if s.replied else "new_partner" if s.new_partner else "cooling"
+        card = advice.pick(self.content.cards, intent, s)
+        if s.new_partner and (card is None or card.id in s.given):
+            card = advice.pick(self.content.cards, "self_improvement", s)
+        return card
 
     def _card_for(self, turn: Turn, intent: str, prefer: str | None = None) -> AdviceCard | None:
         if prefer and prefer in self.content.cards and turn.state.last_card != prefer:
