@@ -317,7 +317,15 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "reflect"  # after a crisis message, a question not about the ex: heard first
         if gentle and (felt or frame.risk == "concern"):
             return "reflect"  # a question asked in pain, after a crisis message: heard first
-        if frame.days_ago and s.situation and not frame.ask and not felt and intent in TOLD:
+        if (
+            frame.days_ago
+            and frame.days_ago <= MAX_SINCE
+            and s.situation
+            and not s.listening
+            and not frame.ask
+            and not felt
+            and intent in TOLD
+        ):
             return "since"  # a duration told later, or a correction: the story's time again
         if s.listening:
             turn.intent = intent
@@ -457,7 +465,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if since := self._since_line(turn):
                 turn.out.replies.append(Text(since))
             return
-        if frame.days_ago is not None and told:  # a time with the event, not any number
+        if frame.days_ago is not None and told and frame.days_ago <= MAX_SINCE:  # a time with the event
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
     def _typed_choice(self, text: str) -> str | None:
@@ -531,6 +539,7 @@ ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.5, "v
                 "unclear": 0.35}  # fmt: skip
 TOLD_MATCH = 0.5  # news with no question, this close to a card's own questions, gets the card
 TOLD_CHARS = 60  # …when it is one thought, not a long story (that is listened to)
+MAX_SINCE = 730  # 「6年そこにあった」 is how long a mug stood there, not how long ago it ended
 SHORT_TOLD = 30  # 「もう3ヶ月たつけどね」: a short message with a time, mid-story, tells the time
 STORY_SIMILARITY = 0.12  # mid-story, a question this close to a card's asks is about the ex
 # After a crisis message the phase stays gentle for a day, unless the user moves on to advice.

@@ -17,7 +17,7 @@ FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
 FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "embarrassed", "anxiety", "anger",
-            "self_blame", "loneliness", "joy", "relief", "phone_averse")  # fmt: skip
+            "self_blame", "loneliness", "absence", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
 
