@@ -260,7 +260,11 @@ class AdviceHandlers(Base):
                 turn.out.replies.append(Text(since))
                 turn.out.choices = self._menu(turn)
                 return
+        if card.id == turn.state.last_card and turn.state.again_card == card.id:
+            self.do_more(turn)  # asked a third time: the next card, not the same point again
+            return
         if card.id == turn.state.last_card:  # asked again: its point, not the same bubble
+            turn.state.again_card = card.id
             point = self.index.best_sentence(card, _query(turn))
             self._feeling_first(turn)  # 「長すぎひん?耐えられへん」: heard before the point again
             self._say(turn, "already_said", title=card.title, point=point)
@@ -311,6 +315,7 @@ class AdviceHandlers(Base):
         """The card, with what may follow it. A card shown earlier in this conversation, asked
         about again in words (not tapped), is its point in a sentence, not the whole card."""
         s = turn.state
+        s.again_card = None
         if card.id in s.given and turn.frame is not None:
             point = self.index.best_sentence(card, _query(turn))
             self._say(turn, "said_before", title=card.title, point=point)
