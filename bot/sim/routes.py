@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,17 @@ class Sim:
     tokens: dict[str, str] = field(default_factory=dict)
     content: ContentReport | None = None
     dispatching: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def _next_due(core: Any) -> datetime | None:
+    """When the earliest pending reminder comes due (aware, UTC), or None."""
+    from bot.store import repo
+
+    with core.db.session() as session:
+        due = repo.next_due(session)
+    if due is not None and due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)  # SQLite gives naive UTC
+    return due
 
 
 def _bad(reason: str, status: int = 400) -> JSONResponse:
@@ -167,6 +178,13 @@ def build_router(sim: Sim) -> APIRouter:
         try:
             if to == "morning":
                 target = sim.clock.next_morning(settings.morning_hour)
+                due = await anyio.to_thread.run_sync(_next_due, request.app.state.hitoban.core)
+                if (
+                    due is not None
+                    and target < due <= target + timedelta(days=1)
+                    and due.astimezone(sim.clock.tz).hour == settings.morning_hour
+                ):  # a draft held at 3 a.m. waits a night more (the min gap): its morning
+                    target = due
             elif isinstance(to, str):
                 target = datetime.fromisoformat(to)
             else:
