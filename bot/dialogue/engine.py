@@ -76,6 +76,8 @@ require_phrases(
     "not_that_heard",
     "erase_explain",
     "about_external",
+    "gentle_alone",
+    "crisis_stay",
     "thanks_day", "goodnight", "bye_day", "greeting_morning", "greeting_day",
     "unsent_received",
     "nudge_words_ok",
@@ -209,6 +211,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and (frame.followup in ("no", "no_then") or frame.not_planning)
         ):  # 「それはしてない。消えたいってだけ」: no to "hurting yourself?", believed, stayed with
             return "crisis_no"
+        if intent == "blocked" and frame.source == "model" and frame.fact("blocked") is not True:
+            intent = "unclear"  # 「ブロックしたほうがスッキリする?」: their own block, a question
+        if intent == "crisis" and frame.chat_line_ask and s.crisis_at:
+            return "chat_line"  # 「「消えたいです」っていきなり書いていいの?」: how to write to the line
         if intent in SAFETY_INTENTS:
             return intent
         if frame.lines_ask and (
@@ -237,6 +243,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "stalking_risk"
         if s.last_action == "boundary" and frame.minimizing and not frame.decided:
             return "stalking_risk"  # 「話しかけないし、客として行くだけだし」: the boundary, again
+        if frame.alone and (s.phase is Phase.GENTLE or s.crisis_at) and not frame.ask:
+            return "alone"  # 「今ひとりって言ったじゃん…声かけられる人とかいない」
         if s.last_action in ASKED_DIRECTLY and frame.joking and s.phase is Phase.GENTLE:
             return "crisis_no"  # 「冗談って書いたじゃん。考えてないし」: believed, sorry, go on
         if s.last_action in ASKED_DIRECTLY and frame.followup in ANSWERS:
@@ -244,7 +252,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if s.last_action == "check_in":  # the answer to 「消えたいと思うくらいつらい?」
                 return "crisis" if yes else "concern_no"
             return "crisis_yes" if yes else "crisis_no"
-        if frame.risk == "concern" and frame.says_no and not frame.ask:
+        if frame.risk == "concern" and frame.says_no and not frame.ask and not s.crisis_at:
             return "concern_no"  # 「いえ、死にたいとまでは…」: believed, not asked again
         if frame.risk == "concern" and not self._asked_lately(turn):
             s.concern_at = turn.now

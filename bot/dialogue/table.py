@@ -66,6 +66,7 @@ DEFAULT: dict[str, Step] = {
     "block_chance": Step("block_chance"),  # chance, asked after a block
     "chat_line": Step("chat_line", Phase.GENTLE),  # how the chat line works
     "lines": Step("lines"),
+    "alone": Step("alone", Phase.GENTLE),  # after a crisis message: no one with them tonight
     "erase_explain": Step("erase_explain", Phase.CONFIRM_ERASE),  # what erasing means
     "unsent_ok": Step("unsent_ok"),  # 「送らないからここに書いていい?」: yes
     "unsent_letter": Step("unsent_letter"),  # the letter, received  # 「どこに相談すればいいの」: the lines open now

@@ -78,6 +78,7 @@ class Frame:
         False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    alone: bool = False  # no one with them tonight, no one to talk to
     thanked: bool = False  # a thanks said, whatever else the message says
     unsent: bool = False  # a letter to write here, not to send (「送らないから書いていい?」)
     third_person: bool = False  # speaks of the ex in the third person (「彼が」「あの人」)
@@ -180,6 +181,7 @@ class Reader:
             third_person=any_match(lex.third_person, own, own_folded),
             unsent=any_match(lex.unsent, own, own_folded),
             thanked=any_match(lex.thanked, own, own_folded),
+            alone=any_match(lex.alone, own, own_folded),
             draft_was=any_match(lex.draft_was, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),
@@ -207,6 +209,7 @@ class Reader:
             probs.get("crisis", 0.0) >= CONCERN_LEAN
             and figure != "hyperbole"
             and not (ask and any_match(lex.not_concern, ask.text, fold_kana(ask.text)))
+            and not parts["closing"]  # 「もういいわ、寝る」: a goodnight, no sign a rule saw
         ):  # 「時間たったら楽になるもんなの?」 asks about getting better: answered, not a worry
             risk = "concern"
         topic = max(QUESTION_INTENTS, key=lambda i: probs.get(i, 0.0)) if ask else None

@@ -63,6 +63,7 @@ class Lexicon:
     says_no: Patterns  # a reply that starts with no (「いえ、そこまでは…」)
     not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
+    alone: Patterns  # 「ひとり暮らしの家にひとり」「話せる人いない」: no one with them tonight
     thanked: Patterns  # 「ありがと」「助かった」 anywhere in the message
     unsent: Patterns  # 「送らないからここに書いてもいい?」: a letter written here, not to send
     third_person: Patterns  # 「彼が」「あの人」: talk about the ex, not words written to them
@@ -122,6 +123,7 @@ class Lexicon:
             ),
             addressed=_compile("addressed", data.get("addressed") or [], allow_empty=True),
             correction=_compile("correction", data.get("correction") or [], allow_empty=True),
+            alone=_compile("alone", data.get("alone") or [], allow_empty=True),
             thanked=_compile("thanked", data.get("thanked") or [], allow_empty=True),
             unsent=_compile("unsent", data.get("unsent") or [], allow_empty=True),
             third_person=_compile("third_person", data.get("third_person") or [], allow_empty=True),

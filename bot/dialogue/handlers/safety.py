@@ -24,7 +24,11 @@ class SafetyHandlers(Base):
         turn.state.crisis_at = turn.now
         chat_first = self._cannot_phone(turn)
         if again:  # stay with them: ask directly, one line, never the same block twice
-            question = self.content.phrase("crisis_again", turn.state.turn)
+            alone = bool(turn.frame and turn.frame.alone)  # said already: not asked again
+            at = turn.state.answered_at  # asked and answered today: stay, not asked again
+            answered = at is not None and turn.now - at < GENTLE_FOR
+            question = (self.content.phrase("crisis_stay", turn.state.turn) if answered
+                        else self.content.phrase("crisis_again", 0 if alone else turn.state.turn))  # fmt: skip
             lines = self._crisis_lines(turn, chat_first=chat_first, only_chat=chat_first)
             turn.out.replies.append(Text(f"{question}\n\n{lines}"))
             turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
@@ -53,6 +57,13 @@ class SafetyHandlers(Base):
         turn.out.replies.append(
             Text(self._crisis_lines(turn, all_lines=True, chat_first=chat_first))
         )
+        turn.out.choices = [self._button("btn_listen", "crisis:listen")]
+
+    def do_alone(self, turn: Turn) -> None:
+        """「ひとりだってば」「話せる人いない」 after a crisis message: stay, and a line to write
+        to (the chat lines first: talking out loud may be the hard part)."""
+        self._say(turn, "gentle_alone")
+        turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True)))
         turn.out.choices = [self._button("btn_listen", "crisis:listen")]
 
     def do_check_in(self, turn: Turn) -> None:
@@ -86,6 +97,7 @@ class SafetyHandlers(Base):
     def do_crisis_yes(self, turn: Turn) -> None:
         """Yes to the direct question: stay, keep them safe now, a line to reach (chat first
         for someone who cannot phone), and 119 for immediate danger."""
+        turn.state.answered_at = turn.now
         turn.state.crisis_at = turn.now
         chat_first = self._cannot_phone(turn)
         text = self.content.phrase("crisis_yes", turn.state.turn)
@@ -97,6 +109,7 @@ class SafetyHandlers(Base):
     def do_crisis_no(self, turn: Turn) -> None:
         """No to the direct question: believed, thanked, and still listened to. Said to have been
         a joke (「冗談って書いたじゃん」): sorry for the worry, and the night goes on as usual."""
+        turn.state.answered_at = turn.now
         if turn.frame and turn.frame.joking:
             self._say(turn, "crisis_joke")
             turn.state.phase = home_phase(turn.state)
