@@ -78,6 +78,7 @@ require_phrases(
     "about_external",
     "gentle_alone",
     "crisis_stay",
+    "rewrite_reviewed",
     "thanks_day", "goodnight", "bye_day", "greeting_morning", "greeting_day",
     "unsent_received",
     "nudge_words_ok",
@@ -180,10 +181,11 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "unclear"
         turn.out.intent = frame.intent
         if intent not in SAFETY_INTENTS:
-            if turn.state.phase is Phase.REVIEWING_DRAFT and (data := self._typed_choice(text)):
+            choosing = turn.state.phase is Phase.REVIEWING_DRAFT and not frame.ask  # 「また一晩?」 asks
+            if choosing and (data := self._typed_choice(text)):
                 self._postback(turn, data, {})
                 return
-            if turn.state.phase is Phase.REVIEWING_DRAFT and (at := self._typed_time(text, turn)):
+            if choosing and (at := self._typed_time(text, turn)):
                 self._postback(turn, "hold:pick", {"datetime": at})  # 「18時にして」
                 return
             if turn.state.situation and is_bare_duration(normalize(text)):

@@ -47,6 +47,7 @@ class DialogueState(BaseModel):
     boundary_said: int = 0  # times the boundary was explained (the law once, then shorter)
     asked: list[str] = Field(default_factory=list)  # open questions asked lately (not twice)
     listening: bool = False  # "just listen": reflections and questions, no cards, until asked
+    night_passed_at: datetime | None = None  # a held draft came back and they chose to rewrite it
     answered_at: datetime | None = None  # when they answered the direct question (not asked again)
     again_card: str | None = None  # the card whose point was just said again (not a third time)
     last_words: str | None = None  # the user's last clause that can be said back (a repair)

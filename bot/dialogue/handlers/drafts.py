@@ -73,6 +73,14 @@ class DraftHandlers(Base):
             return
         s.draft_text, s.draft_reasons = draft, list(verdict.reasons)
         s.phase = Phase.REVIEWING_DRAFT
+        rewritten = s.night_passed_at is not None and turn.now - s.night_passed_at < AFTER_NIGHT
+        if rewritten and verdict.wait:  # rewritten in the morning, after a night held: the words,
+            words = [f"・{r}" for sig, r in zip(verdict.signals, verdict.reasons, strict=False)
+                     if sig not in TIME_SIGNALS]  # fmt: skip
+            self._say(turn, "rewrite_reviewed",  # not 「一晩置いてから」 once more
+                      reasons="\n".join(words) or f"・{self.content.phrase('nudge_words_ok')}")
+            turn.out.choices = self._hold_choices(turn.state, turn.now)
+            return
         if verdict.wait:
             lines = [f"・{r}" for r in verdict.reasons]
             if not set(verdict.signals) - {"late_night", "repeated"}:  # only the hour: say so
@@ -288,8 +296,9 @@ class DraftHandlers(Base):
         rules = self.nudge.rules
         if when == "morning":
             at = morning_after(local, rules.morning_hour, rules.min_gap)
-        elif when == "evening":
-            at = morning_after(local, EVENING_HOUR, timedelta(hours=2))
+        elif when == "evening":  # 「明日の夜」: tonight is still "tomorrow" before dawn, not after
+            day = local.date() + timedelta(days=0 if local.hour < DAWN else 1)
+            at = datetime.combine(day, time(EVENING_HOUR), tzinfo=self.tz)
         elif when == "3d":
             at = datetime.combine(
                 (local + timedelta(days=3)).date(), time(rules.morning_hour), tzinfo=self.tz
@@ -325,6 +334,8 @@ class DraftHandlers(Base):
             return
         turn.out.effects.append(ResolveDraft(int(draft_id), outcome))
         self._say(turn, f"outcome_{outcome}")
+        if outcome == "rewrite":
+            turn.state.night_passed_at = turn.now  # the rewrite is read with the night behind it
         turn.state.phase = Phase.AWAITING_DRAFT if outcome == "rewrite" else home_phase(turn.state)
 
     def _cooling(self, turn: Turn, arg: str) -> None:
@@ -381,6 +392,9 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
     return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
 
 
+AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
+TIME_SIGNALS = ("late_night", "repeated", "cooling")  # reasons about when, not about the words
+DAWN = 5  # before this hour, 「明日」 is the day that is starting
 _WORD_HOURS = {"夕方": 18, "ゆうがた": 18, "昼": 12, "お昼": 12, "ひる": 12, "おひる": 12}
 _TIME_WORD = re.compile(r"(今日|きょう|明日|あした|あす)?の?\s*(夕方|ゆうがた|お昼|おひる|昼|ひる)\s*(まで|に|頃|ごろ|くらい)")
 _TYPED_TIME = re.compile(
