@@ -79,6 +79,7 @@ require_phrases(
     "gentle_alone",
     "crisis_stay",
     "rewrite_reviewed",
+    "no_card_plain",
     "thanks_day", "goodnight", "bye_day", "greeting_morning", "greeting_day",
     "unsent_received",
     "nudge_words_ok",

@@ -46,7 +46,7 @@ def _number(token: str) -> int | None:
 _RANGE = re.compile(r"[~\-〜]\s*$")  # 「1〜2週間」: the advice's range, not a time told
 _DENIED = re.compile(
     r"^(間)?(前)?(も)?\s*((じゃ|では|でわ)(なく|ない)|(と)?ちゃう|ちゃいま|ではありません|"
-    r"(って|とは|て)(なに|何|なん|どういう))"
+    r"(って|とは|て)(なに|何|なん|どういう)|(って|と)(言った|いった|言うた|書いた|言って(た|しまった))(けど|が|の|ん))"
 )  # 「14日じゃなくて10日」, 「冷却期間14日ってなに?」 (the bot's figure, asked about)
 
 

@@ -108,9 +108,13 @@ class AdviceHandlers(Base):
         best = ranked[0]
         self._feeling_first(turn)
         core = self._core_card(turn)
-        if best.similarity < FLOOR and turn.frame and turn.frame.ask and core:
-            self._say(turn, "no_card_honest")  # no card near it: said so, then what matters now
-            self._show_card(turn, core)
+        if best.similarity < FLOOR and turn.frame and turn.frame.ask:
+            if core and core.id not in turn.state.given:
+                self._say(turn, "no_card_honest")  # no card near it: said so, then what matters
+                self._show_card(turn, core)
+            else:  # …and what matters now was said already: the honest answer, and an offer
+                self._say(turn, "no_card_plain")
+                turn.out.choices = self._menu(turn)
         else:
             self._show_card(turn, best.card)
         if best.similarity < CLOSE and not turn.state.no_contact:
@@ -341,7 +345,8 @@ class AdviceHandlers(Base):
         (how to answer it) or the ex has someone new (no wait for them: your own days)."""
         s = turn.state
         intent = "got_reply" if s.replied else "new_partner" if s.new_partner else "cooling"
-        card = advice.pick(self.content.cards, intent, s)
+        mains = [c for c in ranking.allowed(self.content.cards, s) if c.intents[0] == intent]
+        card = next((c for c in mains if c.id not in s.given), mains[0] if mains else None)
         if s.new_partner and (card is None or card.id in s.given):
             card = advice.pick(self.content.cards, "self_improvement", s)
         return card
