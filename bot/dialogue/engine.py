@@ -246,7 +246,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "stalking_risk"
         if s.last_action == "boundary" and frame.minimizing and not frame.decided:
             return "stalking_risk"  # 「話しかけないし、客として行くだけだし」: the boundary, again
-        if frame.alone and (s.phase is Phase.GENTLE or s.crisis_at) and not frame.ask:
+        if frame.alone and (s.phase is Phase.GENTLE or s.crisis_at):
             return "alone"  # 「今ひとりって言ったじゃん…声かけられる人とかいない」
         if s.last_action in ASKED_DIRECTLY and frame.joking and s.phase is Phase.GENTLE:
             return "crisis_no"  # 「冗談って書いたじゃん。考えてないし」: believed, sorry, go on
@@ -411,6 +411,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and intent in (*ADVICE, "unclear", "refused", "vent", "other")
         ):  # 「先週振られた」: the breakup itself, before any refusal or silence
             return "broke_up"
+        if intent == "other" and s.situation and frame.ask:
+            return "answer"  # mid-story, a question the model calls other: nearest, or honest
         if intent in ("unclear", "other") and (s.situation or s.dumped or s.no_contact) and not frame.ask:
             return "reflect"  # the story, told on with no question: listened to, not a menu
         if (

@@ -166,9 +166,17 @@ class AdviceHandlers(Base):
             return
         self._say(turn, "not_that")
         last = turn.state.last_card
+        frame = turn.frame
+        if frame and frame.draft and not turn.state.no_contact:
+            self.do_draft(turn)  # 「話ずれてる…この文送っていいか聞いてるの「…」」: the draft
+            return
         ranked = [m for m in self._ranked(turn) if m.card.id not in (last, *turn.state.given)]
-        if turn.frame and turn.frame.ask and ranked and ranked[0].similarity >= CLOSE:
-            self._show_card(turn, ranked[0].card)
+        if frame and frame.ask and ranked and ranked[0].similarity >= FLOOR:
+            self._show_card(turn, ranked[0].card)  # the question asked with it, answered
+            return
+        if frame and frame.ask:  # no card for it: said honestly, not "say it again"
+            self._say(turn, "no_card_plain")
+            turn.state.last_card = None
             return
         self._say(turn, "not_that_ask")
         turn.state.last_card = None  # 「うん」 now answers the question, not the card
