@@ -80,6 +80,7 @@ require_phrases(
     "crisis_stay",
     "rewrite_reviewed",
     "no_card_plain",
+    "normalize",
     "thanks_day", "goodnight", "bye_day", "greeting_morning", "greeting_day",
     "unsent_received",
     "nudge_words_ok",
@@ -142,6 +143,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             state.phase = home_phase(state)
         if state.held_text and (state.held_until is None or now >= state.held_until):
             state.held_text = None  # given back: the copy kept to show it goes
+            state.night_passed_at = state.held_until or now  # a rewrite now had its night
         turn = Turn(state, now, held=held)
         match incoming:
             case FollowIn():
@@ -242,7 +244,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "unsent_letter"  # written here, not to send: received, never reviewed
         if frame.unsent and not frame.draft:
             return "unsent_ok"  # 「送らないからここに書いてもいい?」
-        if s.no_contact and frame.go_between:  # a go-between after 「連絡しないで」 or a block
+        if s.no_contact and frame.go_between and not frame.decided:  # a go-between after a block
             return "stalking_risk"
         if s.last_action == "boundary" and frame.minimizing and not frame.decided:
             return "stalking_risk"  # 「話しかけないし、客として行くだけだし」: the boundary, again
@@ -260,6 +262,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.risk == "concern" and not self._asked_lately(turn):
             s.concern_at = turn.now
             return "check_in"
+        if frame.is_it_odd and not frame.draft:
+            return "normalize"  # 「この歳で待つのっておかしい?」: answered first, in any phase
         if frame.advice_wanted:
             s.listening = False  # 「ただ聞くだけじゃなくてアドバイスほしい」
         if frame.request:

@@ -78,6 +78,7 @@ class Frame:
         False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
     alone: bool = False  # no one with them tonight, no one to talk to
     thanked: bool = False  # a thanks said, whatever else the message says
     unsent: bool = False  # a letter to write here, not to send (「送らないから書いていい?」)
@@ -182,6 +183,7 @@ class Reader:
             unsent=any_match(lex.unsent, own, own_folded),
             thanked=any_match(lex.thanked, own, own_folded),
             alone=any_match(lex.alone, own, own_folded),
+            is_it_odd=bool(ask) and any_match(lex.is_it_odd, own, own_folded),
             draft_was=any_match(lex.draft_was, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),

@@ -63,6 +63,7 @@ class Lexicon:
     says_no: Patterns  # a reply that starts with no (「いえ、そこまでは…」)
     not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
+    is_it_odd: Patterns  # 「失恋でこんなふうになるのって変?」「この歳で待つのはおかしい?」
     alone: Patterns  # 「ひとり暮らしの家にひとり」「話せる人いない」: no one with them tonight
     thanked: Patterns  # 「ありがと」「助かった」 anywhere in the message
     unsent: Patterns  # 「送らないからここに書いてもいい?」: a letter written here, not to send
@@ -123,6 +124,7 @@ class Lexicon:
             ),
             addressed=_compile("addressed", data.get("addressed") or [], allow_empty=True),
             correction=_compile("correction", data.get("correction") or [], allow_empty=True),
+            is_it_odd=_compile("is_it_odd", data.get("is_it_odd") or [], allow_empty=True),
             alone=_compile("alone", data.get("alone") or [], allow_empty=True),
             thanked=_compile("thanked", data.get("thanked") or [], allow_empty=True),
             unsent=_compile("unsent", data.get("unsent") or [], allow_empty=True),

@@ -131,6 +131,10 @@ class TalkHandlers(Base):
         turn.state.unsent = False
         self._say(turn, "unsent_received")
 
+    def do_normalize(self, turn: Turn) -> None:
+        """「失恋でこんなふうになるのって変?」: not strange, said plainly, then listening on."""
+        self._say(turn, "normalize")
+
     def do_reflect(self, turn: Turn) -> None:
         self._reflect(turn)
 
