@@ -269,6 +269,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.request:
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"
+        shown = s.draft_text or s.held_text
+        if frame.ask and shown and any(q in shown for q in _QUOTES.findall(frame.text) if len(q) >= 4):
+            turn.about_draft = True  # 「最後の「元気にしていますか」は削った方が?」: its words
+            return "draft"
         if frame.draft_was and s.draft_text and not frame.draft:
             return "draft"  # 「今のは下書きです」: the message before, reviewed
         if frame.deletes and not frame.ask and self._something_held(turn) and intent != "draft":
@@ -570,6 +574,9 @@ BODY_FEELINGS = ("sleepless", "crying", "tired", "drinking", "not_eating", "grie
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 TOLD_OR_ASKED = (*TOLD, *ADVICE)
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
+
+
+_QUOTES = re.compile(r"[「『]([^「『」』]+)[」』]")
 
 
 def _digest(reply: Reply) -> str:

@@ -54,7 +54,7 @@ class DraftHandlers(Base):
         shown = s.draft_text or s.held_text
         if not draft and s.draft_text and turn.frame and turn.frame.draft_was:
             draft = s.draft_text  # 「今のは下書きです」: the message before, reviewed in full
-        if not draft and shown and turn.frame and turn.frame.request == "review":
+        if not draft and shown and turn.frame and (turn.frame.request == "review" or turn.about_draft):
             self._review_again(turn, shown)  # 「中身はどう?長すぎない?」 about the one shown
             return
         if not draft:  # asked about a draft without showing one
