@@ -96,6 +96,24 @@ class Frame:
         return self.facts.get(name)
 
 
+# Flags read from the user's own words (quotes masked): frame field → understanding.yaml section.
+SAID_IN_OWN_WORDS = (
+    ("tonight", "tonight"),
+    ("closing", "closing"),
+    ("decided", "decided"),
+    ("chat_line_ask", "chat_line_ask"),
+    ("corrects", "correction"),
+    ("deletes", "deletion"),
+    ("lines_ask", "lines_ask"),
+    ("minimizing", "minimizing"),
+    ("told_past", "told_past"),
+    ("joking", "joking"),
+    ("third_person", "third_person"),
+    ("unsent", "unsent"),
+    ("thanked", "thanked"),
+    ("alone", "alone"),
+    ("draft_was", "draft_was"),
+)
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
 MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph
 
@@ -149,7 +167,11 @@ class Reader:
         felt_words = _clause(own, own_folded, lex.feelings[feelings[0]]) if feelings else None
         draft = find_draft(raw)
         ask = _last_question(sentences)
-        if request == "listen" and ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text)):
+        if (
+            request == "listen"
+            and ask
+            and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))
+        ):
             request = None  # 「聞いてほしいっちゃけど!…なんて返せばいいと思う?」: asked, too
         if ask and any_match(lex.rhetorical, ask.text, fold_kana(ask.text)):
             ask = None  # 「まじありえんくない?」 vents: it is listened to, not answered with a card
@@ -166,25 +188,11 @@ class Reader:
             felt_words=felt_words,
             followup=followup, go_between=any_match(lex.go_between, norm, folded),
             in_domain=any_match(lex.in_domain, own, own_folded),
-            tonight=any_match(lex.tonight, own, own_folded),
-            closing=any_match(lex.closing, own, own_folded),
-            decided=any_match(lex.decided, own, own_folded),
             advice_wanted=advice_wanted,
-            chat_line_ask=any_match(lex.chat_line_ask, own, own_folded),
             addressed=any_match(lex.addressed, norm, folded),
-            corrects=any_match(lex.correction, own, own_folded),
             says_no=any_match(lex.says_no, norm, folded),
-            deletes=any_match(lex.deletion, own, own_folded),
-            lines_ask=any_match(lex.lines_ask, own, own_folded),
-            minimizing=any_match(lex.minimizing, own, own_folded),
-            told_past=any_match(lex.told_past, own, own_folded),
-            joking=any_match(lex.joking, own, own_folded),
-            third_person=any_match(lex.third_person, own, own_folded),
-            unsent=any_match(lex.unsent, own, own_folded),
-            thanked=any_match(lex.thanked, own, own_folded),
-            alone=any_match(lex.alone, own, own_folded),
+            **{f: any_match(getattr(lex, k), own, own_folded) for f, k in SAID_IN_OWN_WORDS},
             is_it_odd=bool(ask) and any_match(lex.is_it_odd, own, own_folded),
-            draft_was=any_match(lex.draft_was, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),
             about_bot=next(
@@ -266,7 +274,9 @@ class Reader:
         lex = self.lexicon
         for m in search_both(patterns, own, folded):
             tail, ftail = own[m.end() : m.end() + 16], folded[m.end() : m.end() + 16]
-            if not (any_match(lex.negation, tail, ftail) or any_match(lex.feeling_denied, tail, ftail)):
+            if not (
+                any_match(lex.negation, tail, ftail) or any_match(lex.feeling_denied, tail, ftail)
+            ):
                 return True
         return False
 

@@ -11,6 +11,12 @@ from typing import Any
 FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner")
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
             "about_bot", "stay")  # fmt: skip
+# Sections an operator may leave out (empty: the reading they add is simply not done).
+OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing", "decided",
+            "not_concern", "advice_wanted", "chat_line_ask", "addressed", "correction",
+            "is_it_odd", "alone", "thanked", "unsent", "third_person", "draft_was", "joking",
+            "feeling_denied", "told_past", "minimizing", "asks_advice", "lines_ask",
+            "deletion", "says_no", "not_planning")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("hold", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
@@ -70,7 +76,9 @@ class Lexicon:
     third_person: Patterns  # 「彼が」「あの人」: talk about the ex, not words written to them
     draft_was: Patterns  # 「今のが下書き」: the message before was the draft
     joking: Patterns  # 「冗談って書いたじゃん」: a crisis word said to have been a joke
-    feeling_denied: Patterns  # after a feeling's words: 「不安じゃない」「泣くのも違う」「ほっとしてへん」
+    feeling_denied: (
+        Patterns  # after a feeling's words: 「不安じゃない」「泣くのも違う」「ほっとしてへん」
+    )
     told_past: Patterns  # 「誕生日も祝ってあげられんかった」: their story in the past, to be heard
     minimizing: Patterns  # 「客として行くだけだし」: a plan made small after a boundary was named
     asks_advice: Patterns  # 「どうしたらいい?」: asks the bot what to do
@@ -107,40 +115,7 @@ class Lexicon:
             in_domain=_compile("in_domain", data.get("in_domain")),
             tonight=_compile("tonight", data.get("tonight")),
             topics=_topics(data.get("topics")),
-            rhetorical=_compile("rhetorical", data.get("rhetorical") or [], allow_empty=True),
-            help_words=_compile("help_words", data.get("help_words") or [], allow_empty=True),
-            hyperbole=_compile("hyperbole", data.get("hyperbole") or [], allow_empty=True),
-            contact_denied=_compile(
-                "contact_denied", data.get("contact_denied") or [], allow_empty=True
-            ),
-            closing=_compile("closing", data.get("closing") or [], allow_empty=True),
-            decided=_compile("decided", data.get("decided") or [], allow_empty=True),
-            not_concern=_compile("not_concern", data.get("not_concern") or [], allow_empty=True),
-            advice_wanted=_compile(
-                "advice_wanted", data.get("advice_wanted") or [], allow_empty=True
-            ),
-            chat_line_ask=_compile(
-                "chat_line_ask", data.get("chat_line_ask") or [], allow_empty=True
-            ),
-            addressed=_compile("addressed", data.get("addressed") or [], allow_empty=True),
-            correction=_compile("correction", data.get("correction") or [], allow_empty=True),
-            is_it_odd=_compile("is_it_odd", data.get("is_it_odd") or [], allow_empty=True),
-            alone=_compile("alone", data.get("alone") or [], allow_empty=True),
-            thanked=_compile("thanked", data.get("thanked") or [], allow_empty=True),
-            unsent=_compile("unsent", data.get("unsent") or [], allow_empty=True),
-            third_person=_compile("third_person", data.get("third_person") or [], allow_empty=True),
-            draft_was=_compile("draft_was", data.get("draft_was") or [], allow_empty=True),
-            joking=_compile("joking", data.get("joking") or [], allow_empty=True),
-            feeling_denied=_compile(
-                "feeling_denied", data.get("feeling_denied") or [], allow_empty=True
-            ),
-            told_past=_compile("told_past", data.get("told_past") or [], allow_empty=True),
-            minimizing=_compile("minimizing", data.get("minimizing") or [], allow_empty=True),
-            asks_advice=_compile("asks_advice", data.get("asks_advice") or [], allow_empty=True),
-            lines_ask=_compile("lines_ask", data.get("lines_ask") or [], allow_empty=True),
-            deletion=_compile("deletion", data.get("deletion") or [], allow_empty=True),
-            says_no=_compile("says_no", data.get("says_no") or [], allow_empty=True),
-            not_planning=_compile("not_planning", data.get("not_planning") or [], allow_empty=True),
+            **{name: _compile(name, data.get(name) or [], allow_empty=True) for name in OPTIONAL},
             about_bot={
                 k: _compile(f"about_bot.{k}", v)
                 for k, v in _section(data, "about_bot", ABOUT_BOT).items()
