@@ -266,6 +266,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "normalize"  # 「この歳で待つのっておかしい?」: answered first, in any phase
         if frame.advice_wanted:
             s.listening = False  # 「ただ聞くだけじゃなくてアドバイスほしい」
+        held_now = bool(s.held_text and s.held_until and turn.now < s.held_until)
+        if frame.retime and held_now and (at := self._typed_time(frame.text, turn)) is not None:
+            turn.retime_at = at
+            return "retime"  # 「やっぱり17時にして」 after holding: the same draft, a new time
         if frame.request:
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"

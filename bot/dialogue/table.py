@@ -66,6 +66,7 @@ DEFAULT: dict[str, Step] = {
     "block_chance": Step("block_chance"),  # chance, asked after a block
     "chat_line": Step("chat_line", Phase.GENTLE),  # how the chat line works
     "lines": Step("lines"),
+    "retime": Step("retime"),  # the held draft comes back at another time
     "normalize": Step("normalize"),  # 「こんなふうになるのって変?」: it is not
     "alone": Step("alone", Phase.GENTLE),  # after a crisis message: no one with them tonight
     "erase_explain": Step("erase_explain", Phase.CONFIRM_ERASE),  # what erasing means

@@ -47,7 +47,8 @@ class Turn:
     ranked: list[Any] | None = None  # the cards ranked for this message (computed once)
     held: tuple[Held, ...] | None = None  # the store's held drafts (None: not looked up)
     known: str | None = None
-    about_draft: bool = False  # the message asks about words of the draft shown (a quote of it)  # the situation known before this message told its story
+    about_draft: bool = False
+    retime_at: str | None = None  # the new time asked for a held draft (the picker's format)  # the message asks about words of the draft shown (a quote of it)  # the situation known before this message told its story
     out: Outcome = field(init=False)
 
     def __post_init__(self) -> None:

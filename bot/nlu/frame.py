@@ -78,6 +78,7 @@ class Frame:
         False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
     alone: bool = False  # no one with them tonight, no one to talk to
     thanked: bool = False  # a thanks said, whatever else the message says
@@ -113,6 +114,7 @@ SAID_IN_OWN_WORDS = (
     ("thanked", "thanked"),
     ("alone", "alone"),
     ("draft_was", "draft_was"),
+    ("retime", "retime"),
 )
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
 MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph

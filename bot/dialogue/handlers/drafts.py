@@ -134,6 +134,14 @@ class DraftHandlers(Base):
         else:
             self._hold(turn, "morning", {})
 
+    def do_retime(self, turn: Turn) -> None:
+        """「やっぱり17時にして」 with a draft held: the same draft held again for that time."""
+        s = turn.state
+        s.draft_text, s.draft_reasons = s.held_text, []
+        turn.out.effects.append(CancelHeld())
+        s.held_until = None
+        self._hold(turn, "pick", {"datetime": turn.retime_at or ""})
+
     def do_show_held(self, turn: Turn) -> None:
         s = turn.state
         nothing = not turn.held if turn.held is not None else not (
