@@ -453,6 +453,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         how long ago, and a block stated false (「ブロックはされてない」) lifts what a block set."""
         s = turn.state
         s.no_phone = s.no_phone or "phone_averse" in frame.feelings  # 「電話とかは無理」, any turn
+        if frame.polite or len(frame.text) >= CASUAL_CHARS:  # です・ます kept until casual talk
+            s.polite = frame.polite
         for situation, other in (("refused", "ghosted"), ("ghosted", "refused")):
             if frame.fact(situation) is True and frame.fact(other) is False:
                 s.situation = situation  # 「断られたんじゃなくて、既読無視されてるだけ」
@@ -564,6 +566,7 @@ ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.5, "v
                 "unclear": 0.35}  # fmt: skip
 TOLD_MATCH = 0.5  # news with no question, this close to a card's own questions, gets the card
 TOLD_CHARS = 60  # …when it is one thought, not a long story (that is listened to)
+CASUAL_CHARS = 15  # a message this long without です・ます ends the polite register
 MAX_SINCE = 730  # 「6年そこにあった」 is how long a mug stood there, not how long ago it ended
 SHORT_TOLD = 30  # 「もう3ヶ月たつけどね」: a short message with a time, mid-story, tells the time
 STORY_SIMILARITY = 0.12  # mid-story, a question this close to a card's asks is about the ex

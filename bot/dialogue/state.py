@@ -50,6 +50,7 @@ class DialogueState(BaseModel):
     night_passed_at: datetime | None = None  # a held draft came back and they chose to rewrite it
     answered_at: datetime | None = None  # when they answered the direct question (not asked again)
     again_card: str | None = None  # the card whose point was just said again (not a third time)
+    polite: bool = False  # they write in です・ます: the polite variants of the phrases
     last_words: str | None = None  # the user's last clause that can be said back (a repair)
     unsent: bool = False  # 「送らないからここに書いていい?」: the next letter is not for sending
     last_action: str | None = None  # what the bot did last turn (「うん」 answers it)

@@ -78,6 +78,7 @@ class Frame:
         False  # 「それはしてない。消えたいってだけ」: no plan, though the wish is named
     )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
+    polite: bool = False  # です・ます at a sentence's end
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
     alone: bool = False  # no one with them tonight, no one to talk to
@@ -115,6 +116,7 @@ SAID_IN_OWN_WORDS = (
     ("alone", "alone"),
     ("draft_was", "draft_was"),
     ("retime", "retime"),
+    ("polite", "polite"),
 )
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
 MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph

@@ -16,7 +16,7 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "not_concern", "advice_wanted", "chat_line_ask", "addressed", "correction",
             "is_it_odd", "alone", "thanked", "unsent", "third_person", "draft_was", "joking",
             "feeling_denied", "told_past", "minimizing", "asks_advice", "lines_ask",
-            "deletion", "says_no", "not_planning", "retime")  # fmt: skip
+            "deletion", "says_no", "not_planning", "retime", "polite")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("hold", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
@@ -69,6 +69,7 @@ class Lexicon:
     says_no: Patterns  # a reply that starts with no (「いえ、そこまでは…」)
     not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
+    polite: Patterns  # です・ます at a sentence's end: the user writes politely
     retime: Patterns  # 「やっぱり17時にして」: the held draft's time changed
     is_it_odd: Patterns  # 「失恋でこんなふうになるのって変?」「この歳で待つのはおかしい?」
     alone: Patterns  # 「ひとり暮らしの家にひとり」「話せる人いない」: no one with them tonight

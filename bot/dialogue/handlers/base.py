@@ -90,6 +90,9 @@ class Base:
         turn.out.replies.append(Text(text))
 
     def _say(self, turn: Turn, key: str, **values: object) -> None:
+        """The phrase `key`, in its polite variant (`key_polite`) to someone who writes politely."""
+        if turn.state.polite and f"{key}_polite" in self.content.phrases:
+            key = f"{key}_polite"
         text = self.content.phrase(key, turn.state.turn)
         turn.out.replies.append(Text(text.format(**values) if values else text))
 
