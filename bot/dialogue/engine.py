@@ -42,6 +42,7 @@ from bot.nlu.lexicon import Lexicon
 from bot.nlu.model import IntentModel
 from bot.nlu.normalize import normalize
 from bot.nlu.safety import SAFETY_INTENTS
+from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
@@ -266,15 +267,16 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "normalize"  # 「この歳で待つのっておかしい?」: answered first, in any phase
         if frame.advice_wanted:
             s.listening = False  # 「ただ聞くだけじゃなくてアドバイスほしい」
-        held_now = bool(s.held_text and s.held_until and turn.now < s.held_until)
-        if frame.retime and held_now and (at := self._typed_time(frame.text, turn)) is not None:
+        held = bool(s.held_text) and s.holding(turn.now)
+        if frame.retime and held and (at := self._typed_time(frame.text, turn)) is not None:
             turn.retime_at = at
             return "retime"  # 「やっぱり17時にして」 after holding: the same draft, a new time
         if frame.request:
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"
         shown = s.draft_text or s.held_text
-        if frame.ask and shown and any(q in shown for q in _QUOTES.findall(frame.text) if len(q) >= 4):
+        quoted = [q.text for q in find_quotes(frame.text) if len(q.text) >= 4]
+        if frame.ask and shown and any(q in shown for q in quoted):
             turn.about_draft = True  # 「最後の「元気にしていますか」は削った方が?」: its words
             return "draft"
         if frame.draft_was and s.draft_text and not frame.draft:
@@ -440,8 +442,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
     def _something_held(turn: Turn) -> bool:
         """A draft under review, or one held that has not come back yet."""
         s = turn.state
-        held = s.held_until is not None and turn.now < s.held_until
-        return s.draft_text is not None or held or bool(turn.held)
+        return s.draft_text is not None or s.holding(turn.now) or bool(turn.held)
 
     def _asked_lately(self, turn: Turn) -> bool:
         """Ask "is it that hard?" once, not on every sad message that follows."""
@@ -581,9 +582,6 @@ BODY_FEELINGS = ("sleepless", "crying", "tired", "drinking", "not_eating", "grie
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 TOLD_OR_ASKED = (*TOLD, *ADVICE)
 SHOWED_A_CARD = ("advice", "advice_or_ask", "situation", "answer", "more", "explain", "card")
-
-
-_QUOTES = re.compile(r"[「『]([^「『」』]+)[」』]")
 
 
 def _digest(reply: Reply) -> str:

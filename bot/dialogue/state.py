@@ -87,6 +87,10 @@ class DialogueState(BaseModel):
         except ValueError:
             return cls()
 
+    def holding(self, now: datetime) -> bool:
+        """A held draft has not come back yet."""
+        return self.held_until is not None and now < self.held_until
+
     def cooling_days_left(self, now: datetime) -> int | None:
         if self.cooling_started is None or self.cooling_days is None:
             return None

@@ -197,7 +197,7 @@ class AdviceHandlers(Base):
             intents += [f for f in ("new_partner", "got_reply", "blocked") if frame.fact(f)]
         if turn.state.new_partner:
             intents.append("new_partner")
-        if turn.state.replied and "reply" in self.index.topics_in(query):
+        if self._replying(turn):
             intents.append("got_reply")  # 「なんて返したらいいと?」 once a reply came
         also = _clauses(query)
         if frame and frame.ask and _POINTS_BACK.match(frame.ask) and len(frame.sentences) > 1:
@@ -205,6 +205,10 @@ class AdviceHandlers(Base):
             also += [_QUOTED.sub(" ", t) for t in frame.sentences[max(0, at - 3) : at]]
             # 「…病みストーリーあげたい衝動がすごい。…これってやめといたほうがいい?」
         return self.index.rank(query, turn.state, [i for i in intents if i], also)
+
+    def _replying(self, turn: Turn) -> bool:
+        """A reply came and this asks how to answer it (「なんて返したらいいと?」)."""
+        return turn.state.replied and "reply" in self.index.topics_in(_query(turn))
 
     def _feeling_first(self, turn: Turn) -> None:
         """Name the feeling before the answer (「眠れなくて…インスタ見るのはあり?」); with no
@@ -237,7 +241,7 @@ class AdviceHandlers(Base):
         if last not in ranking.allowed(self.content.cards, turn.state):
             last = None  # the story changed (「断られたんじゃなくて既読無視」): not its card
         no_better = not (ranked and ranked[0].similarity >= AGAIN)
-        replying = turn.state.replied and "reply" in self.index.topics_in(_query(turn))
+        replying = self._replying(turn)
         if last and (
             (closest and closest.card is last and closest.similarity >= AGAIN)
             or (

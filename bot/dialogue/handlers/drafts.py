@@ -121,7 +121,7 @@ class DraftHandlers(Base):
                 self.do_no_contact(turn)
                 return
             s.draft_text, s.draft_reasons = draft, list(verdict.reasons)
-        if s.draft_text is None and s.held_until is not None and turn.now < s.held_until:
+        if s.draft_text is None and s.holding(turn.now):
             when = format_when(s.held_until.astimezone(self.tz))
             self._say(turn, "already_held", time=when)  # 「朝まで寝かせてみる」: it is held
             return
@@ -145,7 +145,7 @@ class DraftHandlers(Base):
     def do_show_held(self, turn: Turn) -> None:
         s = turn.state
         nothing = not turn.held if turn.held is not None else not (
-            s.held_until is not None and turn.now < s.held_until
+            s.holding(turn.now)
         )  # fmt: skip
         if nothing and s.draft_text and not s.no_contact:
             self._hold(turn, "morning", {})  # 「朝に返してくれるんだよね?」 of the draft reviewed
@@ -153,7 +153,7 @@ class DraftHandlers(Base):
         if turn.held is not None:
             self._list_held(turn, turn.held)
             return
-        if s.held_until is not None and turn.now < s.held_until:
+        if s.holding(turn.now):
             self._say(turn, "held_show", time=format_when(s.held_until.astimezone(self.tz)))
             if s.held_text:
                 turn.out.replies.append(
@@ -214,7 +214,7 @@ class DraftHandlers(Base):
         if s.draft_text is not None:
             s.draft_text = None
             self._say(turn, "draft_not_held")
-        elif s.held_until is not None and turn.now < s.held_until:
+        elif s.holding(turn.now):
             turn.out.effects.append(CancelHeld())
             s.held_until = s.held_text = None
             self._say(turn, "cancelled")
@@ -401,7 +401,6 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 
 
 AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
-TIME_SIGNALS = ("late_night", "repeated", "cooling")  # reasons about when, not about the words
 DAWN = 5  # before this hour, 「明日」 is the day that is starting
 _WORD_HOURS = {"夕方": 18, "ゆうがた": 18, "昼": 12, "お昼": 12, "ひる": 12, "おひる": 12}
 _TIME_WORD = re.compile(r"(今日|きょう|明日|あした|あす)?の?\s*(夕方|ゆうがた|お昼|おひる|昼|ひる)\s*(まで|に|頃|ごろ|くらい)")

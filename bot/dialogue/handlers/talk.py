@@ -61,7 +61,7 @@ class TalkHandlers(Base):
         s = turn.state
         if self._feeling(turn) and turn.state.last_action != "decided":
             self._reflect(turn, ask=False)
-        if s.held_until is not None and turn.now < s.held_until:
+        if s.holding(turn.now):
             when = format_when(s.held_until.astimezone(self.tz))
             self._say(turn, "thanks_held", time=when)
             return
