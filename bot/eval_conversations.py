@@ -20,7 +20,7 @@ from bot.dialogue.state import DialogueState
 from bot.dialogue.types import PostbackIn, Text, TextIn
 
 LISTENED = {"vent", "reflect"}
-SAME_ROW = {"gentle_goodbye": "thanks"}  # the thanks row of the gentle phase (table.py)
+SAME_ROW = {"gentle_goodbye": "thanks", "concern_no": "crisis_no"}  # one row each (table.py)
 NIGHT = datetime(2026, 11, 20, 16, 40, tzinfo=UTC)  # 01:40 in Tokyo
 
 

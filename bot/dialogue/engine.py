@@ -121,7 +121,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         self.classifier = classifier
         self.nudge = nudge
         self.tz = nudge.tz
-        cards = IntentModel({c.id: [*c.asks, c.title] for c in content.cards.values()},
+        cards = IntentModel({c.id: [*c.all_asks, c.title] for c in content.cards.values()},
                             cache_dir, kind="cards")  # fmt: skip
         topics = Lexicon.from_content(content.understanding).topics
         self.index = CardIndex(content.cards, topics, cards)
@@ -253,6 +253,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "alone"  # 「今ひとりって言ったじゃん…声かけられる人とかいない」
         if s.last_action in ASKED_DIRECTLY and frame.joking and s.phase is Phase.GENTLE:
             return "crisis_no"  # 「冗談って書いたじゃん。考えてないし」: believed, sorry, go on
+        if s.last_action in ASKED_DIRECTLY and frame.not_planning and not frame.followup:
+            # 「死ぬとかじゃない。ただ全部やめたいだけ」: a no in their words, believed, stayed with
+            return "concern_no" if s.last_action == "check_in" else "crisis_no"
         if s.last_action in ASKED_DIRECTLY and frame.followup in ANSWERS:
             yes = frame.followup.startswith("yes")
             if s.last_action == "check_in":  # the answer to 「消えたいと思うくらいつらい?」
