@@ -47,6 +47,24 @@ class CrisisLine(_Strict):
     note: str = ""
 
 
+def _short_asks(v: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [a for a in v if not a.strip() or len(a) > 120]
+    if bad:
+        raise ValueError(f"asks must be 1–120 characters: {bad}")
+    return v
+
+
+class CardAnswer(_Strict):
+    """A direct answer to one question a card answers (「ストーリー見るのはあり?」 → 「見るのも、今は
+    お休みがおすすめ。…」): said before the card, so a yes/no question gets its yes or no."""
+
+    asks: tuple[str, ...] = Field(min_length=1)  # that question, as people ask it
+    say: str = Field(min_length=1, max_length=120)
+    suggests_contact: bool = False  # never said after a block or a boundary risk
+
+    _asks = field_validator("asks")(classmethod(lambda cls, v: _short_asks(v)))
+
+
 class AdviceCard(_Strict):
     id: str = Field(pattern="^[a-z0-9_]+$")
     situations: tuple[str, ...] = Field(min_length=1)
@@ -59,14 +77,14 @@ class AdviceCard(_Strict):
     suggests_contact: bool = False  # never shown after a block or a boundary risk
     after_block: bool = False  # only shown after a block or 「連絡しないで」
     asks: tuple[str, ...] = ()  # questions this card answers, as people ask them (for ranking)
+    answers: tuple[CardAnswer, ...] = ()  # direct answers to some of them, said before the card
 
-    @field_validator("asks")
-    @classmethod
-    def _asks(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [a for a in v if not a.strip() or len(a) > 120]
-        if bad:
-            raise ValueError(f"asks must be 1–120 characters: {bad}")
-        return v
+    @property
+    def all_asks(self) -> tuple[str, ...]:
+        """Every question the card answers: its own asks and its answers' asks."""
+        return (*self.asks, *(a for answer in self.answers for a in answer.asks))
+
+    _asks = field_validator("asks")(classmethod(lambda cls, v: _short_asks(v)))
 
     @field_validator("situations")
     @classmethod

@@ -17,7 +17,7 @@ def content_warnings(content: Content) -> list[str]:
             content.cards, Lexicon.from_content(content.understanding).topics
         ).collisions()
     ]
-    missing = [c.id for c in content.cards.values() if not c.asks]
+    missing = [c.id for c in content.cards.values() if not c.all_asks]
     if missing:
         out.append(f"advice.yaml: cards without asks (only found by intent): {missing}")
     return out

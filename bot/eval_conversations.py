@@ -1,7 +1,8 @@
 """Is the reply about what was asked? Conversations as data, each labelled turn naming every
 answer that would count (`about: [card ids and/or action names]`), run through the real engine.
 
-A reply counts when it shows one of the named cards (or names it again), or its action is one of the named actions
+A reply counts when it shows one of the named cards (or names it again, or says one of its
+direct answers), or its action is one of the named actions
 (`crisis` also counts when the crisis flow started, or the lines were given when asked for). `tests/data/real/conversations_final.yaml`
 was written apart from the cards' asks and never tuned on; `tests/conversations/` (the scripts
 the tests hold) is the development set."""
@@ -42,6 +43,7 @@ def load(path: Path) -> list[dict[str, Any]]:
 def score(engine: Engine, conversations: list[dict[str, Any]]) -> OnTopic:
     result = OnTopic()
     titles = {card.title: card.id for card in engine.content.cards.values()}
+    titles |= {a.say: card.id for card in engine.content.cards.values() for a in card.answers}
     for conv in conversations:
         state, now = DialogueState(), NIGHT
         for turn in conv["turns"]:

@@ -20,7 +20,7 @@ from bot.dialogue.handlers.drafts import DraftHandlers
 from bot.dialogue.handlers.erase import EraseHandlers
 from bot.dialogue.handlers.safety import SafetyHandlers
 from bot.dialogue.handlers.talk import Privacy, TalkHandlers
-from bot.dialogue.ranking import CardIndex
+from bot.dialogue.ranking import CardIndex, answer_examples
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import ADVICE, home_phase, lookup
 from bot.dialogue.turn import GENTLE_FOR, LOW_CONFIDENCE, FrameReader, Outcome, Turn
@@ -124,7 +124,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         cards = IntentModel({c.id: [*c.all_asks, c.title] for c in content.cards.values()},
                             cache_dir, kind="cards")  # fmt: skip
         topics = Lexicon.from_content(content.understanding).topics
-        self.index = CardIndex(content.cards, topics, cards)
+        answers = answer_examples(content.cards)
+        self.index = CardIndex(content.cards, topics, cards, IntentModel(
+            answers, cache_dir, kind="answers") if len(answers) >= 2 else None)  # fmt: skip
         self._typed = {  # normalised typed answer → the button's postback data
             normalize(word): data
             for key, data in TYPED_CHOICES.items()
@@ -185,7 +187,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "unclear"
         turn.out.intent = frame.intent
         if intent not in SAFETY_INTENTS:
-            choosing = turn.state.phase is Phase.REVIEWING_DRAFT and not frame.ask  # 「また一晩?」 asks
+            choosing = (
+                turn.state.phase is Phase.REVIEWING_DRAFT and not frame.ask
+            )  # 「また一晩?」 asks
             if choosing and (data := self._typed_choice(text)):
                 self._postback(turn, data, {})
                 return
@@ -430,7 +434,11 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "broke_up"
         if intent == "other" and s.situation and frame.ask:
             return "answer"  # mid-story, a question the model calls other: nearest, or honest
-        if intent in ("unclear", "other") and (s.situation or s.dumped or s.no_contact) and not frame.ask:
+        if (
+            intent in ("unclear", "other")
+            and (s.situation or s.dumped or s.no_contact)
+            and not frame.ask
+        ):
             return "reflect"  # the story, told on with no question: listened to, not a menu
         if (
             intent == "unclear"
@@ -496,7 +504,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if since := self._since_line(turn):
                 turn.out.replies.append(Text(since))
             return
-        if frame.days_ago is not None and told and frame.days_ago <= MAX_SINCE:  # a time with the event
+        if (
+            frame.days_ago is not None and told and frame.days_ago <= MAX_SINCE
+        ):  # a time with the event
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
     def _typed_choice(self, text: str) -> str | None:
@@ -568,7 +578,7 @@ ANSWERED_BY_A_CARD = (
 # message the model read as something else: out-of-field and small talk need a close match.
 ANSWER_SCORE = {"other": 0.45, "greeting": 0.45, "thanks": 0.45, "help": 0.5, "vent": 0.4,
                 "unclear": 0.35}  # fmt: skip
-TOLD_MATCH = 0.5  # news with no question, this close to a card's own questions, gets the card
+TOLD_MATCH = 0.4  # news with no question, this close to a card's own questions, gets the card
 TOLD_CHARS = 60  # …when it is one thought, not a long story (that is listened to)
 CASUAL_CHARS = 15  # a message this long without です・ます ends the polite register
 MAX_SINCE = 730  # 「6年そこにあった」 is how long a mug stood there, not how long ago it ended

@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.content import AdviceCard
+from bot.content import AdviceCard, CardAnswer
 from bot.dialogue.state import DialogueState
 from bot.nlu.lexicon import Patterns, any_match
 from bot.nlu.normalize import fold_kana, normalize
@@ -31,6 +31,8 @@ INTENT_PRIOR = 0.09  # the card is for the intent the reader derived
 FIRST_INTENT = 0.03  # …and it is the card's main intent
 SHOWN = 0.15  # shown before in this conversation
 POINT_CHARS = 12  # 「ほっとしたね。」 greets; a point said again is a sentence with content
+ANSWERED = 0.45  # a direct answer's questions are this close to the ask: it is what was asked
+ANSWER_NEAR = 0.15  # …and one of them at least this close by itself
 COLLIDE = 0.8  # check-content warns when two cards' asks are this alike
 MODEL_WEIGHT = 0.4  # the card classifier's share of a card's similarity
 TOPIC = 4  # a topic token counts as this many grams: one word can carry a question
@@ -71,17 +73,22 @@ class CardModel(Protocol):
 class CardIndex:
     def __init__(self, cards: Mapping[str, AdviceCard],
                  topics: Mapping[str, Patterns] | None = None,
-                 model: CardModel | None = None) -> None:  # fmt: skip
+                 model: CardModel | None = None,
+                 answer_model: CardModel | None = None) -> None:  # fmt: skip
         self.cards = cards
         self.topics = dict(topics or {})
         self.model = model
+        self.answer_model = answer_model  # classes: `card_id#k`, the card's k-th answer
         docs: list[tuple[str, float, Counter[str]]] = []
         for card in cards.values():
-            docs += [(card.id, 1.0, self._grams(a)) for a in card.asks]
+            docs += [(card.id, 1.0, self._grams(a)) for a in card.all_asks]
             docs.append((card.id, TITLE_WEIGHT, self._grams(card.title)))
             docs.append((card.id, BODY_WEIGHT, self._grams(card.body)))
         df: Counter[str] = Counter(g for _, _, c in docs for g in c)
         self.idf = {g: math.log((1 + len(docs)) / (1 + n)) + 1 for g, n in df.items()}
+        # A word no card knows still says what the question is about (「火星に住む…」): it weighs
+        # in the query's length, so 「のってありかな」 alone is not a close match.
+        self.unseen = math.log(1 + len(docs)) + 1
         lists: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         for i, (_, _, counts) in enumerate(docs):
             for g, w in self._vector(counts).items():
@@ -96,6 +103,11 @@ class CardIndex:
         position = {card_id: k for k, card_id in enumerate(self.card_ids)}
         self.doc_card = np.array([position[card_id] for card_id, _, _ in docs], dtype=np.intp)
         self.doc_weight = np.array([weight for _, weight, _ in docs])
+        self.answers = {  # each direct answer's questions, as vectors
+            card.id: [(answer, [self._vector(self._grams(a)) for a in answer.asks])
+                      for answer in card.answers]
+            for card in cards.values() if card.answers
+        }  # fmt: skip
 
     def topics_in(self, text: str) -> list[str]:
         """The topics of content/understanding.yaml a text speaks of, in their file order."""
@@ -108,14 +120,17 @@ class CardIndex:
 
     def _vector(self, counts: Counter[str]) -> dict[str, float]:
         vec = {
-            g: (1 + math.log(n)) * self.idf.get(g, 0.0) * (KANA_ONLY if _KANA.fullmatch(g) else 1)
+            g: (1 + math.log(n))
+            * self.idf.get(g, self.unseen)
+            * (KANA_ONLY if _KANA.fullmatch(g) else 1)
             for g, n in counts.items()
         }
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         return {g: w / norm for g, w in vec.items()}
 
-    def similarity(self, text: str) -> dict[str, float]:
-        """Each card's best match: the closest of its asks, or its title or body (weighted)."""
+    def similarity(self, text: str, with_model: bool = True) -> dict[str, float]:
+        """Each card's best match: the closest of its asks, or its title or body (weighted).
+        Without the model: the words alone (the classifier always leans to some card)."""
         query = self._vector(self._grams(text))
         dots = np.zeros(len(self.doc_card))
         for g, w in query.items():
@@ -124,7 +139,7 @@ class CardIndex:
         scores = np.zeros(len(self.card_ids))
         np.maximum.at(scores, self.doc_card, dots * self.doc_weight)
         best = {self.card_ids[k]: float(v) for k, v in enumerate(scores) if v > 0}
-        if self.model is None:
+        if self.model is None or not with_model:
             return best
         # The nearest question alone is brittle; a classifier over all of a card's questions
         # generalises to words none of them used (measured: the scripts' cards 94% → 100%).
@@ -156,6 +171,24 @@ class CardIndex:
             out.append(Match(card, score, sim))
         return sorted(out, key=lambda m: m.score, reverse=True)
 
+    def best_answer(self, card: AdviceCard, texts: Iterable[str]) -> CardAnswer | None:
+        """The card's direct answer to the question (one of `texts`: the ask and its narrower
+        readings): half the closest of each answer's own questions, half the answer model's
+        share among the card's answers. None when no answer is near enough: only the topic is."""
+        answers = self.answers.get(card.id, [])
+        best, top = None, ANSWERED
+        for text in texts:
+            query = self._vector(self._grams(text))
+            probs = self.answer_model.proba(normalize(text)) if self.answer_model else {}
+            mine = [probs.get(answer_key(card.id, k), 0.0) for k in range(len(answers))]
+            total = sum(mine) or 1.0
+            for k, (answer, vecs) in enumerate(answers):
+                near = max(sum(w * vec.get(g, 0.0) for g, w in query.items()) for vec in vecs)
+                score = (near + mine[k] / total) / 2 if self.answer_model else near
+                if score > top and near >= ANSWER_NEAR:  # a share of nothing is not a match
+                    best, top = answer, score
+        return best
+
     def best_sentence(self, card: AdviceCard, text: str) -> str:
         """The sentence of the card's body that answers the question best (its point for it)."""
         sentences = [x.strip() for x in re.split(r"(?<=。)|\n", card.body) if x.strip()]
@@ -175,12 +208,27 @@ class CardIndex:
         """Asks of two cards that are nearly the same question (ask, card, other card)."""
         found = []
         for card in self.cards.values():
-            for ask in card.asks:
+            for ask in card.all_asks:
                 sims = self.similarity(ask)
                 for other, sim in sims.items():
-                    if other != card.id and sim >= COLLIDE and ask not in self.cards[other].asks:
+                    if (
+                        other != card.id
+                        and sim >= COLLIDE
+                        and ask not in self.cards[other].all_asks
+                    ):
                         found.append((ask, card.id, other))
         return found
+
+
+def answer_key(card_id: str, k: int) -> str:
+    """The answer model's class for a card's k-th answer."""
+    return f"{card_id}#{k}"
+
+
+def answer_examples(cards: Mapping[str, AdviceCard]) -> dict[str, list[str]]:
+    """The answer model's training set: each answer's own questions."""
+    return {answer_key(c.id, k): list(a.asks) for c in cards.values()
+            for k, a in enumerate(c.answers)}  # fmt: skip
 
 
 def allowed(cards: Mapping[str, AdviceCard], state: DialogueState) -> list[AdviceCard]:

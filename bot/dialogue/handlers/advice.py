@@ -33,8 +33,9 @@ SHORT = 20  # characters: a question this short says little of what it is about 
 
 
 def _query(turn: Turn) -> str:
-    """What the ranking compares: the question, with the sentence before it when the question
-    alone is too short to say what it is about (「…新しい彼女おるらしい。もう望みないんかな」),
+    """What the ranking compares: the question, with the sentence before it (or after it, when
+    it comes first) when the question alone is too short to say what it is about
+    (「…新しい彼女おるらしい。もう望みないんかな」),
     without the quoted words (what the ex said, or a draft, is not the question)."""
     frame = turn.frame
     if frame is None or not frame.ask:
@@ -44,6 +45,8 @@ def _query(turn: Turn) -> str:
         at = frame.sentences.index(frame.ask) if frame.ask in frame.sentences else 0
         if len(query) < SHORT and at > 0:
             query = f"{frame.sentences[at - 1]} {query}"
+        elif len(query) < SHORT and at + 1 < len(frame.sentences):
+            query = f"{query} {frame.sentences[at + 1]}"  # 「今夜どうしたらいい?全然寝れなくて…」
     return _QUOTED.sub(" ", query).strip() or query
 
 
@@ -134,7 +137,7 @@ class AdviceHandlers(Base):
             self._say(turn, "no_more")
             turn.out.choices = self._menu(turn)
             return
-        self._show_card(turn, self.content.cards[chain[0]])
+        self._show_card(turn, self.content.cards[chain[0]], answer=False)  # not what was asked
 
     def do_explain(self, turn: Turn) -> None:
         """「それってどういうこと?」: the card's point again, in one short sentence."""
@@ -258,8 +261,9 @@ class AdviceHandlers(Base):
             and turn.frame.ask
             and not turn.frame.in_domain
             and not asks_days
-            and max((m.similarity for m in ranked), default=0.0) < FLOOR
-        ):  # 「火星に住むのってありかな?」: no card near it, and nothing of the ex in it
+            and max(self.index.similarity(_query(turn), with_model=False).values(), default=0.0)
+            < FLOOR
+        ):  # 「火星に住むのってありかな?」: no card's words near it, and nothing of the ex in it
             self._say(turn, "no_card_honest")
             card = self._core_card(turn)
         elif ranked and (ranked[0].similarity >= LOOSE or turn.intent in ranked[0].card.intents):
@@ -283,7 +287,11 @@ class AdviceHandlers(Base):
             turn.state.again_card = card.id
             point = self.index.best_sentence(card, _query(turn))
             self._feeling_first(turn)  # 「長すぎひん?耐えられへん」: heard before the point again
-            self._say(turn, "already_said", title=card.title, point=point)
+            answer = None if since and asks_days else self._direct_answer(turn, card)
+            if answer:  # a narrower question about the same card: its own answer
+                turn.out.replies.append(Text(answer))
+            else:
+                self._say(turn, "already_said", title=card.title, point=point)
             if since and asks_days:  # 「あと何日?」: the days first, in the same bubble
                 said = turn.out.replies.pop()
                 turn.out.replies.append(Text(f"{since}\n{said.text}"))
@@ -293,7 +301,8 @@ class AdviceHandlers(Base):
             turn.out.replies.append(Text(since))
         else:
             self._feeling_first(turn)
-        self._show_card(turn, card)
+        # the days counted answer 「何ヶ月?」 already: not the cooling card's answer again
+        self._show_card(turn, card, answer=not (since and "cooling" in card.intents))
 
     def do_advice_or_ask(self, turn: Turn) -> None:
         """Before the situation is known: answer with a general card when there is one,
@@ -327,14 +336,18 @@ class AdviceHandlers(Base):
             self._show_card(turn, card)
         turn.out.choices = [self._draft_choice(), *turn.out.choices][:13]
 
-    def _show_card(self, turn: Turn, card: AdviceCard) -> None:
+    def _show_card(self, turn: Turn, card: AdviceCard, answer: bool = True) -> None:
         """The card, with what may follow it. A card shown earlier in this conversation, asked
         about again in words (not tapped), is its point in a sentence, not the whole card."""
         s = turn.state
         s.again_card = None
+        said = self._direct_answer(turn, card) if answer else None
+        if said:  # 「ストーリー見るのはあり?」: its yes or no first
+            turn.out.replies.append(Text(said))
         if card.id in s.given and turn.frame is not None:
-            point = self.index.best_sentence(card, _query(turn))
-            self._say(turn, "said_before", title=card.title, point=point)
+            if not said:  # the answer is the point; else the point, not the whole card again
+                point = self.index.best_sentence(card, _query(turn))
+                self._say(turn, "said_before", title=card.title, point=point)
         else:
             turn.out.replies.append(Card(card.title, card.body))
         s.last_card = card.id
@@ -351,6 +364,20 @@ class AdviceHandlers(Base):
             turn.out.choices.insert(
                 0, Choice(label=label, data="cooling:start", display_text=label)
             )
+
+    def _direct_answer(self, turn: Turn, card: AdviceCard) -> str | None:
+        """The card's answer to the question asked in words (not a tapped button); a repeat of
+        last turn's is dropped by the engine (never the same bubble twice)."""
+        frame = turn.frame
+        if frame is None or not frame.ask:
+            return None
+        query = _query(turn)
+        answer = self.index.best_answer(card, [query, *_clauses(query)])
+        if answer is None or any(getattr(r, "text", None) == answer.say for r in turn.out.replies):
+            return None
+        if answer.suggests_contact and (turn.state.no_contact or turn.state.new_partner):
+            return None  # 「区切りに一度話すのもあり」 is not said after a block
+        return answer.say
 
     def _core_card(self, turn: Turn) -> AdviceCard | None:
         """What matters now when no card answers the question: the wait, unless a reply came
