@@ -254,6 +254,10 @@ class AdviceHandlers(Base):
             )  # 「なんて返したらいいと?」
             or (turn.intent == last.intents[0] and no_better)
             or (asks_days and "cooling" in last.intents and no_better)
+            or (  # 「ストーリー見るのってあり?」 after the cooling card: its own answer
+                self._direct_answer(turn, last) is not None
+                and not (ranked and ranked[0].similarity >= CLOSE)
+            )
         ):  # the same question again (「どれくらい待てばいい?」 after the cooling card)
             card: AdviceCard | None = last  # said again, shorter (below)
         elif (
