@@ -19,6 +19,7 @@ CLOSE = 0.5  # a card's own questions match the ask this well: it answers it
 FLOOR = 0.12  # below this no card's questions resemble the ask: say so, not a random card
 LOOSE = 0.15  # …this well: better than the intent's first card
 AGAIN = 0.4  # the card just shown answers the question again: its point, said shorter
+ABOUT_THEM = ("why", "chance")  # questions about the other's mind, not about what to do
 _QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
 
 
@@ -255,8 +256,9 @@ class AdviceHandlers(Base):
             or (turn.intent == last.intents[0] and no_better)
             or (asks_days and "cooling" in last.intents and no_better)
             or (  # 「ストーリー見るのってあり?」 after the cooling card: its own answer
-                self._direct_answer(turn, last) is not None
+                (turn.intent in last.intents or turn.intent not in ABOUT_THEM)  # 「なんで既読無視
                 and not (ranked and ranked[0].similarity >= CLOSE)
+                and self._direct_answer(turn, last) is not None  # するん?」 is a why, not the wait
             )
         ):  # the same question again (「どれくらい待てばいい?」 after the cooling card)
             card: AdviceCard | None = last  # said again, shorter (below)
