@@ -33,6 +33,7 @@ SHOWN = 0.15  # shown before in this conversation
 POINT_CHARS = 12  # 「ほっとしたね。」 greets; a point said again is a sentence with content
 ANSWERED = 0.45  # a direct answer's questions are this close to the ask: it is what was asked
 ANSWER_NEAR = 0.15  # …and one of them at least this close by itself
+FOLLOW_UP = (0.3, 0.2)  # the same, asked about the card just shown: its topic is settled already
 COLLIDE = 0.8  # check-content warns when two cards' asks are this alike
 MODEL_WEIGHT = 0.4  # the card classifier's share of a card's similarity
 TOPIC = 4  # a topic token counts as this many grams: one word can carry a question
@@ -171,12 +172,17 @@ class CardIndex:
             out.append(Match(card, score, sim))
         return sorted(out, key=lambda m: m.score, reverse=True)
 
-    def best_answer(self, card: AdviceCard, texts: Iterable[str]) -> CardAnswer | None:
+    def best_answer(
+        self, card: AdviceCard, texts: Iterable[str], follow_up: bool = False
+    ) -> CardAnswer | None:
         """The card's direct answer to the question (one of `texts`: the ask and its narrower
         readings): half the closest of each answer's own questions, half the answer model's
-        share among the card's answers. None when no answer is near enough: only the topic is."""
+        share among the card's answers. None when no answer is near enough: only the topic is.
+        A follow-up on the card just shown (「インスタ見るのはあり?」) needs less: the card is
+        already what they asked about, only which of its answers is open."""
         answers = self.answers.get(card.id, [])
-        best, top = None, ANSWERED
+        top, least_near = FOLLOW_UP if follow_up else (ANSWERED, ANSWER_NEAR)
+        best = None
         for text in texts:
             query = self._vector(self._grams(text))
             probs = self.answer_model.proba(normalize(text)) if self.answer_model else {}
@@ -185,7 +191,7 @@ class CardIndex:
             for k, (answer, vecs) in enumerate(answers):
                 near = max(sum(w * vec.get(g, 0.0) for g, w in query.items()) for vec in vecs)
                 score = (near + mine[k] / total) / 2 if self.answer_model else near
-                if score > top and near >= ANSWER_NEAR:  # a share of nothing is not a match
+                if score > top and near >= least_near:  # a share of nothing is not a match
                     best, top = answer, score
         return best
 

@@ -293,7 +293,7 @@ class AdviceHandlers(Base):
             turn.state.again_card = card.id
             point = self.index.best_sentence(card, _query(turn))
             self._feeling_first(turn)  # 「長すぎひん?耐えられへん」: heard before the point again
-            answer = None if since and asks_days else self._direct_answer(turn, card)
+            answer = None if since and asks_days else self._direct_answer(turn, card, True)
             if answer:  # a narrower question about the same card: its own answer
                 turn.out.replies.append(Text(answer))
             else:
@@ -371,14 +371,16 @@ class AdviceHandlers(Base):
                 0, Choice(label=label, data="cooling:start", display_text=label)
             )
 
-    def _direct_answer(self, turn: Turn, card: AdviceCard) -> str | None:
+    def _direct_answer(
+        self, turn: Turn, card: AdviceCard, follow_up: bool = False
+    ) -> str | None:
         """The card's answer to the question asked in words (not a tapped button); a repeat of
         last turn's is dropped by the engine (never the same bubble twice)."""
         frame = turn.frame
         if frame is None or not frame.ask:
             return None
         query = _query(turn)
-        answer = self.index.best_answer(card, [query, *_clauses(query)])
+        answer = self.index.best_answer(card, [query, *_clauses(query)], follow_up)
         if answer is None or any(getattr(r, "text", None) == answer.say for r in turn.out.replies):
             return None
         if answer.suggests_contact and (turn.state.no_contact or turn.state.new_partner):
