@@ -11,11 +11,15 @@ def content_warnings(content: Content) -> list[str]:
     from bot.dialogue.ranking import CardIndex
     from bot.nlu.lexicon import Lexicon
 
+    lexicon = Lexicon.from_content(content.understanding)
     out = [
         f"advice.yaml: {card}: ask {ask!r} is nearly a question of {other}"
-        for ask, card, other in CardIndex(
-            content.cards, Lexicon.from_content(content.understanding).topics
-        ).collisions()
+        for ask, card, other in CardIndex(content.cards, lexicon.topics).collisions()
+    ]
+    out += [
+        f"understanding.yaml: boundary_kinds.{kind} has no phrase boundary_{kind} (phrases.yaml)"
+        for kind in lexicon.boundary_kinds
+        if f"boundary_{kind}" not in content.phrases
     ]
     missing = [c.id for c in content.cards.values() if not c.all_asks]
     if missing:

@@ -70,6 +70,7 @@ require_phrases(
 )  # fmt: skip
 require_phrases(
     "about_hold",
+    "boundary_after", "gentle_sorry",
     "crisis_joke",
     "unsent_ok",
     "said_before",
@@ -214,9 +215,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and (s.no_contact_by == "blocked")
         ):
             intent = "unclear"  # the block told again is the story, not news: no flow again
+        asked = s.asked_at is not None and turn.now - s.asked_at < GENTLE_FOR
         if (
             intent == "crisis"
-            and s.last_action in ASKED_DIRECTLY
+            and (s.last_action in ASKED_DIRECTLY or asked)
             and s.last_action != "check_in"
             and (frame.followup in ("no", "no_then") or frame.not_planning)
         ):  # 「それはしてない。消えたいってだけ」: no to "hurting yourself?", believed, stayed with
@@ -243,6 +245,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = frame.topic
         if intent == "help" and frame.ask and frame.in_domain and not frame.request:
             intent = "unclear"  # 「彼女の見え方って変わる?」 asks about her, not about the bot
+        if intent == "new_partner" and frame.ask and frame.fact("new_partner") is not True:
+            intent = "why"  # 「他に好きなやつできたんかな」: a guess about their mind, not news
         if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:
             intent = "unclear"  # the story is known; the model's guess does not retell it
         if (frame.draft or (s.unsent and not frame.ask)) and (frame.unsent or s.unsent):
@@ -253,11 +257,21 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "stalking_risk"
         if s.last_action == "boundary" and frame.minimizing and not frame.decided:
             return "stalking_risk"  # 「話しかけないし、客として行くだけだし」: the boundary, again
+        if frame.followup == "not_that" and s.phase is Phase.GENTLE:
+            s.alone_said = s.alone_said or frame.alone
+            return "gentle_sorry"  # 「同じことしか返ってこないな」: sorry, no more questions
         if frame.alone and (s.phase is Phase.GENTLE or s.crisis_at):
             return "alone"  # 「今ひとりって言ったじゃん…声かけられる人とかいない」
         if s.last_action in ASKED_DIRECTLY and frame.joking and s.phase is Phase.GENTLE:
             return "crisis_no"  # 「冗談って書いたじゃん。考えてないし」: believed, sorry, go on
-        if s.last_action in ASKED_DIRECTLY and frame.not_planning and not frame.followup:
+        unanswered = asked and (
+            s.answered_at is None or s.answered_at < (s.asked_at or s.answered_at)
+        )
+        if (
+            (s.last_action in ASKED_DIRECTLY or unanswered)
+            and frame.not_planning
+            and not frame.followup
+        ):
             # 「死ぬとかじゃない。ただ全部やめたいだけ」: a no in their words, believed, stayed with
             return "concern_no" if s.last_action == "check_in" else "crisis_no"
         if s.last_action in ASKED_DIRECTLY and frame.followup in ANSWERS:
@@ -319,7 +333,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "erase_explain"  # 「消したら最初からになりますか?」: answered, still asked
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
             return intent
-        if frame.decided and not frame.ask and s.phase is not Phase.GENTLE:
+        if frame.decided and (not frame.ask or frame.approval) and s.phase is not Phase.GENTLE:
             return "decided"  # 「とりあえずやめとく」: their call, acknowledged
         if s.last_card and s.last_action in SHOWED_A_CARD:  # 「もっと」「うん」「どういうこと?」
             if frame.followup in ("more", "yes"):

@@ -165,6 +165,8 @@ class CardIndex:
                 score += INTENT_PRIOR + (FIRST_INTENT if card.intents[0] in wanted else 0.0)
             if state.no_contact and card.after_block:
                 score += INTENT_PRIOR  # after a block, what holds after a block comes first
+            elif state.no_contact and "what_to_do" in wanted and "self_improvement" in card.intents:
+                score += INTENT_PRIOR  # 「俺なにしたらいいん」 after a block: for themselves
             if card.id in state.given:
                 score -= SHOWN
             if card.id == state.last_card:

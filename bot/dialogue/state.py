@@ -45,10 +45,14 @@ class DialogueState(BaseModel):
     replied: bool = False  # the ex wrote or replied: the wait is over, answering is fine
     new_partner: bool = False  # the ex has someone new (a prior for which card answers)
     boundary_said: int = 0  # times the boundary was explained (the law once, then shorter)
+    boundary_told: list[str] = Field(default_factory=list)  # plans answered (boundary_kinds)
     asked: list[str] = Field(default_factory=list)  # open questions asked lately (not twice)
     listening: bool = False  # "just listen": reflections and questions, no cards, until asked
     night_passed_at: datetime | None = None  # a held draft came back and they chose to rewrite it
     answered_at: datetime | None = None  # when they answered the direct question (not asked again)
+    asked_at: datetime | None = None  # when the bot last asked 「自分を傷つけることを考えてる?」
+    asked_twice: bool = False  # asked it again after no answer: not a third time
+    alone_said: bool = False  # told they are alone tonight: not asked again
     again_card: str | None = None  # the card whose point was just said again (not a third time)
     polite: bool = False  # they write in です・ます: the polite variants of the phrases
     last_words: str | None = None  # the user's last clause that can be said back (a repair)

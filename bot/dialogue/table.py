@@ -62,6 +62,7 @@ DEFAULT: dict[str, Step] = {
     "check_in": Step("check_in"),  # concern: ask directly and gently
     "since": Step("since"),  # a duration told later or corrected
     "broke_up": Step("broke_up"),  # 「振られた」: heard, then which story it is
+    "gentle_sorry": Step("gentle_sorry", Phase.GENTLE),  # after a crisis: sorry, and stay
     "not_that": Step("not_that"),  # 「そういうことじゃなくて」: sorry, another try or a question
     "block_chance": Step("block_chance"),  # chance, asked after a block
     "chat_line": Step("chat_line", Phase.GENTLE),  # how the chat line works

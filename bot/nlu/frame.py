@@ -65,6 +65,7 @@ class Frame:
     felt_words: str | None = None  # the user's own clause that names the first feeling
     followup: str | None = None  # more | explain | yes | no | yes_then | no_then: a short answer
     go_between: bool = False  # asks someone to carry a message to the ex
+    boundary_kind: str | None = None  # the plan that crosses a boundary (「駅で待つ」: waiting)
     in_domain: bool = False  # speaks of the ex, the breakup, contact: the bot's field
     tonight: bool = False  # asks how to get through tonight
     closing: bool = False  # a goodnight or goodbye (「そろそろ寝るね」)
@@ -79,6 +80,7 @@ class Frame:
     )
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
     polite: bool = False  # です・ます at a sentence's end
+    approval: bool = False  # 「それならええやろ?」: asks the bot to agree with a decision
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
     alone: bool = False  # no one with them tonight, no one to talk to
@@ -117,6 +119,7 @@ SAID_IN_OWN_WORDS = (
     ("draft_was", "draft_was"),
     ("retime", "retime"),
     ("polite", "polite"),
+    ("approval", "approval"),
 )
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
 MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph
@@ -199,6 +202,8 @@ class Reader:
             is_it_odd=bool(ask) and any_match(lex.is_it_odd, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),
+            boundary_kind=next((k for k, pats in lex.boundary_kinds.items()
+                                if any_match(pats, own, own_folded)), None),
             about_bot=next(
                 (k for k, pats in lex.about_bot.items() if any_match(pats, own, own_folded)), None
             ),

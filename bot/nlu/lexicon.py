@@ -16,13 +16,13 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "not_concern", "advice_wanted", "chat_line_ask", "addressed", "correction",
             "is_it_odd", "alone", "thanked", "unsent", "third_person", "draft_was", "joking",
             "feeling_denied", "told_past", "minimizing", "asks_advice", "lines_ask",
-            "deletion", "says_no", "not_planning", "retime", "polite")  # fmt: skip
+            "deletion", "says_no", "not_planning", "retime", "polite", "approval")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("hold", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
-FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "embarrassed", "anxiety", "anger",
+FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "embarrassed", "hopeless", "anxiety", "anger",
             "self_blame", "loneliness", "absence", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
@@ -55,6 +55,7 @@ class Lexicon:
     in_domain: Patterns
     tonight: Patterns
     topics: dict[str, Patterns]  # what a question is about, in any words (ranking.CardIndex)
+    boundary_kinds: dict[str, Patterns]  # which plan crosses the boundary (phrase boundary_<kind>)
     rhetorical: Patterns  # questions that vent, not ask (「人としてどうなん?」)
     help_words: Patterns  # without one of these, the model's `help` is not believed
     hyperbole: Patterns  # beside a crisis sign, these make it a figure of speech
@@ -70,6 +71,7 @@ class Lexicon:
     not_planning: Patterns  # 「それはしてない」: no to "are you thinking of hurting yourself?"
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
     polite: Patterns  # です・ます at a sentence's end: the user writes politely
+    approval: Patterns  # 「それならええやろ?」: a decision told, the bot's ok asked for
     retime: Patterns  # 「やっぱり17時にして」: the held draft's time changed
     is_it_odd: Patterns  # 「失恋でこんなふうになるのって変?」「この歳で待つのはおかしい?」
     alone: Patterns  # 「ひとり暮らしの家にひとり」「話せる人いない」: no one with them tonight
@@ -117,6 +119,7 @@ class Lexicon:
             in_domain=_compile("in_domain", data.get("in_domain")),
             tonight=_compile("tonight", data.get("tonight")),
             topics=_topics(data.get("topics")),
+            boundary_kinds=_topics(data.get("boundary_kinds"), "boundary_kinds"),
             **{name: _compile(name, data.get(name) or [], allow_empty=True) for name in OPTIONAL},
             about_bot={
                 k: _compile(f"about_bot.{k}", v)
@@ -129,13 +132,13 @@ class Lexicon:
         )
 
 
-def _topics(data: Any) -> dict[str, Patterns]:
-    """Optional: topic name → patterns. Not a fixed list: an operator may add topics."""
+def _topics(data: Any, section: str = "topics") -> dict[str, Patterns]:
+    """Optional: name → patterns. Not a fixed list: an operator may add names."""
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise ValueError("topics: expected a mapping of topic name → patterns")
-    return {str(k): _compile(f"topics.{k}", v) for k, v in data.items()}
+        raise ValueError(f"{section}: expected a mapping of name → patterns")
+    return {str(k): _compile(f"{section}.{k}", v) for k, v in data.items()}
 
 
 def _section(data: Mapping[str, Any], name: str, keys: tuple[str, ...]) -> Mapping[str, Any]:

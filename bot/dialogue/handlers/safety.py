@@ -23,17 +23,25 @@ class SafetyHandlers(Base):
         again = turn.state.crisis_at is not None and turn.now - turn.state.crisis_at < GENTLE_FOR
         turn.state.crisis_at = turn.now
         chat_first = self._cannot_phone(turn)
+        s = turn.state
+        s.alone_said = s.alone_said or bool(turn.frame and turn.frame.alone)
         if again:  # stay with them: ask directly, one line, never the same block twice
-            alone = bool(turn.frame and turn.frame.alone)  # said already: not asked again
-            at = turn.state.answered_at  # asked and answered today: stay, not asked again
+            at = s.answered_at  # asked and answered today: stay, not asked again
             answered = at is not None and turn.now - at < GENTLE_FOR
-            question = (self.content.phrase("crisis_stay", turn.state.turn) if answered
-                        else self.content.phrase("crisis_again", 0 if alone else turn.state.turn))  # fmt: skip
+            asked = s.asked_at is not None and turn.now - s.asked_at < GENTLE_FOR
+            if answered or (asked and s.asked_twice and s.alone_said):
+                question = self.content.phrase("crisis_stay", s.turn)
+            elif asked and s.asked_twice:  # asked twice, no answer: who is near them tonight
+                question = self.content.phrase("crisis_again", 1)
+            else:  # asked once more, in other words; never a third time
+                question = self.content.phrase("crisis_again", 0)
+                s.asked_twice, s.asked_at = asked, turn.now
             lines = self._crisis_lines(turn, chat_first=chat_first, only_chat=chat_first)
             turn.out.replies.append(Text(f"{question}\n\n{lines}"))
             turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
                                 self._button("btn_listen", "crisis:listen")]  # fmt: skip
             return
+        s.asked_at = turn.now  # crisis_more asks it
         intro = self.content.phrase("crisis_intro", turn.state.turn)
         lines = self._crisis_lines(turn, chat_first=chat_first)
         turn.out.replies.append(Text(f"{intro}\n\n{lines}"))
@@ -62,6 +70,7 @@ class SafetyHandlers(Base):
     def do_alone(self, turn: Turn) -> None:
         """「ひとりだってば」「話せる人いない」 after a crisis message: stay, and a line to write
         to (the chat lines first: talking out loud may be the hard part)."""
+        turn.state.alone_said = True
         self._say(turn, "gentle_alone")
         turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True)))
         turn.out.choices = [self._button("btn_listen", "crisis:listen")]
@@ -128,6 +137,13 @@ class SafetyHandlers(Base):
         """「ううん、そこまでじゃない」 to the direct question: believe them, and keep listening."""
         self._say(turn, "concern_no")
 
+    def do_gentle_sorry(self, turn: Turn) -> None:
+        """「同じことしか返ってこないな」 after a crisis message: said sorry, the questions stop
+        (answered_at: the direct question is not asked again tonight), a line at hand."""
+        turn.state.answered_at = turn.state.answered_at or turn.now
+        self._say(turn, "gentle_sorry")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
     def do_gentle_goodbye(self, turn: Turn) -> None:
         self._say_with_line(turn, "gentle_goodbye")
 
@@ -139,8 +155,19 @@ class SafetyHandlers(Base):
         turn.state.no_contact, turn.state.no_contact_by = True, "boundary"
         said = turn.state.boundary_said
         turn.state.boundary_said += 1
-        variants = self.content.phrases["boundary"]  # the law once; said again, said shorter
-        turn.out.replies.append(Text(variants[min(said, len(variants) - 1)]))
+        kind = turn.frame.boundary_kind if turn.frame else None
+        if kind and f"boundary_{kind}" in self.content.phrases:
+            # 「最寄り駅で待って話すだけ」: that plan named and answered; its first variant names
+            # the law (for the plans the law names), asked again it is said without it
+            told = turn.state.boundary_told.count(kind)
+            turn.state.boundary_told.append(kind)
+            variants = self.content.phrases[f"boundary_{kind}"]
+            what = variants[min(told, len(variants) - 1)]
+            after = self.content.phrase("boundary_after", said)
+            turn.out.replies.append(Text(f"{what}\n{after}"))
+        else:
+            variants = self.content.phrases["boundary"]  # the law once; then said shorter
+            turn.out.replies.append(Text(variants[min(said, len(variants) - 1)]))
         if said == 0:
             self._own_days(turn)
         else:
