@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -50,7 +51,7 @@ require_phrases(
     "menu_refused", "menu_ghosted", "menu_draft", "menu_help", "menu_vent", "menu_contact",
     "ask_situation", "ask_situation_first", "clarify",
     "refused_ack", "ghosted_ack", "refused_since_early", "refused_since_mid", "refused_since_late",
-    "ghosted_since_early", "ghosted_since_late",
+    "ghosted_since_early", "ghosted_since_mid", "ghosted_since_late",
     "crisis_intro", "crisis_more", "crisis_lines_again", "crisis_listen", "check_in",
     "gentle", "gentle_goodbye", "gentle_no_tactics",
     "boundary", "blocked", "no_contact", "no_contact_reply", "own_days",
@@ -70,7 +71,8 @@ require_phrases(
 )  # fmt: skip
 require_phrases(
     "about_hold",
-    "boundary_after", "gentle_sorry",
+    "boundary_after", "gentle_sorry", "listen_again", "sorry_missed", "about_operator",
+    "about_line", "said_again_lead",
     "crisis_joke",
     "unsent_ok",
     "said_before",
@@ -174,7 +176,11 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if _digest(r) not in last or (isinstance(r, Text) and any(c in r.text for c in lines))
         ]  # fmt: skip  (a line to reach is never dropped)
         if len(fresh) < len(turn.out.replies):
-            if not fresh:
+            first = turn.out.replies[0]
+            if not fresh and isinstance(first, Text) and turn.frame and turn.frame.ask:
+                # asked again (「運営者は誰?」 twice): the answer again, said to be a repeat
+                fresh = [Text(f"{self.content.phrase('said_again_lead')}\n{first.text}")]
+            elif not fresh:
                 fresh = [Text(self.content.phrase("said_again", turn.state.turn))]
             turn.out.replies = fresh
         if not any(isinstance(e, EraseUser) for e in turn.out.effects):  # erased means erased
@@ -292,6 +298,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.retime and held and (at := self._typed_time(frame.text, turn)) is not None:
             turn.retime_at = at
             return "retime"  # 「やっぱり17時にして」 after holding: the same draft, a new time
+        if (
+            frame.request == "keep_data"
+            and s.phase is not Phase.CONFIRM_ERASE
+            and frame.ask
+            and len(frame.sentences) > 2
+        ):  # 「まだ消さないです、聞いただけです。じゃあ話します。…振られてるってこと?」: the story
+            frame = turn.frame = replace(frame, request=None, intent=frame.topic or "unclear")
+            intent = frame.intent
         if frame.request:
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"
@@ -326,9 +340,18 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and frame.asks_advice
             and not frame.draft
             and not frame.addressed
-            and intent != "draft"
         ):  # 「でもその間なにしてたらええの?」 asks the bot: no draft came, the question is answered
             s.phase = home_phase(s)
+            if intent == "draft":  # 「スタンプ送るのはアリかナシか教えて」: about sending, asked
+                intent = frame.topic or "want_contact"
+        if (
+            intent == "draft"
+            and not frame.draft
+            and frame.ask
+            and s.phase is not Phase.AWAITING_DRAFT
+            and max((m.similarity for m in self._ranked(turn)), default=0.0) >= CLOSE
+        ):  # 「スタンプ1個だけ送るんはあかん?」: a question with its card, no draft to paste
+            intent = frame.topic or "want_contact"
         if s.phase is Phase.CONFIRM_ERASE and frame.ask and intent not in ("cancel", "delete_data"):
             return "erase_explain"  # 「消したら最初からになりますか?」: answered, still asked
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
@@ -346,10 +369,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return (
                 "block_chance"  # 「ブロックされたら可能性ゼロ?」: the honest answer after a block
             )
-        if frame.followup == "not_that" and s.last_action in (*SHOWED_A_CARD, "reflect", "vent"):
-            return "not_that"  # 「そういうことじゃなくて…」: not the same card again
         if frame.closing and not frame.ask:
             return "thanks"  # 「そろそろ寝るね、ありがと」: a goodnight, not a new question
+        if frame.followup == "not_that" and s.last_action in (*SHOWED_A_CARD, "reflect", "vent"):
+            return "not_that"  # 「そういうことじゃなくて…」: not the same card again
         if s.phase is Phase.GENTLE and "phone_averse" in frame.feelings and not frame.ask:
             return "vent"  # the gentle row: 「電話はしない」 gets the chat line first, from now on
         if frame.chat_line_ask and (s.phase is Phase.GENTLE or s.crisis_at):
@@ -376,9 +399,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if s.listening:
             turn.intent = intent
             asked = bool(frame.ask) and (
-                (intent in ADVICE and not felt)
-                or frame.asks_advice
-                or max((m.similarity for m in self._ranked(turn)), default=0.0) >= CLOSE
+                frame.asks_advice
+                or (
+                    not frame.wondering  # 「ブロックされてんのかなって思って…」: wondered aloud
+                    and (
+                        (intent in ADVICE and not felt)
+                        or max((m.similarity for m in self._ranked(turn)), default=0.0) >= CLOSE
+                    )
+                )
             )  # 「そのうち楽になんの?」 is asked, though they only wanted an ear before
             if not asked:
                 return "reflect"  # no cards, no menus, until they ask for advice

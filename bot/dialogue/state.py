@@ -48,6 +48,7 @@ class DialogueState(BaseModel):
     boundary_told: list[str] = Field(default_factory=list)  # plans answered (boundary_kinds)
     asked: list[str] = Field(default_factory=list)  # open questions asked lately (not twice)
     listening: bool = False  # "just listen": reflections and questions, no cards, until asked
+    listen_asked: bool = False  # asked to just listen before: asked again, a sorry
     night_passed_at: datetime | None = None  # a held draft came back and they chose to rewrite it
     answered_at: datetime | None = None  # when they answered the direct question (not asked again)
     asked_at: datetime | None = None  # when the bot last asked 「自分を傷つけることを考えてる?」

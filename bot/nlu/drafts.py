@@ -69,6 +69,7 @@ _NOT_A_DRAFT = re.compile(r"([にをがはもので]|のは|のも|んは|こと
 
 
 WHOLE_QUOTE_CHARS = 12
+LETTER_CHARS = 40  # a quote this long, spoken to someone, below a line to the bot: a letter
 _MENTIONS_DRAFT = re.compile(
     r"下書き|したがき|送る文|送りたい文|送ろうと|預か|預け|添削|見てほしい|見て欲しい|見てくれ|書き直|直した|"
     r"新しいの|(これ|こっち|こう)(なら|で)(どう|いい|ええ|よか)|どうかな|どう思う"
@@ -107,6 +108,10 @@ def find_draft(text: str) -> str | None:
     if len(quotes) == 1 and quotes[0].start == 0 and quotes[0].end == len(stripped):
         inner = quotes[0].text.strip()  # the whole message one 『…』 written to someone:
         if len(inner) >= WHOLE_QUOTE_CHARS and _SPOKEN_TO.search(inner):  # a draft pasted
+            return inner
+    if len(quotes) == 1 and quotes[0].end == len(stripped) and "\n" in stripped[: quotes[0].start]:
+        inner = quotes[0].text.strip()  # 「3回目だよ…」 on a line of its own, then the letter:
+        if len(inner) >= LETTER_CHARS and _SPOKEN_TO.search(inner):  # pasted again
             return inner
     unquoted = _UNQUOTED.match(stripped)
     if unquoted:

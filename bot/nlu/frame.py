@@ -81,6 +81,7 @@ class Frame:
     about_bot: str | None = None  # what a question about the bot asks: hold | who_reads | stored
     polite: bool = False  # です・ます at a sentence's end
     approval: bool = False  # 「それならええやろ?」: asks the bot to agree with a decision
+    wondering: bool = False  # the question is wondered aloud (「他に好きなやつできたんかな」)
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
     alone: bool = False  # no one with them tonight, no one to talk to
@@ -171,6 +172,8 @@ class Reader:
         if request == "listen" and advice_wanted:
             request = None  # 「聞いてほしいっていうか相談なんよ」: an ear and an answer
         feelings = tuple(n for n, pats in lex.feelings.items() if self._felt(pats, own, own_folded))
+        if "joy" in feelings and _JOY_AWAKE.search(own):  # 「嬉しくて寝れない」: joy, not insomnia
+            feelings = ("joy", *(f for f in feelings if f not in ("joy", "sleepless")))
         felt_words = _clause(own, own_folded, lex.feelings[feelings[0]]) if feelings else None
         draft = find_draft(raw)
         ask = _last_question(sentences)
@@ -181,7 +184,11 @@ class Reader:
         ):
             request = None  # 「聞いてほしいっちゃけど!…なんて返せばいいと思う?」: asked, too
         if ask and any_match(lex.rhetorical, ask.text, fold_kana(ask.text)):
-            ask = None  # 「まじありえんくない?」 vents: it is listened to, not answered with a card
+            # 「まじありえんくない?」 vents: listened to, not answered with a card; a question
+            # before it is still asked (「スタンプだけ送るんはあかん?文章ちゃうし重くないやろ?」)
+            earlier = [s for s in sentences if s.question and s.start < ask.start]
+            ask = next((s for s in reversed(earlier)
+                        if not any_match(lex.rhetorical, s.text, fold_kana(s.text))), None)  # fmt: skip
         followup = None
         if len(own) <= FOLLOWUP_CHARS:
             followup = next((k for k, pats in lex.followups.items()
@@ -201,6 +208,7 @@ class Reader:
             **{f: any_match(getattr(lex, k), own, own_folded) for f, k in SAID_IN_OWN_WORDS},
             is_it_odd=bool(ask) and any_match(lex.is_it_odd, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
+            wondering=bool(ask and any_match(lex.wondering, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),
             boundary_kind=next((k for k, pats in lex.boundary_kinds.items()
                                 if any_match(pats, own, own_folded)), None),
@@ -210,6 +218,9 @@ class Reader:
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip
 
+        if request == "erase" and parts["about_bot"] == "erasing" and ask:
+            request = "about_bot"  # 「消してって送ったら本当に全部消える?」 asks, does not ask to
+            parts["request"] = request
         rule = self.safety.match(norm)  # the whole text, quotes too: safety first
         figure = rule == "crisis" and self._signs_explained(norm, folded)
         if figure == "hyperbole":
@@ -266,6 +277,11 @@ class Reader:
             return None
         pats = self.lexicon.hyperbole
         figures = [m.span() for m in search_both(pats, norm, folded)] if pats else []
+        # 「ゆうくんなしで生きていけない」 inside words written to the ex: a lover's figure, which
+        # the draft's review names (a concern said to the bot, outside quotes, is asked about)
+        quoted = [q.inner for q in find_quotes(norm)]
+        figures += [m.span() for m in search_both(self.lexicon.draft_hyperbole, norm, folded)
+                    if any(x <= m.start() and m.end() <= y for x, y in quoted)]  # fmt: skip
         denied_any = figured = False
         for a, b in spans:
             if any(x <= a and b <= y for x, y in figures):
@@ -346,9 +362,19 @@ def _days_stated(own: str, sentences: tuple[Sentence, ...],
     ハマって…もう4日既読スルー」 is 4 days of silence)."""
     found = [(d, tells_story(text))
              for s in sentences
-             if (d := days_ago(text := own[s.start : s.end])) is not None]  # fmt: skip
+             if (d := days_ago(text := own[s.start : s.end])) is not None
+             and not (s.question and _TIME_ASKED.search(text))]  # fmt: skip
     told = [d for d, story in found if story] or [d for d, _ in found]
     return max(told) if told else None
+
+
+_JOY_AWAKE = re.compile(r"(嬉し|うれし|楽し|たのし|ドキドキ|どきどき|ワクワク|わくわく)(くて|すぎて|して)[^。]{0,6}(寝れ|眠れ|ねれ|ねむれ)")
+
+# A time offered back as a question (「2週間ってこと?」「1ヶ月でいい?」): asked, not told.
+_TIME_ASKED = re.compile(
+    r"[\d一二三四五六七八九十半]\s*(日|週間|週|ヶ月|か月|カ月|ヵ月|年)(って(こと|ことか|ことやんな|ことだよね)?|で(いい|ええ|十分|足りる)|"
+    r"くらい|ぐらい|も|なら|とか)?(です)?(か|かな|やんな|よね|の)?[?？。…\s]*$"
+)
 
 
 def _keep(found: dict, name: str, at: int, value: bool | None) -> None:

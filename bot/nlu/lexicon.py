@@ -16,9 +16,10 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "not_concern", "advice_wanted", "chat_line_ask", "addressed", "correction",
             "is_it_odd", "alone", "thanked", "unsent", "third_person", "draft_was", "joking",
             "feeling_denied", "told_past", "minimizing", "asks_advice", "lines_ask",
-            "deletion", "says_no", "not_planning", "retime", "polite", "approval")  # fmt: skip
+            "deletion", "says_no", "not_planning", "retime", "polite", "approval",
+            "draft_hyperbole", "wondering")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
-ABOUT_BOT = ("hold", "external", "who_reads", "stored")
+ABOUT_BOT = ("hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
@@ -59,6 +60,7 @@ class Lexicon:
     rhetorical: Patterns  # questions that vent, not ask (「人としてどうなん?」)
     help_words: Patterns  # without one of these, the model's `help` is not believed
     hyperbole: Patterns  # beside a crisis sign, these make it a figure of speech
+    draft_hyperbole: Patterns  # …and these, only inside words quoted to the ex
     contact_denied: Patterns  # 「連絡したいんじゃなくて」: no wish to write to the ex
     closing: Patterns  # a goodnight or goodbye
     decided: Patterns  # a decision told (「今は送らない」「ミュートするわ」)
@@ -72,6 +74,7 @@ class Lexicon:
     about_bot: dict[str, Patterns]  # what a question about the bot asks: hold, who_reads, stored
     polite: Patterns  # です・ます at a sentence's end: the user writes politely
     approval: Patterns  # 「それならええやろ?」: a decision told, the bot's ok asked for
+    wondering: Patterns  # 「できたんかな」: a question wondered aloud, not asked of the bot
     retime: Patterns  # 「やっぱり17時にして」: the held draft's time changed
     is_it_odd: Patterns  # 「失恋でこんなふうになるのって変?」「この歳で待つのはおかしい?」
     alone: Patterns  # 「ひとり暮らしの家にひとり」「話せる人いない」: no one with them tonight

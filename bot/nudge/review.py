@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from bot.nlu.normalize import fold_kana, normalize
 from bot.nudge.model import RiskModel
 
-PATTERNED = ("no_contact", "blame", "pressure", "apology_flood", "self_appeal", "love",
+PATTERNED = ("no_contact", "dependence", "blame", "pressure", "apology_flood", "self_appeal", "love",
              "new_partner_sarcasm", "invitation", "emotional")  # fmt: skip
-ORDER = ("no_contact", "late_night", "cooling", "repeated", "blame", "pressure", "apology_flood",
+ORDER = ("no_contact", "dependence", "late_night", "cooling", "repeated", "blame", "pressure", "apology_flood",
          "self_appeal", "new_partner_sarcasm", "invitation", "love", "emotional", "long", "heavy")  # fmt: skip
 MAX_REASONS = 3
 _CLAUSE = re.compile(r"[^。．.！!？?\n／/]+")

@@ -286,8 +286,12 @@ class AdviceHandlers(Base):
                 turn.out.replies.append(Text(since))
                 turn.out.choices = self._menu(turn)
                 return
-        if card.id == turn.state.last_card and turn.state.again_card == card.id:
-            self.do_more(turn)  # asked a third time: the next card, not the same point again
+        if (
+            card.id == turn.state.last_card
+            and turn.state.again_card == card.id
+            and self._direct_answer(turn, card, True) is None
+        ):  # asked a third time, and none of its answers is what is asked: the next card
+            self.do_more(turn)
             return
         if card.id == turn.state.last_card:  # asked again: its point, not the same bubble
             turn.state.again_card = card.id
@@ -415,6 +419,8 @@ class AdviceHandlers(Base):
             if days < 90:
                 return self.content.phrase("refused_since_mid").format(days=days)
             return self.content.phrase("refused_since_late").format(months=days // 30)
-        if days < 14:
+        if days < 7:
             return self.content.phrase("ghosted_since_early").format(days=days)
+        if days < 14:  # 「あと何日?」 at day 10: the days to two weeks, as a number
+            return self.content.phrase("ghosted_since_mid").format(days=days, left=14 - days)
         return self.content.phrase("ghosted_since_late").format(days=days)

@@ -59,7 +59,9 @@ class TalkHandlers(Base):
         """A thanks or a goodnight; with a draft held, when it comes back (they may ask). A
         goodnight said with a heavy feeling (「ひとりぼっちって感じ。寝る」) is heard first."""
         s = turn.state
-        if self._feeling(turn) and turn.state.last_action != "decided":
+        if turn.frame and turn.frame.followup == "not_that":  # 「答えになってないし…寝るわ」
+            self._say(turn, "sorry_missed")
+        elif self._feeling(turn) and turn.state.last_action != "decided":
             self._reflect(turn, ask=False)
         if s.holding(turn.now):
             when = format_when(s.held_until.astimezone(self.tz))
@@ -105,8 +107,10 @@ class TalkHandlers(Base):
         ]
 
     def do_listen(self, turn: Turn) -> None:
-        """「アドバイスはいいから聞いてほしい」: listening until they ask something."""
-        turn.state.listening = True
+        """「アドバイスはいいから聞いてほしい」: listening until they ask something. Asked
+        again (a card slipped in): sorry, and listening, not the same promise word for word."""
+        again = turn.state.listen_asked
+        turn.state.listening = turn.state.listen_asked = True
         told = next((f for f in ("refused", "ghosted") if turn.frame and turn.frame.fact(f)), None)
         if told:  # 「聞いてほしいんやけど…断られてしもうて」: the story heard before the ear
             turn.state.situation = turn.state.situation or told
@@ -114,7 +118,7 @@ class TalkHandlers(Base):
         if self._feeling(turn):
             self._reflect(turn)
         else:
-            self._say(turn, "listen_start")
+            self._say(turn, "listen_again" if again else "listen_start")
 
     def do_stay(self, turn: Turn) -> None:
         """「もうちょっとここにいてもいい?」: yes, and listening from now on (no cards pushed)."""
@@ -144,6 +148,12 @@ class TalkHandlers(Base):
         asked = turn.frame.about_bot if turn.frame else None
         if asked == "hold":
             self._say(turn, "about_hold")
+        elif asked == "erasing":
+            self._say(turn, "erase_explain")
+        elif asked == "operator":
+            self._say(turn, "about_operator")
+        elif asked == "line":
+            self._say(turn, "about_line")
         elif asked == "external":
             self._say(turn, "about_external")
         elif asked == "who_reads":
@@ -153,6 +163,7 @@ class TalkHandlers(Base):
             self._say(turn, "about_storage", days=self.privacy.draft_days)
         else:  # the general answer, with this deployment's encryption said as it is
             key = "about_encryption_on" if self.privacy.encrypted else "about_encryption_off"
-            said = self.content.phrase("about_bot", turn.state.turn)
+            again = turn.previous_action == "about_bot"  # 「もう一度まとめるね」 only when it is
+            said = self.content.phrase("about_bot", turn.state.turn if again else 0)
             turn.out.replies.append(Text(f"{said}\n{self.content.phrase(key)}"))
         turn.out.choices = self._menu(turn)
