@@ -251,6 +251,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = frame.topic
         if intent == "help" and frame.ask and frame.in_domain and not frame.request:
             intent = "unclear"  # 「彼女の見え方って変わる?」 asks about her, not about the bot
+        if intent == "got_reply" and frame.fact("got_reply") is not True:
+            topics = self.index.topics_in(frame.text)
+            if "sns" in topics and "reply" not in topics:  # 「元カノが俺の投稿にいいねしてきた」:
+                intent = "chance"  # a sign on social media, not a reply to answer
         if intent == "new_partner" and frame.ask and frame.fact("new_partner") is not True:
             intent = "why"  # 「他に好きなやつできたんかな」: a guess about their mind, not news
         if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:

@@ -71,7 +71,8 @@ _NOT_A_DRAFT = re.compile(r"([にをがはもので]|のは|のも|んは|こと
 WHOLE_QUOTE_CHARS = 12
 LETTER_CHARS = 40  # a quote this long, spoken to someone, below a line to the bot: a letter
 _MENTIONS_DRAFT = re.compile(
-    r"下書き|したがき|送る文|送りたい文|送ろうと|預か|預け|添削|見てほしい|見て欲しい|見てくれ|書き直|直した|"
+    r"下書き|したがき|送る文|送りたい文|送る前の文|送ろうと|預か|預け|添削|見てほしい|見て欲しい|見てくれ|"
+    r"見ていただけ|書き直|直した|"
     r"新しいの|(これ|こっち|こう)(なら|で)(どう|いい|ええ|よか)|どうかな|どう思う"
 )
 _SAID_BY_THEM = re.compile(r"^\s*(って|と|て)?\s*(言われ|いわれ|返って|返信|返事|来|き(た|て)|line|ライン|dm|送られ|書かれ)")

@@ -174,6 +174,12 @@ class AdviceHandlers(Base):
         if frame and frame.draft and not turn.state.no_contact:
             self.do_draft(turn)  # 「話ずれてる…この文送っていいか聞いてるの「…」」: the draft
             return
+        card = self.content.cards.get(last or "")
+        answer = self._direct_answer(turn, card) if card and frame and frame.ask else None
+        if answer:  # 「俺が聞いてんのは、ほんまに効くんかって話」: that card's own answer to it
+            turn.out.replies.append(Text(answer))
+            turn.out.choices = self._menu(turn)
+            return
         ranked = [m for m in self._ranked(turn) if m.card.id not in (last, *turn.state.given)]
         if frame and frame.ask and ranked and ranked[0].similarity >= FLOOR:
             self._show_card(turn, ranked[0].card)  # the question asked with it, answered
