@@ -163,7 +163,7 @@ class ServeProcess:
                      "--port", str(self.port), *extra]  # fmt: skip
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 20) -> ServeProcess:
+    def start(self, timeout: float = 60) -> ServeProcess:  # a cold model cache on a busy CI box
         self.proc = subprocess.Popen(self.args, cwd=REPO, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         deadline = time.time() + timeout

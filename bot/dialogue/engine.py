@@ -71,7 +71,7 @@ require_phrases(
 )  # fmt: skip
 require_phrases(
     "about_hold",
-    "boundary_after", "gentle_sorry", "listen_again", "sorry_missed", "about_operator",
+    "boundary_after", "why_wait", "why_wait_general", "gentle_tomorrow", "gentle_sorry", "listen_again", "sorry_missed", "about_operator",
     "about_line", "said_again_lead",
     "crisis_joke",
     "unsent_ok",
@@ -299,6 +299,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.advice_wanted:
             s.listening = False  # 「ただ聞くだけじゃなくてアドバイスほしい」
         held = bool(s.held_text) and s.holding(turn.now)
+        if frame.why_wait and (s.draft_text or held) and not frame.draft:
+            return "why_wait"  # 「なんで今送ったらあかんの?」: the reasons again, nothing held
         if frame.retime and held and (at := self._typed_time(frame.text, turn)) is not None:
             turn.retime_at = at
             return "retime"  # 「やっぱり17時にして」 after holding: the same draft, a new time
@@ -383,11 +385,15 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "chat_line"  # 「チャットのやつは文字だけでいいのか」: yes, and the line
         if s.phase is Phase.GENTLE and frame.tonight:
             return "gentle_tonight"  # 「今夜どうやって乗り切ればいい?」
+        if s.phase is Phase.GENTLE and frame.tomorrow:
+            return "gentle_tomorrow"  # 「明日、何かできることってありますか」: a small day
         if s.phase is Phase.GENTLE and not frame.ask and intent in (*ADVICE, "refused", "ghosted"):
             return "reflect"  # after a crisis message the story is listened to, not carded
         gentle = s.phase is Phase.GENTLE and intent in TOLD_OR_ASKED
         if gentle and frame.ask and not frame.in_domain:
             return "reflect"  # after a crisis message, a question not about the ex: heard first
+        if gentle and frame.ask and _MUSING.search(frame.ask) and not frame.asks_advice:
+            return "reflect"  # 「彼がいたから頑張れてたのかも」: mused aloud, heard, no card
         if gentle and (felt or frame.risk == "concern"):
             return "reflect"  # a question asked in pain, after a crisis message: heard first
         if (
@@ -631,6 +637,7 @@ MAX_SINCE = 730  # 「6年そこにあった」 is how long a mug stood there, n
 SHORT_TOLD = 30  # 「もう3ヶ月たつけどね」: a short message with a time, mid-story, tells the time
 STORY_SIMILARITY = 0.12  # mid-story, a question this close to a card's asks is about the ex
 # After a crisis message the phase stays gentle for a day, unless the user moves on to advice.
+_MUSING = re.compile(r"(かも|かもしれ(ない|ん|へん))[。…\s]*$")  # said to oneself, not asked
 MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain", "ask_erase",
             "erase", "draft", "hold_request")  # fmt: skip
 ANSWERS = ("yes", "no", "yes_then", "no_then")  # to the direct question: 「うん…」「ううん、ただ…」

@@ -75,6 +75,8 @@ DEFAULT: dict[str, Step] = {
     "unsent_letter": Step("unsent_letter"),  # the letter, received  # 「どこに相談すればいいの」: the lines open now
     "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」
     "gentle_tonight": Step("gentle_tonight"),  # how to get through tonight
+    "why_wait": Step("why_wait"),  # 「なんで今送ったらあかんの?」: the draft's reasons again
+    "gentle_tomorrow": Step("gentle_tomorrow"),  # the day after a hard night, small
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」
     "crisis_no": Step("crisis_no", Phase.GENTLE),  # 「それはしない」
     **REQUESTS,

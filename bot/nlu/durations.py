@@ -45,7 +45,7 @@ def _number(token: str) -> int | None:
 
 _RANGE = re.compile(r"[~\-〜]\s*$")  # 「1〜2週間」: the advice's range, not a time told
 _DENIED = re.compile(
-    r"^(間)?(前)?(も)?\s*((じゃ|では|でわ)(なく|ない)|(と)?ちゃう|ちゃいま|ではありません|"
+    r"^(間)?(前)?(も)?\s*((じゃ|では|でわ|や)(なく|ない)|(と)?ちゃう|ちゃいま|ではありません|"
     r"(って|とは|て)(なに|何|なん|どういう)|(って|と)(言った|いった|言うた|書いた|言って(た|しまった))(けど|が|の|ん))"
 )  # 「14日じゃなくて10日」, 「冷却期間14日ってなに?」 (the bot's figure, asked about)
 
@@ -67,6 +67,9 @@ def days_ago(normalized: str) -> int | None:
         before = normalized[max(0, match.start() - 3) : match.start()]
         if match.group(2) == "日" and re.search(r"\d\s*月\s*$", before):
             continue  # 「1月2日まで」 is a date, not two days
+        after = normalized[match.end() : match.end() + 6]
+        if match.group(2) == "日" and re.match(r"(に|の(朝|夜|昼|夕方|\d)|まで|朝|夜|\d+時)", after):
+            continue  # 「13日にリマインド」「13日の朝8時」 is a day of the month, a time to come
         if before.endswith(("あと", "残り", "まだ")):
             continue  # 「あと2週間」 is time still to wait, not how long ago
         if _RANGE.search(before) or re.match(r"\s*[~\-〜]\s*\d", normalized[match.end() :]):

@@ -82,6 +82,8 @@ class Frame:
     polite: bool = False  # です・ます at a sentence's end
     approval: bool = False  # 「それならええやろ?」: asks the bot to agree with a decision
     wondering: bool = False  # the question is wondered aloud (「他に好きなやつできたんかな」)
+    tomorrow: bool = False  # 「明日なにしたらいいかな」: the day after a hard night
+    why_wait: bool = False  # 「なんで今送ったらあかんの?」: why wait a night, asked
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
     alone: bool = False  # no one with them tonight, no one to talk to
@@ -108,7 +110,6 @@ SAID_IN_OWN_WORDS = (
     ("decided", "decided"),
     ("chat_line_ask", "chat_line_ask"),
     ("corrects", "correction"),
-    ("deletes", "deletion"),
     ("lines_ask", "lines_ask"),
     ("minimizing", "minimizing"),
     ("told_past", "told_past"),
@@ -121,6 +122,8 @@ SAID_IN_OWN_WORDS = (
     ("retime", "retime"),
     ("polite", "polite"),
     ("approval", "approval"),
+    ("tomorrow", "tomorrow"),
+    ("why_wait", "why_wait"),
 )
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
 MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph
@@ -168,6 +171,12 @@ class Reader:
         request = next(
             (name for name, pats in lex.requests.items() if any_match(pats, own, own_folded)), None
         )
+        if (
+            request in ("cancel_hold", "erase")
+            and any_match(lex.deletion, own, own_folded)
+            and not self._felt(lex.deletion, own, own_folded, lex.deletion_denied)
+        ):
+            request = None  # 「取り消しはせんでいいけど」: asked not to, nothing goes
         advice_wanted = any_match(lex.advice_wanted, own, own_folded)
         if request == "listen" and advice_wanted:
             request = None  # 「聞いてほしいっていうか相談なんよ」: an ear and an answer
@@ -206,6 +215,7 @@ class Reader:
             addressed=any_match(lex.addressed, norm, folded),
             says_no=any_match(lex.says_no, norm, folded),
             **{f: any_match(getattr(lex, k), own, own_folded) for f, k in SAID_IN_OWN_WORDS},
+            deletes=self._felt(lex.deletion, own, own_folded, lex.deletion_denied),
             is_it_odd=bool(ask) and any_match(lex.is_it_odd, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             wondering=bool(ask and any_match(lex.wondering, ask.text, fold_kana(ask.text))),
@@ -230,6 +240,9 @@ class Reader:
             return Frame(text, "crisis", 1.0, "rule", risk="crisis", **parts)
         if denied:  # 「消えたいとかではないんだけど」: asked about gently, not the crisis flow
             rule = None
+        plan_denied = rule == "stalking_risk" and self._plan_denied(norm, folded)
+        if plan_denied:
+            rule = None  # 「待ち伏せとかするつもり全然ない」: the plan named to say no to it
         if rule == "stalking_risk":
             return Frame(text, "stalking_risk", 1.0, "rule", **parts)
 
@@ -256,6 +269,8 @@ class Reader:
         helpful = not lex.help_words or any_match(lex.help_words, own, own_folded)
         if lex.contact_denied and any_match(lex.contact_denied, own, own_folded):
             probs = {**probs, "want_contact": 0.0}  # 「いや連絡したいんじゃなくて」
+        if plan_denied:
+            probs = {**probs, "stalking_risk": 0.0}  # …nor the model's guess of one
         intent, confidence = self._model_intent(probs, facts, helpful)
         heavy = [f for f in feelings if f in HEAVY_FEELINGS]
         if confidence < UNSURE:  # 「連絡きたの!!」: the story says more than the model
@@ -294,12 +309,25 @@ class Reader:
         # A sign explained as a figure of speech explains the denial beside it too.
         return "denied" if denied_any and not figured else "hyperbole"
 
-    def _felt(self, patterns: Patterns, own: str, folded: str) -> bool:
-        """A feeling named and not denied right after (「不安じゃない」「ほっとしてへん」)."""
+    def _plan_denied(self, norm: str, folded: str) -> bool:
+        """Every boundary plan the rules found is denied right after it is named."""
+        spans = self.safety.crisis_matches(norm, "stalking_risk")
+        denied = self.lexicon.plan_denied
+        return bool(spans and denied) and all(
+            any_match(denied, norm[b : b + 20], folded[b : b + 20]) for _, b in spans
+        )
+
+    def _felt(self, patterns: Patterns, own: str, folded: str,
+              denied: Patterns | None = None) -> bool:  # fmt: skip
+        """A feeling (or a wish) named and not denied right after (「不安じゃない」「ほっとしてへ
+        ん」; with `denied`, those words instead: 「取り消しはせんでいい」)."""
         lex = self.lexicon
         for m in search_both(patterns, own, folded):
             tail, ftail = own[m.end() : m.end() + 16], folded[m.end() : m.end() + 16]
-            if not (
+            if denied is not None:
+                if not any_match(denied, tail, ftail):
+                    return True
+            elif not (
                 any_match(lex.negation, tail, ftail) or any_match(lex.feeling_denied, tail, ftail)
             ):
                 return True

@@ -17,7 +17,8 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "is_it_odd", "alone", "thanked", "unsent", "third_person", "draft_was", "joking",
             "feeling_denied", "told_past", "minimizing", "asks_advice", "lines_ask",
             "deletion", "says_no", "not_planning", "retime", "polite", "approval",
-            "draft_hyperbole", "wondering")  # fmt: skip
+            "draft_hyperbole", "wondering", "tomorrow",
+            "deletion_denied", "plan_denied", "why_wait")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
@@ -75,6 +76,8 @@ class Lexicon:
     polite: Patterns  # です・ます at a sentence's end: the user writes politely
     approval: Patterns  # 「それならええやろ?」: a decision told, the bot's ok asked for
     wondering: Patterns  # 「できたんかな」: a question wondered aloud, not asked of the bot
+    tomorrow: Patterns  # 「明日、何かできることってありますか」 after a crisis message
+    why_wait: Patterns  # 「なんで今送ったらあかんの?」: the reasons to wait, asked for
     retime: Patterns  # 「やっぱり17時にして」: the held draft's time changed
     is_it_odd: Patterns  # 「失恋でこんなふうになるのって変?」「この歳で待つのはおかしい?」
     alone: Patterns  # 「ひとり暮らしの家にひとり」「話せる人いない」: no one with them tonight
@@ -91,6 +94,8 @@ class Lexicon:
     asks_advice: Patterns  # 「どうしたらいい?」: asks the bot what to do
     lines_ask: Patterns  # 「どこに相談すればいい?」: where to reach someone who listens
     deletion: Patterns  # 「消しといて」「なしで」: something asked to go (a held draft, or data)
+    deletion_denied: Patterns  # right after it, 「…はせんでいい」: asked not to
+    plan_denied: Patterns  # right after a boundary plan, 「…するつもり全然ない」: no plan
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:

@@ -28,12 +28,12 @@ class SafetyRules:
                     raise ValueError(f"{intent} pattern #{n}: {exc}") from None
         return cls(tuple(compiled))
 
-    def crisis_matches(self, normalized: str) -> list[tuple[int, int]]:
-        """Where crisis patterns match (text and kana-folded form share positions)."""
+    def crisis_matches(self, normalized: str, intent: str = "crisis") -> list[tuple[int, int]]:
+        """Where the intent's patterns match (text and kana-folded form share positions)."""
         folded = fold_kana(normalized)
         spans = []
-        for intent, pattern in self.patterns:
-            if intent == "crisis":
+        for name, pattern in self.patterns:
+            if name == intent:
                 for form in (normalized, folded):
                     spans += [m.span() for m in pattern.finditer(form)]
         return spans

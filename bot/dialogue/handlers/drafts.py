@@ -105,6 +105,19 @@ class DraftHandlers(Base):
         else:
             self._say(turn, "review_again_light")
 
+    def do_why_wait(self, turn: Turn) -> None:
+        """「なんで今送ったらあかんの?朝まで待ったって何が変わるん」: why, said for this draft
+        (its reasons) and in general; holding stays their choice, nothing is held unasked."""
+        s = turn.state
+        reasons = "\n".join(f"・{r}" for r in s.draft_reasons)
+        if reasons:
+            self._say(turn, "why_wait", reasons=reasons)
+        else:
+            self._say(turn, "why_wait_general")
+        if s.draft_text:
+            turn.out.choices = self._hold_choices(s, turn.now)
+            s.phase = Phase.REVIEWING_DRAFT
+
     def do_hold_request(self, turn: Turn) -> None:
         """「朝まで預かって」: hold the draft under review (or the one in this message) until
         the morning; with nothing to hold yet, ask for it."""
@@ -280,6 +293,17 @@ class DraftHandlers(Base):
             return None
         local = turn.now.astimezone(self.tz)
         at = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+        if d := _DAY_OF_MONTH.search(norm[: m.start() + 1]):  # 「12月13日の朝8時」: that day
+            month = int(d.group(1)) if d.group(1) else local.month
+            day, year = int(d.group(2)), local.year
+            try:
+                at = at.replace(year=year, month=month, day=day)
+                if at <= local:  # 「1月5日」 said in December: next year; a day past: next month
+                    at = (at.replace(year=year + 1) if d.group(1)
+                          else at.replace(month=month % 12 + 1, year=year + (month == 12)))  # fmt: skip
+            except ValueError:
+                return None  # 「2月30日」: no such day, the picker is offered instead
+            return at.strftime("%Y-%m-%dT%H:%M")
         if at <= local:
             at += timedelta(days=1)
         return at.strftime("%Y-%m-%dT%H:%M")
@@ -402,9 +426,10 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 
 AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
 DAWN = 5  # before this hour, 「明日」 is the day that is starting
+_DAY_OF_MONTH = re.compile(r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*の?\s*(?:朝|夜|午前|午後|夕方)?\s*\d{0,2}\s*時?$")
 _WORD_HOURS = {"夕方": 18, "ゆうがた": 18, "昼": 12, "お昼": 12, "ひる": 12, "おひる": 12}
 _TIME_WORD = re.compile(r"(今日|きょう|明日|あした|あす)?の?\s*(夕方|ゆうがた|お昼|おひる|昼|ひる)\s*(まで|に|頃|ごろ|くらい)")
 _TYPED_TIME = re.compile(
-    r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$)"
+    r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$|預か|あずか|返して|かえして|リマインド)"
     r"(?!な(ったら|ると|れば|る)|送|来|き|く|起き)"  # 「0時になったら送りそう」 asks no time
 )

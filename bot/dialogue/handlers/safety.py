@@ -137,6 +137,13 @@ class SafetyHandlers(Base):
         """「ううん、そこまでじゃない」 to the direct question: believe them, and keep listening."""
         self._say(turn, "concern_no")
 
+    def do_gentle_tomorrow(self, turn: Turn) -> None:
+        """「明日、何かできることってありますか」 after a crisis message: one small thing, the
+        doctor when it has lasted, and a line for when the night comes back."""
+        self._say(turn, "gentle_tomorrow")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines"),
+                            self._button("btn_listen", "crisis:listen")]  # fmt: skip
+
     def do_gentle_sorry(self, turn: Turn) -> None:
         """「同じことしか返ってこないな」 after a crisis message: said sorry, the questions stop
         (answered_at: the direct question is not asked again tonight), a line at hand."""
