@@ -72,10 +72,12 @@ WHOLE_QUOTE_CHARS = 12
 LETTER_CHARS = 40  # a quote this long, spoken to someone, below a line to the bot: a letter
 _MENTIONS_DRAFT = re.compile(
     r"下書き|したがき|送る文|送りたい文|送る前の文|送ろうと|預か|預け|添削|見てほしい|見て欲しい|見てくれ|"
-    r"見ていただけ|書き直|直した|"
+    r"見ていただけ|書き直|(?<!やり)直した|"
     r"新しいの|(これ|こっち|こう)(なら|で)(どう|いい|ええ|よか)|どうかな|どう思う"
 )
 _SAID_BY_THEM = re.compile(r"^\s*(って|と|て)?\s*(言われ|いわれ|返って|返信|返事|来|き(た|て)|line|ライン|dm|送られ|書かれ)")
+# Right before a quote, their answer (「そしたら「ごめん、もう気持ちは戻らない」って」): their words.
+_THEY_ANSWERED = re.compile(r"(そしたら|したら|すると|返事は|返ってきたのは|言われたのは|返信は)[、\s]*$")
 _SPOKEN_TO = re.compile(r"[?？]|久しぶり|元気|ありがと|ごめん|会いたい|話したい|ね[!！。〜~]|よ[!！。〜~]")
 
 
@@ -104,7 +106,11 @@ def find_draft(text: str) -> str | None:
     if len(quotes) == 1 and len(quotes[0].text.strip()) >= WHOLE_QUOTE_CHARS:
         q = quotes[0]  # 「下書きを書きましたので…預かっていただけますか。「…」」: the one quote
         rest = stripped[: q.start] + stripped[q.end :]
-        if _MENTIONS_DRAFT.search(rest) and not _SAID_BY_THEM.match(stripped[q.end : q.end + 12]):
+        if (
+            _MENTIONS_DRAFT.search(rest)
+            and not _SAID_BY_THEM.match(stripped[q.end : q.end + 12])
+            and not _THEY_ANSWERED.search(stripped[max(0, q.start - 12) : q.start])
+        ):
             return q.text.strip()
     if len(quotes) == 1 and quotes[0].start == 0 and quotes[0].end == len(stripped):
         inner = quotes[0].text.strip()  # the whole message one 『…』 written to someone:

@@ -180,7 +180,9 @@ class AdviceHandlers(Base):
             turn.out.replies.append(Text(answer))
             turn.out.choices = self._menu(turn)
             return
-        ranked = [m for m in self._ranked(turn) if m.card.id not in (last, *turn.state.given)]
+        ranked = [m for m in self._ranked(turn) if m.card.id not in (last, *turn.state.given)
+                  and not (frame and frame.fact(m.card.intents[0]) is False)]  # fmt: skip
+        # (「新しい相手とか言ってないよ」: not the new-partner card it just denied)
         if frame and frame.ask and ranked and ranked[0].similarity >= FLOOR:
             self._show_card(turn, ranked[0].card)  # the question asked with it, answered
             return

@@ -140,6 +140,16 @@ class TalkHandlers(Base):
         self._say(turn, "normalize")
 
     def do_reflect(self, turn: Turn) -> None:
+        """Heard, and said back. The story first told while only listening (「2週間前に、やり
+        直したいって言ったら断られた」) is acknowledged as that story, and learnt."""
+        frame, s = turn.frame, turn.state
+        told = next((f for f in ("refused", "ghosted") if frame and (frame.fact(f) or (
+            frame.intent == f and frame.fact(f) is not False))), None)  # fmt: skip
+        if told and not s.situation and s.phase is not Phase.GENTLE:
+            s.situation = told
+            self._say(turn, f"{told}_ack")
+            if not self._feeling(turn):
+                return
         self._reflect(turn)
 
     def do_about_bot(self, turn: Turn) -> None:
