@@ -261,8 +261,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "unclear"  # the story is known; the model's guess does not retell it
         if (frame.draft or (s.unsent and not frame.ask)) and (frame.unsent or s.unsent):
             return "unsent_letter"  # written here, not to send: received, never reviewed
-        if frame.unsent and not frame.draft:
-            return "unsent_ok"  # 「送らないからここに書いてもいい?」
+        if (frame.unsent or (s.no_contact and frame.write_here)) and not frame.draft:
+            return "unsent_ok"  # 「送らないからここに書いてもいい?」, or after a block
         if s.no_contact and frame.go_between and not frame.decided:  # a go-between after a block
             return "stalking_risk"
         if s.last_action == "boundary" and frame.minimizing and not frame.decided:

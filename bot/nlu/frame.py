@@ -84,6 +84,7 @@ class Frame:
     wondering: bool = False  # the question is wondered aloud (「他に好きなやつできたんかな」)
     tomorrow: bool = False  # 「明日なにしたらいいかな」: the day after a hard night
     why_wait: bool = False  # 「なんで今送ったらあかんの?」: why wait a night, asked
+    write_here: bool = False  # 「ここに書いてもいい?」
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
     alone: bool = False  # no one with them tonight, no one to talk to
@@ -124,6 +125,7 @@ SAID_IN_OWN_WORDS = (
     ("approval", "approval"),
     ("tomorrow", "tomorrow"),
     ("why_wait", "why_wait"),
+    ("write_here", "write_here"),
 )
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
 MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph

@@ -18,7 +18,7 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "feeling_denied", "told_past", "minimizing", "asks_advice", "lines_ask",
             "deletion", "says_no", "not_planning", "retime", "polite", "approval",
             "draft_hyperbole", "wondering", "tomorrow",
-            "deletion_denied", "plan_denied", "why_wait")  # fmt: skip
+            "deletion_denied", "plan_denied", "why_wait", "write_here")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
@@ -78,6 +78,7 @@ class Lexicon:
     wondering: Patterns  # 「できたんかな」: a question wondered aloud, not asked of the bot
     tomorrow: Patterns  # 「明日、何かできることってありますか」 after a crisis message
     why_wait: Patterns  # 「なんで今送ったらあかんの?」: the reasons to wait, asked for
+    write_here: Patterns  # 「ここに書いてもいい?」: after a block, a letter not to send
     retime: Patterns  # 「やっぱり17時にして」: the held draft's time changed
     is_it_odd: Patterns  # 「失恋でこんなふうになるのって変?」「この歳で待つのはおかしい?」
     alone: Patterns  # 「ひとり暮らしの家にひとり」「話せる人いない」: no one with them tonight
