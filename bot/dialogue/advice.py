@@ -13,7 +13,8 @@ def candidates(
 ) -> list[AdviceCard]:
     """Cards for the intent: the situation's own first, then `any` ones; within each, cards
     whose main (first) intent it is come first, then file order.
-    After a block or a boundary risk, cards that suggest contacting the ex are left out."""
+    After a block or a boundary risk (or with a new partner), cards that suggest contacting the
+    ex are left out."""
     fitting = [
         c
         for c in cards.values()
@@ -35,7 +36,7 @@ def needs_situation(cards: Mapping[str, AdviceCard], intent: str) -> bool:
 def pick(cards: Mapping[str, AdviceCard], intent: str, state: DialogueState) -> AdviceCard | None:
     """The first candidate not shown yet; else the least recently shown one. Never the card
     shown just before, when there is another."""
-    options = candidates(cards, intent, state.situation, state.no_contact)
+    options = candidates(cards, intent, state.situation, state.no_contact or state.new_partner)
     if not options:
         return None
     fresh = [c for c in options if c.id not in state.given]
