@@ -274,9 +274,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "alone"  # 「今ひとりって言ったじゃん…声かけられる人とかいない」
         if s.last_action in ASKED_DIRECTLY and frame.joking and s.phase is Phase.GENTLE:
             return "crisis_no"  # 「冗談って書いたじゃん。考えてないし」: believed, sorry, go on
-        unanswered = asked and (
-            s.answered_at is None or s.answered_at < (s.asked_at or s.answered_at)
-        )
+        unanswered = asked and not (s.answered_at and s.asked_at and s.answered_at >= s.asked_at)
         if (
             (s.last_action in ASKED_DIRECTLY or unanswered)
             and frame.not_planning
