@@ -289,7 +289,7 @@ class Reader:
         """Whether every crisis sign is explained away: each denied right after it is named
         (「死にたいとかは全然ない」) or inside a figure of speech (「恥ずかしいって意味の消えたい」).
         "hyperbole" when one at least is a figure, "denied" when all are denied, else None."""
-        spans = self.safety.crisis_matches(norm)
+        spans = self.safety.matches(norm)
         if not spans:
             return None
         pats = self.lexicon.hyperbole
@@ -313,7 +313,7 @@ class Reader:
 
     def _plan_denied(self, norm: str, folded: str) -> bool:
         """Every boundary plan the rules found is denied right after it is named."""
-        spans = self.safety.crisis_matches(norm, "stalking_risk")
+        spans = self.safety.matches(norm, "stalking_risk")
         denied = self.lexicon.plan_denied
         return bool(spans and denied) and all(
             any_match(denied, norm[b : b + 20], folded[b : b + 20]) for _, b in spans

@@ -28,7 +28,7 @@ class SafetyRules:
                     raise ValueError(f"{intent} pattern #{n}: {exc}") from None
         return cls(tuple(compiled))
 
-    def crisis_matches(self, normalized: str, intent: str = "crisis") -> list[tuple[int, int]]:
+    def matches(self, normalized: str, intent: str = "crisis") -> list[tuple[int, int]]:
         """Where the intent's patterns match (text and kana-folded form share positions)."""
         folded = fold_kana(normalized)
         spans = []

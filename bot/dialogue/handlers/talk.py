@@ -11,6 +11,7 @@ from bot.dialogue.types import (
     Choice,
     Text,
 )
+from bot.nlu.frame import Frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ class TalkHandlers(Base):
         again (a card slipped in): sorry, and listening, not the same promise word for word."""
         again = turn.state.listen_asked
         turn.state.listening = turn.state.listen_asked = True
-        told = next((f for f in ("refused", "ghosted") if turn.frame and turn.frame.fact(f)), None)
+        told = _story_told(turn.frame)
         if told:  # 「聞いてほしいんやけど…断られてしもうて」: the story heard before the ear
             turn.state.situation = turn.state.situation or told
             self._say(turn, f"{told}_ack")
@@ -143,8 +144,7 @@ class TalkHandlers(Base):
         """Heard, and said back. The story first told while only listening (「2週間前に、やり
         直したいって言ったら断られた」) is acknowledged as that story, and learnt."""
         frame, s = turn.frame, turn.state
-        told = next((f for f in ("refused", "ghosted") if frame and (frame.fact(f) or (
-            frame.intent == f and frame.fact(f) is not False))), None)  # fmt: skip
+        told = _story_told(frame, read_as_well=True)
         if told and not s.situation and s.phase is not Phase.GENTLE:
             s.situation = told
             self._say(turn, f"{told}_ack")
@@ -177,3 +177,12 @@ class TalkHandlers(Base):
             said = self.content.phrase("about_bot", turn.state.turn if again else 0)
             turn.out.replies.append(Text(f"{said}\n{self.content.phrase(key)}"))
         turn.out.choices = self._menu(turn)
+
+
+def _story_told(frame: Frame | None, read_as_well: bool = False) -> str | None:
+    """The story a message tells (refused or ghosted), stated in its facts; with `read_as_well`,
+    also when the model read it so and no fact denies it."""
+    if frame is None:
+        return None
+    return next((f for f in ("refused", "ghosted") if frame.fact(f) or (
+        read_as_well and frame.intent == f and frame.fact(f) is not False)), None)  # fmt: skip
