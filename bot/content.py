@@ -103,18 +103,34 @@ class AdviceCard(_Strict):
         return v
 
 
+class FeelingQuestion(_Strict):
+    """An open question, left out when the message already told what it asks (`unless`:
+    names in understanding.yaml `already_said`, e.g. 「いつ頃から?」 after 「今日知った」)."""
+
+    ask: str = Field(min_length=1, max_length=80)
+    unless: tuple[str, ...] = ()
+
+
 class FeelingLines(_Strict):
     """What the bot says to a feeling: a line that names it, then an open question."""
 
     lines: tuple[str, ...] = Field(min_length=1)
-    questions: tuple[str, ...] = Field(min_length=1)
+    questions: tuple[FeelingQuestion, ...] = Field(min_length=1)
 
-    @field_validator("lines", "questions")
+    @field_validator("lines")
     @classmethod
     def _short(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         bad = [x for x in v if not x.strip() or len(x) > 80]
         if bad:
             raise ValueError(f"1–80 characters each: {bad}")
+        return v
+
+    @field_validator("questions", mode="before")
+    @classmethod
+    def _plain(cls, v: Any) -> Any:
+        """A question is a plain string, or `{ask: …, unless: [names]}`."""
+        if isinstance(v, list | tuple):
+            return [{"ask": q} if isinstance(q, str) else q for q in v]
         return v
 
 

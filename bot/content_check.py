@@ -21,6 +21,14 @@ def content_warnings(content: Content) -> list[str]:
         for kind in lexicon.boundary_kinds
         if f"boundary_{kind}" not in content.phrases
     ]
+    out += [
+        f"feelings.yaml: {name}: question {q.ask!r} names {u!r}, not in understanding.yaml "
+        "already_said (so it is always asked)"
+        for name, lines in content.feelings.items()
+        for q in lines.questions
+        for u in q.unless
+        if u not in lexicon.already_said
+    ]
     missing = [c.id for c in content.cards.values() if not c.all_asks]
     if missing:
         out.append(f"advice.yaml: cards without asks (only found by intent): {missing}")

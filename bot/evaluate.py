@@ -206,6 +206,8 @@ def evaluate_conversations(engine: Engine, errors: bool) -> None:
              [DATA / "real" / "conversations_dev.yaml"]),
             ("tests/data/real/conversations_dev2*.yaml (development, written later)",
              sorted((DATA / "real").glob("conversations_dev2*.yaml"))),
+            ("tests/data/real/conversations_dev3.yaml (development, written this session)",
+             [DATA / "real" / "conversations_dev3.yaml"]),
             ("tests/data/real/conversations_final.yaml (held out)",
              [DATA / "real" / "conversations_final.yaml"])]  # fmt: skip
     for name, paths in sets:

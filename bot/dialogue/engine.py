@@ -74,6 +74,9 @@ require_phrases(
     "boundary_after", "why_wait", "why_wait_general", "gentle_tomorrow", "gentle_sorry", "listen_again", "sorry_missed", "about_operator",
     "about_line", "said_again_lead",
     "crisis_joke",
+    "check_in_phone", "check_in_open", "gentle_answer", "still_here", "someone_home",
+    "gentle_sorry_unanswered",
+    "about_memory_empty", "about_memory_kept",
     "unsent_ok",
     "said_before",
     "no_card_honest",
@@ -225,7 +228,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if (
             intent == "crisis"
             and (s.last_action in ASKED_DIRECTLY or asked)
-            and s.last_action != "check_in"
+            and s.last_action not in CHECKED_IN
             and (frame.followup in ("no", "no_then") or frame.not_planning)
         ):  # 「それはしてない。消えたいってだけ」: no to "hurting yourself?", believed, stayed with
             return "crisis_no"
@@ -270,6 +273,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.followup == "not_that" and s.phase is Phase.GENTLE:
             s.alone_said = s.alone_said or frame.alone
             return "gentle_sorry"  # 「同じことしか返ってこないな」: sorry, no more questions
+        if frame.someone_home and not frame.ask and (s.phase is Phase.GENTLE or s.crisis_at):
+            return "someone_home"  # 「兄貴と住んでるけど言ってない」: someone near, not a goodbye
         if frame.alone and (s.phase is Phase.GENTLE or s.crisis_at):
             return "alone"  # 「今ひとりって言ったじゃん…声かけられる人とかいない」
         if s.last_action in ASKED_DIRECTLY and frame.joking and s.phase is Phase.GENTLE:
@@ -281,12 +286,23 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and not frame.followup
         ):
             # 「死ぬとかじゃない。ただ全部やめたいだけ」: a no in their words, believed, stayed with
-            return "concern_no" if s.last_action == "check_in" else "crisis_no"
+            return "concern_no" if s.last_action in CHECKED_IN else "crisis_no"
         if s.last_action in ASKED_DIRECTLY and frame.followup in ANSWERS:
             yes = frame.followup.startswith("yes")
-            if s.last_action == "check_in":  # the answer to 「消えたいと思うくらいつらい?」
+            if s.last_action in CHECKED_IN:  # the answer to 「消えたいと思うくらいつらい?」
                 return "crisis" if yes else "concern_no"
             return "crisis_yes" if yes else "crisis_no"
+        if (
+            s.last_action in CHECKED_IN
+            and not frame.ask
+            and not frame.draft
+            and (
+                intent in ("other", "unclear", "help", "greeting")
+                or set(frame.feelings) == {"phone_averse"}
+            )
+        ):  # 「電話とかはいい」「べつに」 to 「消えたいと思うくらいつらい?」: no menu, stayed with
+            phone = "phone_averse" in frame.feelings and s.last_action == "check_in"
+            return "check_in_phone" if phone else "check_in_open"
         if frame.risk == "concern" and frame.says_no and not frame.ask and not s.crisis_at:
             return "concern_no"  # 「いえ、死にたいとまでは…」: believed, not asked again
         if frame.risk == "concern" and not self._asked_lately(turn):
@@ -373,6 +389,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return (
                 "block_chance"  # 「ブロックされたら可能性ゼロ?」: the honest answer after a block
             )
+        if (
+            frame.ended_ask
+            and len(frame.text) <= 10
+            and (s.last_action in SAID_GOODBYE or s.phase is Phase.GENTLE)
+        ):
+            return "still_here"  # 「もう終わり?」 after the bot's goodnight: not over, still here
         if frame.closing and not frame.ask:
             return "thanks"  # 「そろそろ寝るね、ありがと」: a goodnight, not a new question
         if frame.followup == "not_that" and s.last_action in (*SHOWED_A_CARD, "reflect", "vent"):
@@ -387,6 +409,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "gentle_tomorrow"  # 「明日、何かできることってありますか」: a small day
         if s.phase is Phase.GENTLE and not frame.ask and intent in (*ADVICE, "refused", "ghosted"):
             return "reflect"  # after a crisis message the story is listened to, not carded
+        if (
+            s.phase is Phase.GENTLE
+            and frame.ask
+            and (intent in THEIR_MIND or frame.topic in THEIR_MIND)
+            and frame.third_person  # about them, not 「まだ復縁の可能性ある?」 (moving on: advice)
+            and not frame.asks_advice
+        ):
+            return "gentle_answer"  # 「あいつ、いつか俺のこと思い出すんかな」: an honest word, no tactics
         gentle = s.phase is Phase.GENTLE and intent in TOLD_OR_ASKED
         if gentle and frame.ask and not frame.in_domain:
             return "reflect"  # after a crisis message, a question not about the ex: heard first
@@ -639,7 +669,10 @@ _MUSING = re.compile(r"(かも|かもしれ(ない|ん|へん))[。…\s]*$")  #
 MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain", "ask_erase",
             "erase", "draft", "hold_request")  # fmt: skip
 ANSWERS = ("yes", "no", "yes_then", "no_then")  # to the direct question: 「うん…」「ううん、ただ…」
-ASKED_DIRECTLY = ("check_in", "crisis", "crisis_yes")  # replies that end with the direct question
+CHECKED_IN = ("check_in", "check_in_phone")  # 「消えたいと思うくらいつらい?」 asked (again)
+THEIR_MIND = ("why", "chance", "new_partner")  # questions only the ex could answer
+SAID_GOODBYE = ("thanks", "gentle_goodbye", "decided")
+ASKED_DIRECTLY = (*CHECKED_IN, "crisis", "crisis_yes")  # replies that end with the direct question
 # Feelings of the body and the night (not worry, which a draft to the ex may well say): while a
 # draft is awaited, a message naming one of these is talk, not the draft.
 BODY_FEELINGS = ("sleepless", "crying", "tired", "drinking", "not_eating", "grief")

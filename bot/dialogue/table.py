@@ -60,6 +60,11 @@ DEFAULT: dict[str, Step] = {
     "explain": Step("explain"),  # 「それってどういうこと?」: the point again, shorter
     "reflect": Step("reflect"),  # listening: name the feeling, ask, no cards
     "check_in": Step("check_in"),  # concern: ask directly and gently
+    "check_in_phone": Step("check_in_phone"),  # 「電話とかはいい」: no call needed, asked again
+    "check_in_open": Step("check_in_open"),  # 「べつに」: no answer pressed for, stayed with
+    "gentle_answer": Step("gentle_answer", Phase.GENTLE),  # a question about the ex, honestly
+    "still_here": Step("still_here"),  # 「もう終わり?」: not over
+    "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
     "since": Step("since"),  # a duration told later or corrected
     "broke_up": Step("broke_up"),  # 「振られた」: heard, then which story it is
     "gentle_sorry": Step("gentle_sorry", Phase.GENTLE),  # after a crisis: sorry, and stay

@@ -66,6 +66,8 @@ class Frame:
     followup: str | None = None  # more | explain | yes | no | yes_then | no_then: a short answer
     go_between: bool = False  # asks someone to carry a message to the ex
     boundary_kind: str | None = None  # the plan that crosses a boundary (「駅で待つ」: waiting)
+    said: frozenset[str] = frozenset()  # already_said names told here (「今日知った」: when)
+    event: str | None = None  # the clause that tells what happened (「元彼が結婚するって知った」)
     in_domain: bool = False  # speaks of the ex, the breakup, contact: the bot's field
     tonight: bool = False  # asks how to get through tonight
     closing: bool = False  # a goodnight or goodbye (「そろそろ寝るね」)
@@ -85,6 +87,8 @@ class Frame:
     tomorrow: bool = False  # 「明日なにしたらいいかな」: the day after a hard night
     why_wait: bool = False  # 「なんで今送ったらあかんの?」: why wait a night, asked
     write_here: bool = False  # 「ここに書いてもいい?」
+    someone_home: bool = False  # 「兄貴と住んでるけど言ってない」: someone near tonight
+    ended_ask: bool = False  # 「もう終わり?」: asks whether the talk is over
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
     alone: bool = False  # no one with them tonight, no one to talk to
@@ -126,7 +130,10 @@ SAID_IN_OWN_WORDS = (
     ("tomorrow", "tomorrow"),
     ("why_wait", "why_wait"),
     ("write_here", "write_here"),
+    ("ended_ask", "ended_ask"),
+    ("someone_home", "someone_home"),
 )
+EVENT = "what_happened"  # the already_said name whose clause is what a reflection says back
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
 MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph
 
@@ -227,6 +234,9 @@ class Reader:
             about_bot=next(
                 (k for k, pats in lex.about_bot.items() if any_match(pats, own, own_folded)), None
             ),
+            said=frozenset(k for k, pats in lex.already_said.items()
+                           if any_match(pats, own, own_folded)),
+            event=_clause(own, own_folded, lex.already_said.get(EVENT, ())),
             sentences=tuple(s.text for s in sentences),
         )  # fmt: skip
 

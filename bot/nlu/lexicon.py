@@ -18,9 +18,9 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "feeling_denied", "told_past", "minimizing", "asks_advice", "lines_ask",
             "deletion", "says_no", "not_planning", "retime", "polite", "approval",
             "draft_hyperbole", "wondering", "tomorrow",
-            "deletion_denied", "plan_denied", "why_wait", "write_here")  # fmt: skip
+            "deletion_denied", "plan_denied", "why_wait", "write_here", "ended_ask", "someone_home")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
-ABOUT_BOT = ("hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
+ABOUT_BOT = ("memory", "hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
@@ -58,6 +58,7 @@ class Lexicon:
     tonight: Patterns
     topics: dict[str, Patterns]  # what a question is about, in any words (ranking.CardIndex)
     boundary_kinds: dict[str, Patterns]  # which plan crosses the boundary (phrase boundary_<kind>)
+    already_said: dict[str, Patterns]  # what a message has told (when, to whom): not asked back
     rhetorical: Patterns  # questions that vent, not ask (「人としてどうなん?」)
     help_words: Patterns  # without one of these, the model's `help` is not believed
     hyperbole: Patterns  # beside a crisis sign, these make it a figure of speech
@@ -97,6 +98,8 @@ class Lexicon:
     deletion: Patterns  # 「消しといて」「なしで」: something asked to go (a held draft, or data)
     deletion_denied: Patterns  # right after it, 「…はせんでいい」: asked not to
     plan_denied: Patterns  # right after a boundary plan, 「…するつもり全然ない」: no plan
+    someone_home: Patterns  # 「兄貴と住んでる」: someone near tonight
+    ended_ask: Patterns  # 「もう終わり?」: after a goodbye from the bot, they are still here
 
     @classmethod
     def from_content(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -129,6 +132,7 @@ class Lexicon:
             tonight=_compile("tonight", data.get("tonight")),
             topics=_topics(data.get("topics")),
             boundary_kinds=_topics(data.get("boundary_kinds"), "boundary_kinds"),
+            already_said=_topics(data.get("already_said"), "already_said"),
             **{name: _compile(name, data.get(name) or [], allow_empty=True) for name in OPTIONAL},
             about_bot={
                 k: _compile(f"about_bot.{k}", v)

@@ -68,9 +68,11 @@ class Base:
         frame = turn.frame
         if frame and name != "general":
             words = echo_words(frame.felt_words)
-        else:  # no feeling named: the last thing they said, when it can be said back cleanly
+        else:  # no feeling named: what happened (「元彼が結婚するって知った」), else the last
+            # thing they said (「なんかもうわからない」), when it can be said back cleanly
             last = frame.sentences[-1] if frame and frame.sentences and not frame.ask else None
-            words = echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None
+            words = echo_words(frame.event) if frame else None
+            words = words or (echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None)
         if words and name == "general":  # their words said back are the reflection itself
             text = self.content.phrase("echo", n).format(words=words)
         elif words:  # their words first, then the feeling named
@@ -83,7 +85,9 @@ class Base:
             asked = set(turn.state.asked)
             order = [lines.questions[(n + k) % len(lines.questions)]
                      for k in range(len(lines.questions))]  # fmt: skip
-            question = next((q for q in order if _key(q) not in asked), None)
+            said = frame.said if frame else frozenset()
+            question = next((q.ask for q in order
+                             if _key(q.ask) not in asked and not said & set(q.unless)), None)  # fmt: skip
             if question:
                 text += "\n" + question
                 turn.state.asked = [*turn.state.asked[-(ASKED_KEPT - 1) :], _key(question)]

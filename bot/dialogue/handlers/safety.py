@@ -83,6 +83,34 @@ class SafetyHandlers(Base):
             *self._situation_choices(),
         ]
 
+    def do_check_in_phone(self, turn: Turn) -> None:
+        """「電話とかはいい」 to the direct question: no call needed; a line to write to, and the
+        question asked once more, softly (a yes or no to it is read as before)."""
+        turn.state.no_phone = True
+        self._say(turn, "check_in_phone")
+        turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
+
+    def do_check_in_open(self, turn: Turn) -> None:
+        """「べつに」 to the direct question: no answer pressed for, no menu; still here."""
+        turn.state.answered_at = turn.now
+        self._say(turn, "check_in_open")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    def do_gentle_answer(self, turn: Turn) -> None:
+        """A question about the ex on a night of a crisis message: an honest short word (no one
+        knows their mind), no tactics, and the night brought back to them."""
+        self._say(turn, "gentle_answer")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    def do_someone_home(self, turn: Turn) -> None:
+        """Someone at home (「兄貴と住んでるけど言ってない」): not told is fine, and they may be
+        woken if it gets too hard; the bot stays."""
+        self._say(turn, "someone_home")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    def do_still_here(self, turn: Turn) -> None:
+        self._say(turn, "still_here")
+
     def do_gentle(self, turn: Turn) -> None:
         """After a crisis message: answer what they say, lines at hand, no tactics."""
         if self._cannot_phone(
@@ -148,7 +176,12 @@ class SafetyHandlers(Base):
         """「同じことしか返ってこないな」 after a crisis message: said sorry, the questions stop
         (answered_at: the direct question is not asked again tonight), a line at hand."""
         turn.state.answered_at = turn.state.answered_at or turn.now
-        self._say(turn, "gentle_sorry")
+        frame = turn.frame
+        if frame and frame.ask and not frame.asks_advice:  # 「質問してんだけど…思い出すと思う?」
+            self._say(turn, "gentle_sorry_unanswered")
+            self._say(turn, "gentle_answer")
+        else:
+            self._say(turn, "gentle_sorry")
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
     def do_gentle_goodbye(self, turn: Turn) -> None:

@@ -156,7 +156,11 @@ class TalkHandlers(Base):
         """「AIですか?」「誰かが読めるの?」「何日で消えるの?」: the answer to what was asked,
         with this deployment's own facts (encryption on or off, how long drafts stay)."""
         asked = turn.frame.about_bot if turn.frame else None
-        if asked == "hold":
+        s = turn.state
+        if asked == "memory":  # after 「全部消す」 it knows nothing: said so, not a card
+            knows = s.situation or s.given or s.no_contact or s.holding(turn.now)
+            self._say(turn, "about_memory_kept" if knows else "about_memory_empty")
+        elif asked == "hold":
             self._say(turn, "about_hold")
         elif asked == "erasing":
             self._say(turn, "erase_explain")
