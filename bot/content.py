@@ -76,6 +76,9 @@ class AdviceCard(_Strict):
     next: tuple[str, ...] = ()
     suggests_contact: bool = False  # never shown after a block or a boundary risk
     after_block: bool = False  # only shown after a block or 「連絡しないで」
+    # Topics (understanding.yaml topics:) that, told in a story, bring this card first: a worry
+    # for their health (「倒れてないか」) outranks the cooling card the silence would get.
+    first_for: tuple[str, ...] = ()
     asks: tuple[str, ...] = ()  # questions this card answers, as people ask them (for ranking)
     answers: tuple[CardAnswer, ...] = ()  # direct answers to some of them, said before the card
 

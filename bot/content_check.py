@@ -29,6 +29,12 @@ def content_warnings(content: Content) -> list[str]:
         for u in q.unless
         if u not in lexicon.already_said
     ]
+    out += [
+        f"advice.yaml: {card.id}: first_for names {t!r}, not a topic of understanding.yaml"
+        for card in content.cards.values()
+        for t in card.first_for
+        if t not in lexicon.topics
+    ]
     missing = [c.id for c in content.cards.values() if not c.all_asks]
     if missing:
         out.append(f"advice.yaml: cards without asks (only found by intent): {missing}")

@@ -232,6 +232,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and (frame.followup in ("no", "no_then") or frame.not_planning)
         ):  # 「それはしてない。消えたいってだけ」: no to "hurting yourself?", believed, stayed with
             return "crisis_no"
+        if (
+            intent == "stalking_risk"
+            and frame.source == "model"
+            and not frame.boundary_kind
+            and not s.no_contact
+        ):  # 「元カノ本人と友達として会えるかって話」: the model's lean alone names no plan
+            intent = "unclear"
         if intent == "blocked" and frame.source == "model" and frame.fact("blocked") is not True:
             intent = "unclear"  # 「ブロックしたほうがスッキリする?」: their own block, a question
         if intent == "crisis" and frame.chat_line_ask and s.crisis_at:

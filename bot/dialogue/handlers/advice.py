@@ -94,12 +94,25 @@ class AdviceHandlers(Base):
         asked = self._ranked(turn) if frame and (frame.ask or story) else []
         if story:  # the refusal told is no question: a card about the refusal itself waits
             asked = [m for m in asked if m.card.intents[0] != turn.intent]
-        if asked and asked[0].similarity >= (need if story else STORY_MATCH):
+        first = self._first_for(turn)
+        if first:  # 「具合わるくしてるんでねえか」: their health before the silence's advice
+            card = first
+        elif asked and asked[0].similarity >= (need if story else STORY_MATCH):
             card = asked[0].card  # 「断られたんだけど、インスタ見るのはあり?」, or a story
         else:  # that already says what it is about (「休みは朝4時から釣り…」)
             card = advice.pick(self.content.cards, intent, s)
         if card:
             self._show_card(turn, card)
+
+    def _first_for(self, turn: Turn) -> AdviceCard | None:
+        """A card that comes first when the message speaks of one of its `first_for` topics."""
+        if turn.frame is None:
+            return None
+        topics = set(self.index.topics_in(turn.frame.text))
+        allowed_ids = {c.id for c in ranking.allowed(self.content.cards, turn.state)}
+        return next((c for c in self.content.cards.values()
+                     if topics & set(c.first_for) and c.id in allowed_ids
+                     and c.id not in turn.state.given), None)  # fmt: skip
 
     def do_answer(self, turn: Turn) -> None:
         """An in-domain question the intent alone would not answer: the card whose own questions
@@ -383,9 +396,7 @@ class AdviceHandlers(Base):
                 0, Choice(label=label, data="cooling:start", display_text=label)
             )
 
-    def _direct_answer(
-        self, turn: Turn, card: AdviceCard, follow_up: bool = False
-    ) -> str | None:
+    def _direct_answer(self, turn: Turn, card: AdviceCard, follow_up: bool = False) -> str | None:
         """The card's answer to the question asked in words (not a tapped button); a repeat of
         last turn's is dropped by the engine (never the same bubble twice)."""
         frame = turn.frame
