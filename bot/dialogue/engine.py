@@ -315,6 +315,15 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.risk == "concern" and not self._asked_lately(turn):
             s.concern_at = turn.now
             return "check_in"
+        if (
+            frame.draft
+            and s.draft_text
+            and frame.ask
+            and frame.draft in s.draft_text
+            and len(frame.draft) < len(s.draft_text)
+        ):  # 「最後の「今度行かない?」って重い?」: a line of the draft asked about, not a new one
+            turn.frame = frame = replace(frame, draft=None)
+            intent = frame.topic if frame.topic in ADVICE else "unclear"
         if frame.is_it_odd and not frame.draft:
             return "normalize"  # 「この歳で待つのっておかしい?」: answered first, in any phase
         if frame.advice_wanted:

@@ -133,6 +133,7 @@ SAID_IN_OWN_WORDS = (
     ("ended_ask", "ended_ask"),
     ("someone_home", "someone_home"),
 )
+WORDING_CHARS = 12  # a quote this short, its wording asked about, is a question, not a draft
 EVENT = "what_happened"  # the already_said name whose clause is what a reflection says back
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
 MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph
@@ -195,6 +196,16 @@ class Reader:
         felt_words = _clause(own, own_folded, lex.feelings[feelings[0]]) if feelings else None
         draft = find_draft(raw)
         ask = _last_question(sentences)
+        if draft and (
+            any_match(lex.in_person, own, own_folded)
+            or (
+                len(draft) <= WORDING_CHARS
+                and ask
+                and any_match(lex.wording_ask, ask.text, fold_kana(ask.text))
+                and not any_match(lex.wording_sent, own, own_folded)
+            )
+        ):  # 「BBQで会った時『久しぶり』でいいと?」「「元気だよ!」だけだとそっけない?」: asked
+            draft = None
         if (
             request == "listen"
             and ask
@@ -408,7 +419,9 @@ def _days_stated(own: str, sentences: tuple[Sentence, ...],
     return max(told) if told else None
 
 
-_JOY_AWAKE = re.compile(r"(嬉し|うれし|楽し|たのし|ドキドキ|どきどき|ワクワク|わくわく)(くて|すぎて|して)[^。]{0,6}(寝れ|眠れ|ねれ|ねむれ)")
+_JOY_AWAKE = re.compile(
+    r"(嬉し|うれし|楽し|たのし|ドキドキ|どきどき|ワクワク|わくわく)(くて|すぎて|して)[^。]{0,6}(寝れ|眠れ|ねれ|ねむれ)"
+)
 
 # A time offered back as a question (「2週間ってこと?」「1ヶ月でいい?」): asked, not told.
 _TIME_ASKED = re.compile(

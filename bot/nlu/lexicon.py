@@ -18,7 +18,8 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "feeling_denied", "told_past", "minimizing", "asks_advice", "lines_ask",
             "deletion", "says_no", "not_planning", "retime", "polite", "approval",
             "draft_hyperbole", "wondering", "tomorrow",
-            "deletion_denied", "plan_denied", "why_wait", "write_here", "ended_ask", "someone_home")  # fmt: skip
+            "deletion_denied", "plan_denied", "why_wait", "write_here", "ended_ask", "someone_home",
+            "in_person", "wording_ask", "wording_sent")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("memory", "hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
@@ -99,6 +100,9 @@ class Lexicon:
     deletion_denied: Patterns  # right after it, 「…はせんでいい」: asked not to
     plan_denied: Patterns  # right after a boundary plan, 「…するつもり全然ない」: no plan
     someone_home: Patterns  # 「兄貴と住んでる」: someone near tonight
+    in_person: Patterns  # 「会った時」「口で言う」: words to say face to face, not a draft
+    wording_ask: Patterns  # 「…だけだとそっけない?」: a short phrase's wording asked about
+    wording_sent: Patterns  # 「送っていい?」: …unless sending it is what is asked
     ended_ask: Patterns  # 「もう終わり?」: after a goodbye from the bot, they are still here
 
     @classmethod

@@ -17,7 +17,7 @@ from bot.nudge.model import RiskModel
 
 PATTERNED = ("no_contact", "dependence", "blame", "pressure", "apology_flood", "self_appeal", "love",
              "new_partner_sarcasm", "invitation", "emotional")  # fmt: skip
-ORDER = ("no_contact", "dependence", "late_night", "cooling", "repeated", "blame", "pressure", "apology_flood",
+ORDER = ("no_contact", "partnered", "dependence", "late_night", "cooling", "repeated", "blame", "pressure", "apology_flood",
          "self_appeal", "new_partner_sarcasm", "invitation", "love", "emotional", "long", "heavy")  # fmt: skip
 MAX_REASONS = 3
 _CLAUSE = re.compile(r"[^。．.！!？?\n／/]+")
@@ -40,6 +40,7 @@ class Context:
     no_contact: bool = False
     recent_drafts: tuple[datetime, ...] = ()
     cooling_days_left: int | None = None
+    new_partner: bool = False  # they have a new partner: words of longing are not sent
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ class Nudge:
 
         if context.no_contact or search("no_contact"):
             found["no_contact"] = self.rules.reasons["no_contact"]
+        if context.new_partner:
+            found["partnered"] = self.rules.reasons["partnered"]
         if t.get("late_night_from", 0) <= local.hour < t.get("late_night_to", 6):
             found["late_night"] = self.rules.reasons["late_night"].format(time=f"{local:%H:%M}")
         if context.cooling_days_left and context.cooling_days_left > 0:
@@ -141,7 +144,8 @@ class Nudge:
                 found[name] = self.rules.reasons[name].format(quote=_quote(norm, hits[0]))
         if len(draft) > t.get("long_chars", 120):
             found["long"] = self.rules.reasons["long"].format(count=len(draft))
-        tone = [s for s in found if s not in ("late_night", "cooling", "repeated", "long")]
+        tone = [s for s in found
+                if s not in ("late_night", "cooling", "repeated", "long", "partnered")]  # fmt: skip
         margin = t.get("model_margin", 0.0)
         if not tone and self.model is not None and self.model.score(draft) > margin:
             quote = self.model.riskiest_clause(draft)

@@ -54,7 +54,12 @@ class DraftHandlers(Base):
         shown = s.draft_text or s.held_text
         if not draft and s.draft_text and turn.frame and turn.frame.draft_was:
             draft = s.draft_text  # 「今のは下書きです」: the message before, reviewed in full
-        if not draft and shown and turn.frame and (turn.frame.request == "review" or turn.about_draft):
+        if (
+            not draft
+            and shown
+            and turn.frame
+            and (turn.frame.request == "review" or turn.about_draft)
+        ):
             self._review_again(turn, shown)  # 「中身はどう?長すぎない?」 about the one shown
             return
         if not draft:  # asked about a draft without showing one
@@ -64,7 +69,11 @@ class DraftHandlers(Base):
         verdict = self.nudge.review(
             draft,
             turn.now,
-            Context(recent_drafts=recent, cooling_days_left=self._wait_left(s, turn.now)),
+            Context(
+                recent_drafts=recent,
+                cooling_days_left=self._wait_left(s, turn.now),
+                new_partner=s.new_partner,
+            ),
         )
         s.draft_times = [*recent, turn.now][-10:]
         if verdict.block:
@@ -77,8 +86,11 @@ class DraftHandlers(Base):
         if rewritten and verdict.wait:  # rewritten in the morning, after a night held: the words,
             words = [f"・{r}" for sig, r in zip(verdict.signals, verdict.reasons, strict=False)
                      if sig not in TIME_SIGNALS]  # fmt: skip
-            self._say(turn, "rewrite_reviewed",  # not 「一晩置いてから」 once more
-                      reasons="\n".join(words) or f"・{self.content.phrase('nudge_words_ok')}")
+            self._say(
+                turn,
+                "rewrite_reviewed",  # not 「一晩置いてから」 once more
+                reasons="\n".join(words) or f"・{self.content.phrase('nudge_words_ok')}",
+            )
             turn.out.choices = self._hold_choices(turn.state, turn.now)
             return
         if verdict.wait:
@@ -96,9 +108,13 @@ class DraftHandlers(Base):
         """The draft already shown, looked at again for its words: what may weigh on the other
         person, or that it reads light. Nothing held or changed."""
         verdict = self.nudge.review(draft, turn.now, Context(
-            cooling_days_left=self._wait_left(turn.state, turn.now)))  # fmt: skip
-        words = [r for sig, r in zip(verdict.signals, verdict.reasons, strict=False)
-                 if sig not in TIME_SIGNALS]  # fmt: skip  (「重くない?」 asks about the words)
+            cooling_days_left=self._wait_left(turn.state, turn.now),
+            new_partner=turn.state.new_partner))  # fmt: skip
+        words = [
+            r
+            for sig, r in zip(verdict.signals, verdict.reasons, strict=False)
+            if sig not in TIME_SIGNALS
+        ]  # fmt: skip  (「重くない?」 asks about the words)
         if words:
             reasons = "\n".join(f"・{r}" for r in words)
             self._say(turn, "review_again", reasons=reasons)
@@ -128,7 +144,7 @@ class DraftHandlers(Base):
         draft = turn.frame.draft if turn.frame else None
         if draft and draft != s.draft_text:
             verdict = self.nudge.review(draft, turn.now, Context(
-                cooling_days_left=self._wait_left(s, turn.now)))  # fmt: skip
+                cooling_days_left=self._wait_left(s, turn.now), new_partner=s.new_partner))  # fmt: skip
             if verdict.block:
                 s.no_contact, s.no_contact_by = True, "blocked"
                 self.do_no_contact(turn)
@@ -345,7 +361,7 @@ class DraftHandlers(Base):
         turn.out.effects.append(HoldDraft(s.draft_text, tuple(s.draft_reasons), at))
         s.held_until = max(filter(None, (s.held_until, at)))
         s.held_text, s.draft_text, s.draft_reasons = s.draft_text, None, []
-        self._say(turn, "held", time=format_when(at))
+        self._say(turn, "held", time=format_when(at), start=_opening(s.held_text))
         s.phase = home_phase(s)
 
     def _draft_choice_made(self, turn: Turn, choice: str) -> None:
@@ -426,10 +442,23 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 
 AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
 DAWN = 5  # before this hour, 「明日」 is the day that is starting
-_DAY_OF_MONTH = re.compile(r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*の?\s*(?:朝|夜|午前|午後|夕方)?\s*\d{0,2}\s*時?$")
+_DAY_OF_MONTH = re.compile(
+    r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*の?\s*(?:朝|夜|午前|午後|夕方)?\s*\d{0,2}\s*時?$"
+)
 _WORD_HOURS = {"夕方": 18, "ゆうがた": 18, "昼": 12, "お昼": 12, "ひる": 12, "おひる": 12}
-_TIME_WORD = re.compile(r"(今日|きょう|明日|あした|あす)?の?\s*(夕方|ゆうがた|お昼|おひる|昼|ひる)\s*(まで|に|頃|ごろ|くらい)")
+_TIME_WORD = re.compile(
+    r"(今日|きょう|明日|あした|あす)?の?\s*(夕方|ゆうがた|お昼|おひる|昼|ひる)\s*(まで|に|頃|ごろ|くらい)"
+)
 _TYPED_TIME = re.compile(
     r"(朝|夜|午後|午前|夕方)?の?\s*(\d{1,2})\s*時\s*(に|で|まで|ごろ|頃)?(して|で|に|お願い|がいい|でいい|!|。|$|預か|あずか|返して|かえして|リマインド)"
     r"(?!な(ったら|ると|れば|る)|送|来|き|く|起き)"  # 「0時になったら送りそう」 asks no time
 )
+
+
+OPENING_CHARS = 16  # the held draft's first words, said back so the user sees which one it is
+
+
+def _opening(text: str | None) -> str:
+    """「元気だよー!連絡くれてびっくり…」: enough of the held text to recognise it."""
+    one_line = " ".join((text or "").split())
+    return one_line if len(one_line) <= OPENING_CHARS else one_line[:OPENING_CHARS] + "…"
