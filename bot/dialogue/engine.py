@@ -75,7 +75,7 @@ require_phrases(
     "about_line", "said_again_lead",
     "crisis_joke",
     "check_in_phone", "check_in_open", "gentle_answer", "still_here", "someone_home",
-    "gentle_sorry_unanswered",
+    "gentle_sorry_unanswered", "warning_sorry", "go_ahead",
     "about_memory_empty", "about_memory_kept",
     "unsent_ok",
     "said_before",
@@ -265,6 +265,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             topics = self.index.topics_in(frame.text)
             if "sns" in topics and "reply" not in topics:  # 「元カノが俺の投稿にいいねしてきた」:
                 intent = "chance"  # a sign on social media, not a reply to answer
+        if (
+            intent == "new_partner"
+            and frame.source == "model"
+            and frame.fact("new_partner") is None
+            and "new_partner" not in self.index.topics_in(frame.text)
+        ):  # 「彼女が出ていった」: no one new is named; the model's guess invents a partner
+            intent = "broke_up" if frame.fact("broke_up") else "unclear"
         if intent == "new_partner" and frame.ask and frame.fact("new_partner") is not True:
             intent = "why"  # 「他に好きなやつできたんかな」: a guess about their mind, not news
         if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:
@@ -405,6 +412,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return (
                 "block_chance"  # 「ブロックされたら可能性ゼロ?」: the honest answer after a block
             )
+        if frame.warning_hurt and s.last_action in WARNED:
+            return "warning_sorry"  # 「ストーカーって…😢 そこまで言う?」: sorry for the words
+        if frame.wants_to_ask and not frame.ask and not frame.draft and len(frame.text) <= 30:
+            return "go_ahead"  # 「ねえ、ちょっと聞きたいんだけど」: yes, ask
         if (
             frame.ended_ask
             and len(frame.text) <= 10
@@ -687,6 +698,7 @@ MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain",
 ANSWERS = ("yes", "no", "yes_then", "no_then")  # to the direct question: 「うん…」「ううん、ただ…」
 CHECKED_IN = ("check_in", "check_in_phone")  # 「消えたいと思うくらいつらい?」 asked (again)
 THEIR_MIND = ("why", "chance", "new_partner")  # questions only the ex could answer
+WARNED = ("boundary", "stalking_risk", "no_contact", "blocked", "block_chance")
 SAID_GOODBYE = ("thanks", "gentle_goodbye", "decided")
 ASKED_DIRECTLY = (*CHECKED_IN, "crisis", "crisis_yes")  # replies that end with the direct question
 # Feelings of the body and the night (not worry, which a draft to the ex may well say): while a

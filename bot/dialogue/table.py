@@ -65,6 +65,8 @@ DEFAULT: dict[str, Step] = {
     "gentle_answer": Step("gentle_answer", Phase.GENTLE),  # a question about the ex, honestly
     "still_here": Step("still_here"),  # 「もう終わり?」: not over
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
+    "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words
+    "go_ahead": Step("go_ahead"),  # 「聞きたいことある」: ask away
     "since": Step("since"),  # a duration told later or corrected
     "broke_up": Step("broke_up"),  # 「振られた」: heard, then which story it is
     "gentle_sorry": Step("gentle_sorry", Phase.GENTLE),  # after a crisis: sorry, and stay

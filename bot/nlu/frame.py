@@ -88,6 +88,8 @@ class Frame:
     why_wait: bool = False  # 「なんで今送ったらあかんの?」: why wait a night, asked
     write_here: bool = False  # 「ここに書いてもいい?」
     someone_home: bool = False  # 「兄貴と住んでるけど言ってない」: someone near tonight
+    wants_to_ask: bool = False  # 「ちょっと聞きたいことあるっちゃけど」: a question is coming
+    warning_hurt: bool = False  # 「そこまで言う?」: hurt by a warning
     ended_ask: bool = False  # 「もう終わり?」: asks whether the talk is over
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
@@ -132,6 +134,8 @@ SAID_IN_OWN_WORDS = (
     ("write_here", "write_here"),
     ("ended_ask", "ended_ask"),
     ("someone_home", "someone_home"),
+    ("wants_to_ask", "wants_to_ask"),
+    ("warning_hurt", "warning_hurt"),
 )
 WORDING_CHARS = 12  # a quote this short, its wording asked about, is a question, not a draft
 EVENT = "what_happened"  # the already_said name whose clause is what a reflection says back

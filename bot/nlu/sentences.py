@@ -79,8 +79,17 @@ def mask_quotes(text: str, quotes: tuple[Quote, ...], fill: str = "□") -> str:
     return "".join(parts)
 
 
+_DENIED_END = re.compile(
+    r"(わけ|訳)(じゃ|では|や|ちゃう)(ない|なく|ねえ|ねー|ありません)?[んよねしっ。!！…\s]*$"
+)
+
+
 def is_question(sentence: str) -> bool:
+    """Ends as a question, or holds a question word; not 「どうしたらいいか教えてほしいわけじゃ
+    ない」, which says what is not asked."""
     s = sentence.strip()
+    if _DENIED_END.search(s):
+        return False
     return bool(s) and bool(_QUESTION_END.search(s) or _QUESTION_WORD.search(s))
 
 

@@ -16,6 +16,7 @@ from bot.dialogue.types import (
 )
 
 CLOSE = 0.5  # a card's own questions match the ask this well: it answers it
+CLEARER = 0.15  # another card this much closer than the last one: the question moved on
 FLOOR = 0.12  # below this no card's questions resemble the ask: say so, not a random card
 LOOSE = 0.15  # …this well: better than the intent's first card
 AGAIN = 0.4  # the card just shown answers the question again: its point, said shorter
@@ -103,6 +104,10 @@ class AdviceHandlers(Base):
             card = advice.pick(self.content.cards, intent, s)
         if card:
             self._show_card(turn, card)
+
+    @staticmethod
+    def _similarity_of(ranked: list[ranking.Match], card: AdviceCard) -> float:
+        return next((m.similarity for m in ranked if m.card is card), 0.0)
 
     def _first_for(self, turn: Turn) -> AdviceCard | None:
         """A card that comes first when the message speaks of one of its `first_for` topics."""
@@ -279,6 +284,9 @@ class AdviceHandlers(Base):
             or (  # 「ストーリー見るのってあり?」 after the cooling card: its own answer
                 (turn.intent in last.intents or turn.intent not in ABOUT_THEM)  # 「なんで既読無視
                 and not (ranked and ranked[0].similarity >= CLOSE)
+                and not (
+                    ranked and ranked[0].similarity >= self._similarity_of(ranked, last) + CLEARER
+                )
                 and self._direct_answer(turn, last) is not None  # するん?」 is a why, not the wait
             )
         ):  # the same question again (「どれくらい待てばいい?」 after the cooling card)

@@ -121,6 +121,15 @@ class TalkHandlers(Base):
         else:
             self._say(turn, "listen_again" if again else "listen_start")
 
+    def do_go_ahead(self, turn: Turn) -> None:
+        """「ちょっと聞きたいことあるっちゃけど」: yes, ask; no card guessed before the question."""
+        self._say(turn, "go_ahead")
+
+    def do_warning_sorry(self, turn: Turn) -> None:
+        """Hurt by the bot's warning (「ストーカーって…そこまで言う?」): sorry for how it was said,
+        no blame meant; what was said about the boundary is not taken back."""
+        self._say(turn, "warning_sorry")
+
     def do_stay(self, turn: Turn) -> None:
         """「もうちょっとここにいてもいい?」: yes, and listening from now on (no cards pushed)."""
         turn.state.listening = True
