@@ -75,7 +75,7 @@ require_phrases(
     "about_line", "said_again_lead",
     "crisis_joke",
     "check_in_phone", "check_in_open", "gentle_answer", "still_here", "someone_home",
-    "gentle_sorry_unanswered", "warning_sorry", "go_ahead",
+    "gentle_sorry_unanswered", "warning_sorry", "go_ahead", "survey_men_note",
     "about_memory_empty", "about_memory_kept",
     "unsent_ok",
     "said_before",
@@ -590,6 +590,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.situation = "refused"  # dumped, then asking advice: the refusal's advice fits
         if frame.fact("broke_up"):
             s.dumped = True
+        if s.ex_woman is None and frame.ex_is:
+            s.ex_woman = frame.ex_is == "woman"  # 「元カノ」「彼女が」: said once, kept
         told = any(frame.fact(f) for f in ("refused", "ghosted", "broke_up")) or frame.intent in (
             "refused",
             "ghosted",

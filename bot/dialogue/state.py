@@ -44,6 +44,7 @@ class DialogueState(BaseModel):
     no_phone: bool = False  # said they cannot phone: chat lines first
     replied: bool = False  # the ex wrote or replied: the wait is over, answering is fine
     new_partner: bool = False  # the ex has someone new (a prior for which card answers)
+    ex_woman: bool | None = None  # the ex is a woman (元カノ): a survey of men is said to be one
     boundary_said: int = 0  # times the boundary was explained (the law once, then shorter)
     boundary_told: list[str] = Field(default_factory=list)  # plans answered (boundary_kinds)
     asked: list[str] = Field(default_factory=list)  # open questions asked lately (not twice)

@@ -12,7 +12,7 @@ apart, and the contract's intent id is derived from it (`classify` keeps its out
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bot.nlu.drafts import find_draft
@@ -66,6 +66,7 @@ class Frame:
     followup: str | None = None  # more | explain | yes | no | yes_then | no_then: a short answer
     go_between: bool = False  # asks someone to carry a message to the ex
     boundary_kind: str | None = None  # the plan that crosses a boundary (「駅で待つ」: waiting)
+    ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
     said: frozenset[str] = frozenset()  # already_said names told here (「今日知った」: when)
     event: str | None = None  # the clause that tells what happened (「元彼が結婚するって知った」)
     in_domain: bool = False  # speaks of the ex, the breakup, contact: the bot's field
@@ -141,6 +142,12 @@ WORDING_CHARS = 12  # a quote this short, its wording asked about, is a question
 EVENT = "what_happened"  # the already_said name whose clause is what a reflection says back
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
 MAX_CLAUSE = 24  # longer clauses are not echoed: a bubble quotes a few words, not a paragraph
+
+
+def _only(names: Iterable[str]) -> str | None:
+    """The one name matched, or None when none or several were (「元彼の新しい彼女」)."""
+    found = set(names)
+    return found.pop() if len(found) == 1 else None
 
 
 def _clause(own: str, folded: str, patterns: Patterns) -> str | None:
@@ -249,6 +256,7 @@ class Reader:
             about_bot=next(
                 (k for k, pats in lex.about_bot.items() if any_match(pats, own, own_folded)), None
             ),
+            ex_is=_only(k for k, pats in lex.ex_is.items() if any_match(pats, own, own_folded)),
             said=frozenset(k for k, pats in lex.already_said.items()
                            if any_match(pats, own, own_folded)),
             event=_clause(own, own_folded, lex.already_said.get(EVENT, ())),

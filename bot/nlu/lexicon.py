@@ -59,6 +59,7 @@ class Lexicon:
     tonight: Patterns
     topics: dict[str, Patterns]  # what a question is about, in any words (ranking.CardIndex)
     boundary_kinds: dict[str, Patterns]  # which plan crosses the boundary (phrase boundary_<kind>)
+    ex_is: dict[str, Patterns]  # woman / man: who the ex is (a survey of men is said as one)
     already_said: dict[str, Patterns]  # what a message has told (when, to whom): not asked back
     rhetorical: Patterns  # questions that vent, not ask (「人としてどうなん?」)
     help_words: Patterns  # without one of these, the model's `help` is not believed
@@ -139,6 +140,7 @@ class Lexicon:
             topics=_topics(data.get("topics")),
             boundary_kinds=_topics(data.get("boundary_kinds"), "boundary_kinds"),
             already_said=_topics(data.get("already_said"), "already_said"),
+            ex_is=_topics(data.get("ex_is"), "ex_is"),
             **{name: _compile(name, data.get(name) or [], allow_empty=True) for name in OPTIONAL},
             about_bot={
                 k: _compile(f"about_bot.{k}", v)

@@ -16,6 +16,7 @@ from bot.dialogue.types import (
 )
 
 CLOSE = 0.5  # a card's own questions match the ask this well: it answers it
+SURVEY_OF_MEN = "男性"  # the articles cite surveys of men (content/advice.yaml)
 CLEARER = 0.15  # another card this much closer than the last one: the question moved on
 FLOOR = 0.12  # below this no card's questions resemble the ask: say so, not a random card
 LOOSE = 0.15  # …this well: better than the intent's first card
@@ -389,6 +390,9 @@ class AdviceHandlers(Base):
                 self._say(turn, "said_before", title=card.title, point=point)
         else:
             turn.out.replies.append(Card(card.title, card.body))
+        if s.ex_woman and any(SURVEY_OF_MEN in getattr(r, "body", getattr(r, "text", ""))
+                              for r in turn.out.replies):  # fmt: skip
+            self._say(turn, "survey_men_note")  # the articles' survey asked men; the ex is not one
         s.last_card = card.id
         s.given = [*[c for c in s.given if c != card.id][-MAX_GIVEN + 1 :], card.id]
         nexts = [self.content.cards[n] for n in card.next if n in self.content.cards]

@@ -23,6 +23,7 @@ from bot.nudge.review import Nudge
 LISTENING = ("reflect", "vent", "listen", "gentle", "crisis_no", "concern_no")
 
 
+DAYTIME = range(5, 18)  # no 「今夜はゆっくり」, no 「こんばんは」, no 「おやすみ」
 ASKED_KEPT = 8  # open questions remembered, so none is asked twice in a row of turns
 _CLAUSE_SPLIT = re.compile(r"[、,]")
 SAID_BACK_CHARS = 24  # a clause, not a paragraph, is kept to say back
@@ -81,7 +82,9 @@ class Base:
             turn.previous_action in LISTENING
         ):  # a question every turn starts to feel like an interview
             ask = n % 2 == 0
-        if ask:  # never the same question twice in a conversation's stretch (「夜って言ったじゃん」)
+        if (
+            ask
+        ):  # never the same question twice in a conversation's stretch (「夜って言ったじゃん」)
             asked = set(turn.state.asked)
             order = [lines.questions[(n + k) % len(lines.questions)]
                      for k in range(len(lines.questions))]  # fmt: skip
@@ -94,7 +97,10 @@ class Base:
         turn.out.replies.append(Text(text))
 
     def _say(self, turn: Turn, key: str, **values: object) -> None:
-        """The phrase `key`, in its polite variant (`key_polite`) to someone who writes politely."""
+        """The phrase `key`: its daytime variant (`key_day`) between 5:00 and 18:00 (no 「声を聞き
+        たい夜」 at 8 a.m.), and its polite variant (`…_polite`) to someone who writes politely."""
+        if turn.now.astimezone(self.tz).hour in DAYTIME and f"{key}_day" in self.content.phrases:
+            key = f"{key}_day"
         if turn.state.polite and f"{key}_polite" in self.content.phrases:
             key = f"{key}_polite"
         text = self.content.phrase(key, turn.state.turn)

@@ -292,6 +292,23 @@ class DraftHandlers(Base):
                 at -= timedelta(days=1) if at > latest else timedelta(0)
             return at.strftime("%Y-%m-%dT%H:%M")
         m = _TYPED_TIME.search(norm)
+        if (wd := _WEEKDAY.search(norm)) and not _DAY_OF_MONTH.search(
+            norm[: m.start() + 1] if m else norm
+        ):
+            local = turn.now.astimezone(self.tz)  # 「土曜の朝まで」: the next Saturday morning
+            ahead = ("月火水木金土日".index(wd.group(2)) - local.weekday()) % 7
+            ahead = ahead or (0 if local.hour < DAWN else 7)  # Saturday 1 a.m.: this morning
+            ahead += 7 if wd.group(1) and ahead < 7 - local.weekday() else 0  # 「来週の月曜」
+            hour = self.nudge.rules.morning_hour
+            if m:
+                hour = int(m.group(2)) + (12 if m.group(1) in ("夜", "午後", "夕方")
+                                          and int(m.group(2)) < 12 else 0)  # fmt: skip
+            elif "夜" in norm[wd.end() : wd.end() + 4]:
+                hour = EVENING_HOUR
+            if hour > 23:
+                return None
+            day = local.date() + timedelta(days=ahead)
+            return datetime.combine(day, time(hour), tzinfo=self.tz).strftime("%Y-%m-%dT%H:%M")
         if not m and (w := _TIME_WORD.search(norm)):  # 「今日の夕方まで」「明日のお昼に」
             local = turn.now.astimezone(self.tz)
             at = local.replace(hour=_WORD_HOURS[w.group(2)], minute=0, second=0, microsecond=0)
@@ -443,8 +460,10 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
 DAWN = 5  # before this hour, 「明日」 is the day that is starting
 _DAY_OF_MONTH = re.compile(
-    r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*の?\s*(?:朝|夜|午前|午後|夕方)?\s*\d{0,2}\s*時?$"
+    r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*(?:[(（]\s*[月火水木金土日]\s*(?:曜日?)?\s*[)）]|[月火水木金土日]曜日?)?"
+    r"\s*の?\s*(?:朝|夜|午前|午後|夕方)?\s*\d{0,2}\s*時?$"
 )
+_WEEKDAY = re.compile(r"(来週の?)?([月火水木金土日])曜日?")
 _WORD_HOURS = {"夕方": 18, "ゆうがた": 18, "昼": 12, "お昼": 12, "ひる": 12, "おひる": 12}
 _TIME_WORD = re.compile(
     r"(今日|きょう|明日|あした|あす)?の?\s*(夕方|ゆうがた|お昼|おひる|昼|ひる)\s*(まで|に|頃|ごろ|くらい)"

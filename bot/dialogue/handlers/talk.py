@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.dialogue.handlers.base import Base, format_when
+from bot.dialogue.handlers.base import DAYTIME, Base, format_when
 from bot.dialogue.state import Phase
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
@@ -23,7 +23,6 @@ class Privacy:
 
 
 MORNING = range(5, 11)  # 「おはよう」
-DAYTIME = range(5, 18)  # no 「今夜はゆっくり」, no 「こんばんは」
 
 
 class TalkHandlers(Base):
