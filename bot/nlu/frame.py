@@ -138,6 +138,8 @@ SAID_IN_OWN_WORDS = (
     ("wants_to_ask", "wants_to_ask"),
     ("warning_hurt", "warning_hurt"),
 )
+ASIDE_CHARS = 8  # a quote this short inside a long story whose question is elsewhere: no draft
+STORY_CHARS = 60
 WORDING_CHARS = 12  # a quote this short, its wording asked about, is a question, not a draft
 EVENT = "what_happened"  # the already_said name whose clause is what a reflection says back
 _CLAUSE_END = re.compile(r"[、。,.!?\s…「」『』()]")
@@ -207,6 +209,7 @@ class Reader:
         felt_words = _clause(own, own_folded, lex.feelings[feelings[0]]) if feelings else None
         draft = find_draft(raw)
         ask = _last_question(sentences)
+        asked_about = False  # a quote asked about, not a draft (the draft rule yields too)
         if draft and (
             any_match(lex.in_person, own, own_folded)
             or (
@@ -216,7 +219,15 @@ class Reader:
                 and not any_match(lex.wording_sent, own, own_folded)
             )
         ):  # 「BBQで会った時『久しぶり』でいいと?」「「元気だよ!」だけだとそっけない?」: asked
-            draft = None
+            draft, asked_about = None, True
+        if (
+            draft
+            and len(draft) <= ASIDE_CHARS
+            and len(own) >= STORY_CHARS
+            and ask
+            and draft not in ask.text
+        ):  # a long story, 「ありがとう」って送りたい in it, then 「記念日に送るのってダメ?」: asked
+            draft, asked_about = None, True
         if (
             request == "listen"
             and ask
@@ -299,7 +310,7 @@ class Reader:
             plan = probs.get("stalking_risk", 0.0) > probs.get("blocked", 0.0)
             return Frame(text, "stalking_risk" if plan else "blocked", 1.0, "fact", risk=risk,
                          **parts)  # fmt: skip
-        if draft or rule == "draft":
+        if draft or (rule == "draft" and not asked_about):
             return Frame(text, "draft", 1.0, "draft", risk=risk, **parts)
         helpful = not lex.help_words or any_match(lex.help_words, own, own_folded)
         if lex.contact_denied and any_match(lex.contact_denied, own, own_folded):
