@@ -75,7 +75,7 @@ require_phrases(
     "about_line", "said_again_lead",
     "crisis_joke",
     "check_in_phone", "check_in_open", "gentle_answer", "still_here", "someone_home",
-    "gentle_sorry_unanswered", "warning_sorry", "go_ahead", "survey_men_note",
+    "gentle_sorry_unanswered", "warning_sorry", "go_ahead", "survey_men_note", "how_long_night",
     "about_memory_empty", "about_memory_kept",
     "unsent_ok",
     "said_before",
@@ -331,6 +331,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         ):  # 「最後の「今度行かない?」って重い?」: a line of the draft asked about, not a new one
             turn.frame = frame = replace(frame, draft=None)
             intent = frame.topic if frame.topic in ADVICE else "unclear"
+        if (
+            frame.asks_time
+            and s.last_action == "draft"
+            and not frame.draft
+            and len(frame.text) <= SHORT_FOLLOW_UP
+        ):  # 「それっていつまで?」 after 「一晩置いてから送ろう」: how long to wait, the wait's card
+            return "how_long"
         if frame.is_it_odd and not frame.draft:
             return "normalize"  # 「この歳で待つのっておかしい?」: answered first, in any phase
         if frame.advice_wanted:
@@ -423,6 +430,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         ):
             return "still_here"  # 「もう終わり?」 after the bot's goodnight: not over, still here
         if frame.closing and not frame.ask:
+            return "thanks"
+        if (
+            frame.ends_thanked
+            and len(frame.text) <= THANKS_CHARS
+            and not frame.draft
+            and s.phase is not Phase.GENTLE
+        ):  # 「見えんとこ置くだけでもええんか。ありがと」: the answer taken, and thanks
             return "thanks"  # 「そろそろ寝るね、ありがと」: a goodnight, not a new question
         if frame.followup == "not_that" and s.last_action in (*SHOWED_A_CARD, "reflect", "vent"):
             return "not_that"  # 「そういうことじゃなくて…」: not the same card again
@@ -699,6 +713,8 @@ MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain",
             "erase", "draft", "hold_request")  # fmt: skip
 ANSWERS = ("yes", "no", "yes_then", "no_then")  # to the direct question: 「うん…」「ううん、ただ…」
 CHECKED_IN = ("check_in", "check_in_phone")  # 「消えたいと思うくらいつらい?」 asked (again)
+THANKS_CHARS = 40  # a short message that ends in thanks is a thanks, whatever came before
+SHORT_FOLLOW_UP = 15  # 「それっていつまで?」: a follow-up this short leans on the last reply
 THEIR_MIND = ("why", "chance", "new_partner")  # questions only the ex could answer
 WARNED = ("boundary", "stalking_risk", "no_contact", "blocked", "block_chance")
 SAID_GOODBYE = ("thanks", "gentle_goodbye", "decided")

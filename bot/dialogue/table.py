@@ -67,6 +67,7 @@ DEFAULT: dict[str, Step] = {
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
     "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words
     "go_ahead": Step("go_ahead"),  # 「聞きたいことある」: ask away
+    "how_long": Step("how_long"),  # 「それっていつまで?」 after a draft review: the wait's card
     "since": Step("since"),  # a duration told later or corrected
     "broke_up": Step("broke_up"),  # 「振られた」: heard, then which story it is
     "gentle_sorry": Step("gentle_sorry", Phase.GENTLE),  # after a crisis: sorry, and stay

@@ -66,6 +66,7 @@ class Frame:
     followup: str | None = None  # more | explain | yes | no | yes_then | no_then: a short answer
     go_between: bool = False  # asks someone to carry a message to the ex
     boundary_kind: str | None = None  # the plan that crosses a boundary (「駅で待つ」: waiting)
+    ends_thanked: bool = False  # the last sentence is a thanks (「…ええんか。ありがと」)
     ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
     said: frozenset[str] = frozenset()  # already_said names told here (「今日知った」: when)
     event: str | None = None  # the clause that tells what happened (「元彼が結婚するって知った」)
@@ -138,6 +139,7 @@ SAID_IN_OWN_WORDS = (
     ("wants_to_ask", "wants_to_ask"),
     ("warning_hurt", "warning_hurt"),
 )
+THANKS_SENTENCE = 14  # 「ありがと、助かった!」: a last sentence this short with thanks in it
 ASIDE_CHARS = 8  # a quote this short inside a long story whose question is elsewhere: no draft
 STORY_CHARS = 60
 WORDING_CHARS = 12  # a quote this short, its wording asked about, is a question, not a draft
@@ -267,6 +269,9 @@ class Reader:
             about_bot=next(
                 (k for k, pats in lex.about_bot.items() if any_match(pats, own, own_folded)), None
             ),
+            ends_thanked=bool(sentences) and not sentences[-1].question
+            and len(sentences[-1].text) <= THANKS_SENTENCE
+            and any_match(lex.thanked, sentences[-1].text, fold_kana(sentences[-1].text)),
             ex_is=_only(k for k, pats in lex.ex_is.items() if any_match(pats, own, own_folded)),
             said=frozenset(k for k, pats in lex.already_said.items()
                            if any_match(pats, own, own_folded)),

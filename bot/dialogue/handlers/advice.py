@@ -106,6 +106,21 @@ class AdviceHandlers(Base):
         if card:
             self._show_card(turn, card)
 
+    def do_how_long(self, turn: Turn) -> None:
+        """「それっていつまで?」 right after 「一晩置いてから送ろう」: the story's wait (its days
+        counted when known), not the card the words 「いつまで」 resemble."""
+        turn.intent = "cooling"
+        self._say(turn, "how_long_night")
+        since = self._since_line(turn)
+        if since:
+            turn.out.replies.append(Text(since))
+        card = advice.pick(self.content.cards, "what_to_do" if turn.state.no_contact else "cooling",
+                           turn.state)  # fmt: skip
+        if card:
+            self._show_card(turn, card, answer=False)
+        else:
+            self.do_fallback(turn)
+
     @staticmethod
     def _similarity_of(ranked: list[ranking.Match], card: AdviceCard) -> float:
         return next((m.similarity for m in ranked if m.card is card), 0.0)
