@@ -76,6 +76,7 @@ require_phrases(
     "crisis_joke",
     "check_in_phone", "check_in_open", "gentle_answer", "still_here", "someone_home",
     "gentle_sorry_unanswered", "warning_sorry", "go_ahead", "survey_men_note", "how_long_night",
+    "send_ok", "send_later", "send_not_now",
     "about_memory_empty", "about_memory_kept",
     "unsent_ok",
     "said_before",
@@ -343,6 +344,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.advice_wanted:
             s.listening = False  # 「ただ聞くだけじゃなくてアドバイスほしい」
         held = bool(s.held_text) and s.holding(turn.now)
+        if frame.send_or_not and frame.ask and not frame.draft and (s.draft_text or s.held_text):
+            # 「送るべき?送らんべき?」: yes, later or not now, for that draft (still under review)
+            return "send_or_not" if s.draft_text else "send_or_not_held"
         if frame.why_wait and (s.draft_text or held) and not frame.draft:
             return "why_wait"  # 「なんで今送ったらあかんの?」: the reasons again, nothing held
         if frame.retime and held and (at := self._typed_time(frame.text, turn)) is not None:

@@ -67,6 +67,9 @@ DEFAULT: dict[str, Step] = {
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
     "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words
     "go_ahead": Step("go_ahead"),  # 「聞きたいことある」: ask away
+    # 「送るべき?」 about the draft shown: answered straight (the one under review stays so)
+    "send_or_not": Step("send_or_not", Phase.REVIEWING_DRAFT),
+    "send_or_not_held": Step("send_or_not"),
     "how_long": Step("how_long"),  # 「それっていつまで?」 after a draft review: the wait's card
     "since": Step("since"),  # a duration told later or corrected
     "broke_up": Step("broke_up"),  # 「振られた」: heard, then which story it is

@@ -92,6 +92,7 @@ class Frame:
     someone_home: bool = False  # 「兄貴と住んでるけど言ってない」: someone near tonight
     wants_to_ask: bool = False  # 「ちょっと聞きたいことあるっちゃけど」: a question is coming
     warning_hurt: bool = False  # 「そこまで言う?」: hurt by a warning
+    send_or_not: bool = False  # 「送るべき?」: whether to send the draft already shown
     ended_ask: bool = False  # 「もう終わり?」: asks whether the talk is over
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
@@ -138,6 +139,7 @@ SAID_IN_OWN_WORDS = (
     ("someone_home", "someone_home"),
     ("wants_to_ask", "wants_to_ask"),
     ("warning_hurt", "warning_hurt"),
+    ("send_or_not", "send_or_not"),
 )
 THANKS_SENTENCE = 14  # 「ありがと、助かった!」: a last sentence this short with thanks in it
 ASIDE_CHARS = 8  # a quote this short inside a long story whose question is elsewhere: no draft

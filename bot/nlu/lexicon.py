@@ -19,7 +19,8 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "deletion", "says_no", "not_planning", "retime", "polite", "approval",
             "draft_hyperbole", "wondering", "tomorrow",
             "deletion_denied", "plan_denied", "why_wait", "write_here", "ended_ask", "someone_home",
-            "in_person", "wording_ask", "wording_sent", "wants_to_ask", "warning_hurt")  # fmt: skip
+            "in_person", "wording_ask", "wording_sent", "wants_to_ask", "warning_hurt",
+            "send_or_not")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("memory", "hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
@@ -106,6 +107,7 @@ class Lexicon:
     wording_sent: Patterns  # 「送っていい?」: …unless sending it is what is asked
     wants_to_ask: Patterns  # 「ちょっと聞きたいんだけど」 alone: go ahead
     warning_hurt: Patterns  # 「ストーカーって…そこまで言う?」: hurt by the bot's warning
+    send_or_not: Patterns  # 「送るべき?送らんべき?」: whether to send the draft, asked straight
     ended_ask: Patterns  # 「もう終わり?」: after a goodbye from the bot, they are still here
 
     @classmethod

@@ -121,6 +121,27 @@ class DraftHandlers(Base):
         else:
             self._say(turn, "review_again_light")
 
+    def do_send_or_not(self, turn: Turn) -> None:
+        """「送るべき?送らんべき?」「今朝送ってもいいものでしょうか」 about the draft already
+        shown: a straight answer for it, now. Not now (its words, or a block, or a new partner),
+        later (only the hour or the wait), or yes (and no chasing after it)."""
+        s = turn.state
+        draft = s.draft_text or s.held_text or ""
+        verdict = self.nudge.review(draft, turn.now, Context(
+            no_contact=s.no_contact, cooling_days_left=self._wait_left(s, turn.now),
+            new_partner=s.new_partner))  # fmt: skip
+        pairs = list(zip(verdict.signals, verdict.reasons, strict=False))
+        words = [r for sig, r in pairs if sig not in TIME_SIGNALS]
+        if words:
+            self._say(turn, "send_not_now", reasons="\n".join(f"・{r}" for r in words[:2]))
+        elif verdict.wait:
+            self._say(turn, "send_later", reason=pairs[0][1],
+                      time=format_when(verdict.remind_at or turn.now))  # fmt: skip
+        else:
+            self._say(turn, "send_ok")
+        if s.draft_text:
+            turn.out.choices = self._hold_choices(s, turn.now)
+
     def do_why_wait(self, turn: Turn) -> None:
         """「なんで今送ったらあかんの?朝まで待ったって何が変わるん」: why, said for this draft
         (its reasons) and in general; holding stays their choice, nothing is held unasked."""
