@@ -17,6 +17,7 @@ _QUESTION = re.compile(r"(か|かな|かも|かい|の|っけ|\?)$")
 _SET_PHRASE = re.compile(r"(ありがとう|おめでとう|ごめん|よろしく|おはよう|おやすみ)$")  # not a verb
 
 
+_TRAIL = re.compile(r"[^\w。、!?！？…〜~ー]+$")  # emoji and marks at the end
 _LEAD = re.compile(r"^(ただ|でも|なんか|まあ|まぁ|正直|やっぱり?|てか|というか|結局)[、,\s]*")
 
 
@@ -24,7 +25,7 @@ def echo_words(words: str | None) -> str | None:
     """The clause ready for 「…んだね」, or None when it cannot be said back cleanly."""
     if not words or _FIRST_PERSON.search(words) or words.rstrip().endswith(("?", "？")):
         return None
-    words = _LEAD.sub("", words.strip())  # 「ただ誰にも言えてない」 → 「誰にも言えてないんだね」
+    words = _TRAIL.sub("", _LEAD.sub("", words.strip()))  # 「しんどすぎるわ😭」: no emoji said back  # 「ただ誰にも言えてない」 → 「誰にも言えてないんだね」
     w = _POLITE.sub("", words.strip())
     if w != words.strip():
         return None  # polite speech echoed in plain form sounds like a correction
