@@ -12,6 +12,9 @@ _POLITE = re.compile(r"(ん|の)?(です|ます|でした|ました|ません)$"
 _SOFT_END = re.compile(r"(んだ|のだ|んや|んよ|[よねわなさぞ]|[ー~〜…!?])+$")
 _PLAIN_END = re.compile(r"([うすつぬむるいたぐぶ]|ない|ちゃう|じゃう|てる|でる)$")
 _FIRST_PERSON = re.compile(r"私|わたし|あたし|俺|おれ|僕|ぼく|うち|自分|わし")
+# Dialect endings said back inside standard speech sound like mimicry (「フェードアウトちゃうんだね」):
+# such a clause is left to the feeling's own line.
+_DIALECT = re.compile(r"((?<=[ァ-ヶー一-龯])ちゃう|へん|やん|やねん|ねん|とる|とった|っちゃ|けん|だべ|べ|じゃけ|がや|だがね|ばい|よる|しとう|とう|おる|おらん)$")
 _RHETORICAL = re.compile(r"(くない|じゃない|やん|やろ|じゃん|でしょ)$")  # 「ありえんくない」 asks
 _QUESTION = re.compile(r"(か|かな|かも|かい|の|っけ|\?)$")
 _SET_PHRASE = re.compile(r"(ありがとう|おめでとう|ごめん|よろしく|おはよう|おやすみ)$")  # not a verb
@@ -32,6 +35,6 @@ def echo_words(words: str | None) -> str | None:
     w = _SOFT_END.sub("", w)
     if len(w) < MIN_CHARS or _QUESTION.search(w) or _RHETORICAL.search(w) or _SET_PHRASE.search(w):
         return None
-    if not _PLAIN_END.search(w):
+    if not _PLAIN_END.search(w) or _DIALECT.search(w):
         return None
     return w
