@@ -76,7 +76,7 @@ require_phrases(
     "crisis_joke",
     "check_in_phone", "check_in_open", "gentle_answer", "still_here", "someone_home",
     "gentle_sorry_unanswered", "warning_sorry", "go_ahead", "survey_men_note", "how_long_night",
-    "send_ok", "send_later", "send_not_now",
+    "send_ok", "send_later", "send_not_now", "same_sex_heard",
     "about_memory_empty", "about_memory_kept",
     "unsent_ok",
     "said_before",

@@ -54,6 +54,7 @@ class DialogueState(BaseModel):
     answered_at: datetime | None = None  # when they answered the direct question (not asked again)
     asked_at: datetime | None = None  # when the bot last asked 「自分を傷つけることを考えてる?」
     asked_twice: bool = False  # asked it again after no answer: not a third time
+    same_sex_heard: bool = False  # 「女同士だから言えない」 said back once, with where to talk
     alone_said: bool = False  # told they are alone tonight: not asked again
     again_card: str | None = None  # the card whose point was just said again (not a third time)
     polite: bool = False  # they write in です・ます: the polite variants of the phrases

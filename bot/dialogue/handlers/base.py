@@ -61,7 +61,14 @@ class Base:
         )
 
     def _reflect(self, turn: Turn, ask: bool = True, feeling: str | None = None) -> None:
-        """Name the feeling (rotating lines), then an open question."""
+        """Name the feeling (rotating lines), then an open question. A same-sex relationship
+        named as what makes it hard to tell anyone is said back as that first, once."""
+        f = turn.frame
+        heard = bool(f and f.same_sex and not turn.state.same_sex_heard
+                     and (f.alone or "loneliness" in f.feelings))  # fmt: skip
+        if heard:  # said back as that, and the feeling's own line is not said on top of it
+            turn.state.same_sex_heard = True
+            self._say(turn, "same_sex_heard")
         name = feeling or self._feeling(turn) or "general"
         lines = self.content.feelings[name]
         n = turn.state.turn
@@ -82,6 +89,7 @@ class Base:
             turn.previous_action in LISTENING
         ):  # a question every turn starts to feel like an interview
             ask = n % 2 == 0
+        question = None
         if (
             ask
         ):  # never the same question twice in a conversation's stretch (「夜って言ったじゃん」)
@@ -92,9 +100,13 @@ class Base:
             question = next((q.ask for q in order
                              if _key(q.ask) not in asked and not said & set(q.unless)), None)  # fmt: skip
             if question:
-                text += "\n" + question
                 turn.state.asked = [*turn.state.asked[-(ASKED_KEPT - 1) :], _key(question)]
-        turn.out.replies.append(Text(text))
+        if heard:
+            text = question or ""
+        elif question:
+            text = f"{text}\n{question}"
+        if text:
+            turn.out.replies.append(Text(text))
 
     def _say(self, turn: Turn, key: str, **values: object) -> None:
         """The phrase `key`: its daytime variant (`key_day`) between 5:00 and 18:00 (no 「声を聞き
