@@ -60,6 +60,7 @@ class CardAnswer(_Strict):
 
     asks: tuple[str, ...] = Field(min_length=1)  # that question, as people ask it
     say: str = Field(min_length=1, max_length=120)
+    say_polite: str | None = Field(default=None, max_length=120)  # from advice_polite.yaml
     suggests_contact: bool = False  # never said after a block or a boundary risk
 
     _asks = field_validator("asks")(classmethod(lambda cls, v: _short_asks(v)))
@@ -81,6 +82,15 @@ class AdviceCard(_Strict):
     first_for: tuple[str, ...] = ()
     asks: tuple[str, ...] = ()  # questions this card answers, as people ask them (for ranking)
     answers: tuple[CardAnswer, ...] = ()  # direct answers to some of them, said before the card
+    # The card in です・ます (content/advice_polite.yaml), for someone who writes politely.
+    title_polite: str | None = Field(default=None, max_length=40)
+    body_polite: str | None = Field(default=None, max_length=400)
+
+    def view(self, polite: bool) -> tuple[str, str]:
+        """Title and body, in the polite voice when asked for and written."""
+        if polite and self.body_polite:
+            return self.title_polite or self.title, self.body_polite
+        return self.title, self.body
 
     @property
     def all_asks(self) -> tuple[str, ...]:
@@ -243,7 +253,47 @@ def _load_cards(root: Path, problems: list[str]) -> dict[str, AdviceCard]:
         for nxt in card.next:
             if nxt not in cards:
                 problems.append(f"advice.yaml: {card.id}: next names unknown card {nxt!r}")
-    return cards
+    return _with_polite(root, cards, problems)
+
+
+class _PoliteCard(_Strict):
+    title: str = Field(min_length=1, max_length=40)
+    body: str = Field(min_length=1, max_length=400)
+    answers: tuple[str, ...] = ()
+
+
+def _with_polite(root: Path, cards: dict[str, AdviceCard],
+                 problems: list[str]) -> dict[str, AdviceCard]:  # fmt: skip
+    """The cards with their polite voice (content/advice_polite.yaml; optional): each entry names
+    a card, and has as many answers as the card, in its order."""
+    path = root / "advice_polite.yaml"
+    if not path.exists():
+        return cards
+    data = _read_yaml(path, problems)
+    raw = data.get("cards") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        problems.append("advice_polite.yaml: expected a mapping under `cards:`")
+        return cards
+    out = dict(cards)
+    for card_id, item in raw.items():
+        card = cards.get(card_id)
+        if card is None:
+            problems.append(f"advice_polite.yaml: {card_id}: no such card in advice.yaml")
+            continue
+        try:
+            polite = _PoliteCard.model_validate(item)
+        except ValidationError as exc:
+            problems += _pydantic_problem("advice_polite.yaml", card_id, exc)
+            continue
+        if len(polite.answers) != len(card.answers):
+            problems.append(f"advice_polite.yaml: {card_id}: {len(polite.answers)} answers, the "
+                            f"card has {len(card.answers)} (one each, in its order)")  # fmt: skip
+            continue
+        answers = tuple(a.model_copy(update={"say_polite": p})
+                        for a, p in zip(card.answers, polite.answers, strict=True))  # fmt: skip
+        out[card_id] = card.model_copy(update={
+            "title_polite": polite.title, "body_polite": polite.body, "answers": answers})  # fmt: skip
+    return out
 
 
 def _load_examples(root: Path, problems: list[str]) -> dict[str, tuple[str, ...]]:

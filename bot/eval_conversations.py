@@ -44,6 +44,8 @@ def score(engine: Engine, conversations: list[dict[str, Any]]) -> OnTopic:
     result = OnTopic()
     titles = {card.title: card.id for card in engine.content.cards.values()}
     titles |= {a.say: card.id for card in engine.content.cards.values() for a in card.answers}
+    titles |= {t: card.id for card in engine.content.cards.values()  # the polite voice too
+               for t in (card.title_polite, *(a.say_polite for a in card.answers)) if t}  # fmt: skip
     for conv in conversations:
         state, now = DialogueState(), NIGHT
         for turn in conv["turns"]:

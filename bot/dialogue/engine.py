@@ -76,7 +76,7 @@ require_phrases(
     "crisis_joke",
     "check_in_phone", "check_in_open", "gentle_answer", "still_here", "someone_home",
     "gentle_sorry_unanswered", "warning_sorry", "go_ahead", "survey_men_note", "how_long_night",
-    "send_ok", "send_later", "send_not_now", "same_sex_heard",
+    "send_ok", "send_later", "send_not_now", "same_sex_heard", "no_contact_apology",
     "about_memory_empty", "about_memory_kept",
     "unsent_ok",
     "said_before",
@@ -244,6 +244,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "unclear"  # 「ブロックしたほうがスッキリする?」: their own block, a question
         if intent == "crisis" and frame.chat_line_ask and s.crisis_at:
             return "chat_line"  # 「「消えたいです」っていきなり書いていいの?」: how to write to the line
+        if frame.warning_hurt and s.last_action in WARNED and intent != "crisis":
+            return "warning_sorry"  # 「説教されるのしんど」「そこまで言う?」: sorry for the words
         if intent in SAFETY_INTENTS:
             return intent
         if frame.lines_ask and (
@@ -410,7 +412,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "erase_explain"  # 「消したら最初からになりますか?」: answered, still asked
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
             return intent
-        if frame.decided and (not frame.ask or frame.approval) and s.phase is not Phase.GENTLE:
+        if frame.decided and (not frame.ask or frame.approval or frame.wondering) and s.phase is not Phase.GENTLE:
             return "decided"  # 「とりあえずやめとく」: their call, acknowledged
         if s.last_card and s.last_action in SHOWED_A_CARD:  # 「もっと」「うん」「どういうこと?」
             if frame.followup in ("more", "yes"):
@@ -423,8 +425,6 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return (
                 "block_chance"  # 「ブロックされたら可能性ゼロ?」: the honest answer after a block
             )
-        if frame.warning_hurt and s.last_action in WARNED:
-            return "warning_sorry"  # 「ストーカーって…😢 そこまで言う?」: sorry for the words
         if frame.wants_to_ask and not frame.ask and not frame.draft and len(frame.text) <= 30:
             return "go_ahead"  # 「ねえ、ちょっと聞きたいんだけど」: yes, ask
         if (
@@ -442,7 +442,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and s.phase is not Phase.GENTLE
         ):  # 「見えんとこ置くだけでもええんか。ありがと」: the answer taken, and thanks
             return "thanks"  # 「そろそろ寝るね、ありがと」: a goodnight, not a new question
-        if frame.followup == "not_that" and s.last_action in (*SHOWED_A_CARD, "reflect", "vent"):
+        if frame.followup == "not_that" and s.last_action in (
+            *SHOWED_A_CARD, "reflect", "vent", *WARNED, "warning_sorry", "decided", "thanks"
+        ):
             return "not_that"  # 「そういうことじゃなくて…」: not the same card again
         if s.phase is Phase.GENTLE and "phone_averse" in frame.feelings and not frame.ask:
             return "vent"  # the gentle row: 「電話はしない」 gets the chat line first, from now on

@@ -94,6 +94,7 @@ class Frame:
     warning_hurt: bool = False  # 「そこまで言う?」: hurt by a warning
     send_or_not: bool = False  # 「送るべき?」: whether to send the draft already shown
     same_sex: bool = False  # 「女同士だから誰にも言えない」
+    apology_wish: bool = False  # 「謝りたいだけなんだけど」
     ended_ask: bool = False  # 「もう終わり?」: asks whether the talk is over
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
@@ -142,6 +143,7 @@ SAID_IN_OWN_WORDS = (
     ("warning_hurt", "warning_hurt"),
     ("send_or_not", "send_or_not"),
     ("same_sex", "same_sex"),
+    ("apology_wish", "apology_wish"),
 )
 THANKS_SENTENCE = 14  # 「ありがと、助かった!」: a last sentence this short with thanks in it
 ASIDE_CHARS = 8  # a quote this short inside a long story whose question is elsewhere: no draft

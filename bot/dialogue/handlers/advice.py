@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.content import AdviceCard
 from bot.dialogue import advice, ranking
@@ -205,6 +206,8 @@ class AdviceHandlers(Base):
         self._say(turn, "not_that")
         last = turn.state.last_card
         frame = turn.frame
+        if frame and frame.ask and len(frame.sentences) == 1:  # 「別れの話してるんだけど!?」: the
+            frame = turn.frame = replace(frame, ask=None)  # complaint is no question of its own
         if frame and frame.draft and not turn.state.no_contact:
             self.do_draft(turn)  # 「話ずれてる…この文送っていいか聞いてるの「…」」: the draft
             return
@@ -404,7 +407,7 @@ class AdviceHandlers(Base):
                 point = self.index.best_sentence(card, _query(turn))
                 self._say(turn, "said_before", title=card.title, point=point)
         else:
-            turn.out.replies.append(Card(card.title, card.body))
+            turn.out.replies.append(Card(*card.view(s.polite)))
         if s.ex_woman and any(SURVEY_OF_MEN in getattr(r, "body", getattr(r, "text", ""))
                               for r in turn.out.replies):  # fmt: skip
             self._say(turn, "survey_men_note")  # the articles' survey asked men; the ex is not one
@@ -431,11 +434,14 @@ class AdviceHandlers(Base):
             return None
         query = _query(turn)
         answer = self.index.best_answer(card, [query, *_clauses(query)], follow_up)
-        if answer is None or any(getattr(r, "text", None) == answer.say for r in turn.out.replies):
+        if answer is None:
+            return None
+        say = answer.say_polite if turn.state.polite and answer.say_polite else answer.say
+        if any(getattr(r, "text", None) == say for r in turn.out.replies):
             return None
         if answer.suggests_contact and (turn.state.no_contact or turn.state.new_partner):
             return None  # 「区切りに一度話すのもあり」 is not said after a block
-        return answer.say
+        return say
 
     def _core_card(self, turn: Turn) -> AdviceCard | None:
         """What matters now when no card answers the question: the wait, unless a reply came
@@ -461,12 +467,12 @@ class AdviceHandlers(Base):
         s.since_said = days
         if s.situation == "refused":
             if days < 30:
-                return self.content.phrase("refused_since_early").format(days=days, left=30 - days)
+                return self._phrase(turn, "refused_since_early").format(days=days, left=30 - days)
             if days < 90:
-                return self.content.phrase("refused_since_mid").format(days=days)
-            return self.content.phrase("refused_since_late").format(months=days // 30)
+                return self._phrase(turn, "refused_since_mid").format(days=days)
+            return self._phrase(turn, "refused_since_late").format(months=days // 30)
         if days < 7:
-            return self.content.phrase("ghosted_since_early").format(days=days)
+            return self._phrase(turn, "ghosted_since_early").format(days=days)
         if days < 14:  # 「あと何日?」 at day 10: the days to two weeks, as a number
-            return self.content.phrase("ghosted_since_mid").format(days=days, left=14 - days)
-        return self.content.phrase("ghosted_since_late").format(days=days)
+            return self._phrase(turn, "ghosted_since_mid").format(days=days, left=14 - days)
+        return self._phrase(turn, "ghosted_since_late").format(days=days)

@@ -109,6 +109,9 @@ class Base:
             turn.out.replies.append(Text(text))
 
     def _say(self, turn: Turn, key: str, **values: object) -> None:
+        turn.out.replies.append(Text(self._phrase(turn, key, **values)))
+
+    def _phrase(self, turn: Turn, key: str, **values: object) -> str:
         """The phrase `key`: its daytime variant (`key_day`) between 5:00 and 18:00 (no 「声を聞き
         たい夜」 at 8 a.m.), and its polite variant (`…_polite`) to someone who writes politely."""
         if turn.now.astimezone(self.tz).hour in DAYTIME and f"{key}_day" in self.content.phrases:
@@ -116,7 +119,7 @@ class Base:
         if turn.state.polite and f"{key}_polite" in self.content.phrases:
             key = f"{key}_polite"
         text = self.content.phrase(key, turn.state.turn)
-        turn.out.replies.append(Text(text.format(**values) if values else text))
+        return text.format(**values) if values else text
 
     def _say_with_line(self, turn: Turn, key: str) -> None:
         """A phrase followed by one crisis line, in one bubble: the first, or the first chat

@@ -243,11 +243,17 @@ class SafetyHandlers(Base):
         self._own_days(turn)
 
     def _block_card(self, turn: Turn, card: AdviceCard) -> None:
-        turn.out.replies.append(Card(card.title, card.body))
+        turn.out.replies.append(Card(*card.view(turn.state.polite)))
         turn.state.last_card = card.id
         turn.state.given = [*turn.state.given, card.id]
 
     def do_no_contact(self, turn: Turn) -> None:
+        """Any way to write to them after a block. A sorry they wish to give (「謝りたいだけ」)
+        is met as the good wish it is, kept for now; the law is not said again."""
+        if turn.frame and turn.frame.apology_wish:
+            self._say(turn, "no_contact_apology")
+            turn.out.choices = self._own_days_choices()
+            return
         self._say(turn, "no_contact")
         self._own_days(turn)
 
