@@ -129,6 +129,19 @@ class FeelingLines(_Strict):
 
     lines: tuple[str, ...] = Field(min_length=1)
     questions: tuple[FeelingQuestion, ...] = Field(min_length=1)
+    # The same in です・ます (content/feelings_polite.yaml), one for one, for polite writers.
+    lines_polite: tuple[str, ...] = ()
+    questions_polite: tuple[str, ...] = ()
+
+    def line(self, n: int, polite: bool) -> str:
+        lines = self.lines_polite if polite and self.lines_polite else self.lines
+        return lines[n % len(lines)]
+
+    def ask(self, question: FeelingQuestion, polite: bool) -> str:
+        """The question's words, in the polite voice when asked for and written."""
+        if polite and self.questions_polite:
+            return self.questions_polite[self.questions.index(question)]
+        return question.ask
 
     @field_validator("lines")
     @classmethod
@@ -375,6 +388,37 @@ def _load_feelings(root: Path, problems: list[str]) -> dict[str, FeelingLines]:
             out[name] = FeelingLines.model_validate(raw[name])
         except ValidationError as exc:
             problems += _pydantic_problem("feelings.yaml", name, exc)
+    return _feelings_polite(root, out, problems)
+
+
+def _feelings_polite(root: Path, feelings: dict[str, FeelingLines],
+                     problems: list[str]) -> dict[str, FeelingLines]:  # fmt: skip
+    """Each feeling's lines and questions in です・ます (content/feelings_polite.yaml; optional),
+    one for one with feelings.yaml."""
+    path = root / "feelings_polite.yaml"
+    if not path.exists():
+        return feelings
+    data = _read_yaml(path, problems)
+    raw = data.get("feelings") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        problems.append("feelings_polite.yaml: expected a mapping under `feelings:`")
+        return feelings
+    out = dict(feelings)
+    for name, item in raw.items():
+        casual = feelings.get(name)
+        if casual is None or not isinstance(item, dict):
+            problems.append(f"feelings_polite.yaml: {name}: no such feeling in feelings.yaml")
+            continue
+        lines, questions = tuple(item.get("lines") or ()), tuple(item.get("questions") or ())
+        if len(lines) != len(casual.lines) or len(questions) != len(casual.questions):
+            problems.append(f"feelings_polite.yaml: {name}: needs {len(casual.lines)} lines and "
+                            f"{len(casual.questions)} questions, one for each in feelings.yaml")  # fmt: skip
+            continue
+        bad = [x for x in (*lines, *questions) if not isinstance(x, str) or not 0 < len(x) <= 80]
+        if bad:
+            problems.append(f"feelings_polite.yaml: {name}: 1–80 characters each: {bad}")
+            continue
+        out[name] = casual.model_copy(update={"lines_polite": lines, "questions_polite": questions})
     return out
 
 

@@ -72,7 +72,8 @@ class Base:
         name = feeling or self._feeling(turn) or "general"
         lines = self.content.feelings[name]
         n = turn.state.turn
-        text = lines.lines[n % len(lines.lines)]
+        polite = turn.state.polite
+        text = lines.line(n, polite)
         frame = turn.frame
         if frame and name != "general":
             words = echo_words(frame.felt_words)
@@ -82,9 +83,9 @@ class Base:
             words = echo_words(frame.event) if frame else None
             words = words or (echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None)
         if words and name == "general":  # their words said back are the reflection itself
-            text = self.content.phrase("echo", n).format(words=words)
+            text = self._phrase(turn, "echo").format(words=words)
         elif words:  # their words first, then the feeling named
-            text = self.content.phrase("echo", n).format(words=words) + text
+            text = self._phrase(turn, "echo").format(words=words) + text
         if (
             turn.previous_action in LISTENING
         ):  # a question every turn starts to feel like an interview
@@ -97,10 +98,11 @@ class Base:
             order = [lines.questions[(n + k) % len(lines.questions)]
                      for k in range(len(lines.questions))]  # fmt: skip
             said = frame.said if frame else frozenset()
-            question = next((q.ask for q in order
+            question = next((lines.ask(q, polite) for q in order
                              if _key(q.ask) not in asked and not said & set(q.unless)), None)  # fmt: skip
-            if question:
-                turn.state.asked = [*turn.state.asked[-(ASKED_KEPT - 1) :], _key(question)]
+            if question:  # remembered by its casual words, whichever voice said it
+                plain = next(q.ask for q in order if lines.ask(q, polite) == question)
+                turn.state.asked = [*turn.state.asked[-(ASKED_KEPT - 1) :], _key(plain)]
         if heard:
             text = question or ""
         elif question:
