@@ -275,18 +275,24 @@ class _PoliteCard(_Strict):
     answers: tuple[str, ...] = ()
 
 
+def _polite_file(root: Path, name: str, key: str, problems: list[str]) -> dict[str, Any]:
+    """The mapping under `key` in an optional polite-voice file (empty when there is none)."""
+    path = root / name
+    if not path.exists():
+        return {}
+    data = _read_yaml(path, problems)
+    raw = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        problems.append(f"{name}: expected a mapping under `{key}:`")
+        return {}
+    return raw
+
+
 def _with_polite(root: Path, cards: dict[str, AdviceCard],
                  problems: list[str]) -> dict[str, AdviceCard]:  # fmt: skip
     """The cards with their polite voice (content/advice_polite.yaml; optional): each entry names
     a card, and has as many answers as the card, in its order."""
-    path = root / "advice_polite.yaml"
-    if not path.exists():
-        return cards
-    data = _read_yaml(path, problems)
-    raw = data.get("cards") if isinstance(data, dict) else None
-    if not isinstance(raw, dict):
-        problems.append("advice_polite.yaml: expected a mapping under `cards:`")
-        return cards
+    raw = _polite_file(root, "advice_polite.yaml", "cards", problems)
     out = dict(cards)
     for card_id, item in raw.items():
         card = cards.get(card_id)
@@ -395,14 +401,7 @@ def _feelings_polite(root: Path, feelings: dict[str, FeelingLines],
                      problems: list[str]) -> dict[str, FeelingLines]:  # fmt: skip
     """Each feeling's lines and questions in です・ます (content/feelings_polite.yaml; optional),
     one for one with feelings.yaml."""
-    path = root / "feelings_polite.yaml"
-    if not path.exists():
-        return feelings
-    data = _read_yaml(path, problems)
-    raw = data.get("feelings") if isinstance(data, dict) else None
-    if not isinstance(raw, dict):
-        problems.append("feelings_polite.yaml: expected a mapping under `feelings:`")
-        return feelings
+    raw = _polite_file(root, "feelings_polite.yaml", "feelings", problems)
     out = dict(feelings)
     for name, item in raw.items():
         casual = feelings.get(name)
