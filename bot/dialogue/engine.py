@@ -412,7 +412,11 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "erase_explain"  # 「消したら最初からになりますか?」: answered, still asked
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
             return intent
-        if frame.decided and (not frame.ask or frame.approval or frame.wondering) and s.phase is not Phase.GENTLE:
+        if (
+            frame.decided
+            and (not frame.ask or frame.approval or frame.wondering)
+            and s.phase is not Phase.GENTLE
+        ):
             return "decided"  # 「とりあえずやめとく」: their call, acknowledged
         if s.last_card and s.last_action in SHOWED_A_CARD:  # 「もっと」「うん」「どういうこと?」
             if frame.followup in ("more", "yes"):
@@ -443,7 +447,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         ):  # 「見えんとこ置くだけでもええんか。ありがと」: the answer taken, and thanks
             return "thanks"  # 「そろそろ寝るね、ありがと」: a goodnight, not a new question
         if frame.followup == "not_that" and s.last_action in (
-            *SHOWED_A_CARD, "reflect", "vent", *WARNED, "warning_sorry", "decided", "thanks"
+            *SHOWED_A_CARD,
+            "reflect",
+            "vent",
+            *WARNED,
+            "warning_sorry",
+            "decided",
+            "thanks",
         ):
             return "not_that"  # 「そういうことじゃなくて…」: not the same card again
         if s.phase is Phase.GENTLE and "phone_averse" in frame.feelings and not frame.ask:
@@ -498,9 +508,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.listening = False
             if intent not in ADVICE:
                 return "answer"
-        if felt == "self_blame" and (
-            intent not in ("what_to_do", "want_contact", "draft")
-            or (intent == "want_contact" and not frame.ask)
+        if (
+            felt == "self_blame"
+            and s.phase is not Phase.AWAITING_DRAFT
+            and (
+                intent not in ("what_to_do", "want_contact", "draft")
+                or (intent == "want_contact" and not frame.ask)
+            )
         ):
             return "reflect"  # 「私が重かったのかな」 asks to be heard, not for a card that agrees
         if (

@@ -58,7 +58,7 @@ _LABELLED = re.compile(
 _LEAD_MARK = re.compile(
     r"^.{0,30}?(?:下書き|したがき|文面|送る文|送りたい文|送信予定|送るやつ|送る(?:予定|つもり)の文(?:です)?|"
     r"(?:に|へ)送る(?:文)?)\s*(?:[:：]|→|⇒|->)\s*(.+)|^\s*(?:→|⇒|->)\s*(.+)|"
-    r"^(?:これ|この文|こんな感じ)(?:で|を)?\s*(?:送って(?:も)?いい|送ろうと思う|送る)[^。\s?？「『]{0,10}[?？。]+\s*(.+)|"
+    r"^(?:これ|この文|こんな感じ)(?:で|を)?\s*(?:送って(?:も)?いい|送ろうと思う|送る)[^。\s?？「『]{0,10}(?:[?？。]+|\n)\s*(.+)|"
     r"^[^\n]{0,60}?(?:送ろうと(?:思って(?:る|ます)?|思う)|送りたい(?:の|やつ)?|書き直した|書いた|書いてみた|"
     r"直した|考えた|作った|これ)\s*(?:の)?\s*[↓👇⬇][^\n]*\n+(.+)",
     re.S,
@@ -70,6 +70,8 @@ _MESSAGE_END = re.compile(r"[?!~ー笑w♡❤。ねよな]$")
 _NOT_A_DRAFT = re.compile(r"([にをがはもので]|のは|のも|んは|こと|それ|これ|あれ|なに)$")
 
 
+# A letter that opens with their name (「ゆいへ」「〇〇くんへ」) on a line of its own.
+_SALUTATION = re.compile(r"^[^\n。、!?！？「『]{1,12}へ\s*\n\s*\S[^\n]{8,}")
 WHOLE_QUOTE_CHARS = 12
 LETTER_CHARS = 40  # a quote this long, spoken to someone, below a line to the bot: a letter
 _MENTIONS_DRAFT = re.compile(
@@ -99,6 +101,8 @@ def find_draft(text: str) -> str | None:
         if len(whole) == 1 and whole[0].start == 0 and whole[0].end == len(body):
             body = whole[0].text.strip()
         return body or None
+    if _SALUTATION.match(stripped):  # 「ゆいへ\n夜遅くにごめん…」: a letter to them, whole
+        return stripped
     marked = []
     for q in find_quotes(stripped):
         inner = q.text.strip()
