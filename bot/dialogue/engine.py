@@ -77,7 +77,7 @@ require_phrases(
     "check_in_phone", "check_in_open", "gentle_answer", "still_here", "someone_home",
     "gentle_sorry_unanswered", "warning_sorry", "go_ahead", "survey_men_note", "how_long_night",
     "send_ok", "send_later", "send_not_now", "same_sex_heard", "no_contact_apology",
-    "about_memory_empty", "about_memory_kept",
+    "about_memory_empty", "about_memory_kept", "about_sends",
     "unsent_ok",
     "said_before",
     "no_card_honest",
@@ -346,6 +346,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.advice_wanted:
             s.listening = False  # 「ただ聞くだけじゃなくてアドバイスほしい」
         held = bool(s.held_text) and s.holding(turn.now)
+        if frame.send_now and s.draft_text and not frame.draft:
+            return "why_wait"  # 「もういいわ送る」「とめないの?」: this draft's reasons, the hold offered
         if frame.send_or_not and frame.ask and not frame.draft and (s.draft_text or s.held_text):
             # 「送るべき?送らんべき?」: yes, later or not now, for that draft (still under review)
             return "send_or_not" if s.draft_text else "send_or_not_held"
@@ -606,7 +608,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         how long ago, and a block stated false (「ブロックはされてない」) lifts what a block set."""
         s = turn.state
         s.no_phone = s.no_phone or "phone_averse" in frame.feelings  # 「電話とかは無理」, any turn
-        if frame.polite or len(frame.text) >= CASUAL_CHARS:  # です・ます kept until casual talk
+        if not frame.draft and (frame.polite or len(frame.text) >= CASUAL_CHARS):  # です・ます kept
+            # until casual talk; a letter's です is said to the ex, not to the bot
             s.polite = frame.polite
         for situation, other in (("refused", "ghosted"), ("ghosted", "refused")):
             if frame.fact(situation) is True and frame.fact(other) is False:

@@ -24,7 +24,9 @@ _AMOUNT = re.compile(
 )
 _RELATIONSHIP = re.compile(r"付き合|つきあ|付きあ|交際|同棲|一緒にい|記念日")
 # 「3ヶ月デートしてた」「半年くらい会ってた」: how long they saw each other, said after the time.
-_SAW_EACH_OTHER = re.compile(r"^[^。、]{0,6}(デート|でーと|会って(た|い)|遊んで(た|い)|やりとりして(た|い))")
+_SAW_EACH_OTHER = re.compile(
+    r"^[^。、]{0,6}(デート|でーと|会って(た|い)|遊んで(た|い)|やりとりして(た|い))"
+)
 _WORDS = (
     ("半年", 182), ("半月", 15), ("昨日", 1), ("きのう", 1), ("一昨日", 2), ("おととい", 2), ("先週", 7),
     ("先月", 30), ("去年", 365), ("昨年", 365), ("今日", 0), ("さっき", 0), ("今朝", 0),
@@ -68,7 +70,9 @@ def days_ago(normalized: str) -> int | None:
         if match.group(2) == "日" and re.search(r"\d\s*月\s*$", before):
             continue  # 「1月2日まで」 is a date, not two days
         after = normalized[match.end() : match.end() + 6]
-        if match.group(2) == "日" and re.match(r"(に|の(朝|夜|昼|夕方|\d)|まで|朝|夜|\d+時)", after):
+        if match.group(2) == "日" and re.match(
+            r"(に|の(朝|夜|昼|夕方|\d)|まで|朝|夜|\d+時)", after
+        ):
             continue  # 「13日にリマインド」「13日の朝8時」 is a day of the month, a time to come
         if before.endswith(("あと", "残り", "まだ")):
             continue  # 「あと2週間」 is time still to wait, not how long ago
@@ -88,8 +92,23 @@ def days_ago(normalized: str) -> int | None:
     for word, days in _WORDS:
         at = normalized.find(word)
         after = normalized[at + len(word) : at + len(word) + 4]
-        if after.startswith(("より", "と比べ", "とくらべ", "と変わら", "と同じ", "の話", "の下書き",
-                             "のやつ", "の件", "の続き", "の文", "のline", "のメッセ")):
+        if after.startswith(
+            (
+                "より",
+                "と比べ",
+                "とくらべ",
+                "と変わら",
+                "と同じ",
+                "の話",
+                "の下書き",
+                "のやつ",
+                "の件",
+                "の続き",
+                "の文",
+                "のline",
+                "のメッセ",
+            )
+        ):
             continue  # 「昨日よりはマシ」「昨日の話」: no time of the story
         if at >= 0 and not _RELATIONSHIP.search(normalized[max(0, at - 6) : at + len(word) + 10]):
             return days
@@ -115,13 +134,14 @@ def is_bare_duration(normalized: str) -> bool:
 
 _AHEAD = re.compile(
     r"(\d+|[一二三四五六七八九十]+)\s*(週間|週|ヶ月|か月|カ月|ヵ月|ケ月|日)\s*(後|ご(?!ろ)|先)"
+    r"|(\d+|[一二三四五六七八九十]+)\s*(日)\s*(?:くらい|ぐらい|ほど)(?!\s*(?:前|まえ|経|たっ|も))"
 )
 _AHEAD_WORDS = (("明後日", 2), ("あさって", 2), ("再来週", 14), ("来週", 7), ("来月", 30))
 
 
 def days_ahead(normalized: str) -> int | None:
     """「1ヶ月後」「3日後」「来週」: how many days ahead (a held draft's return), or None."""
-    if m := _AHEAD.search(normalized):
-        n = _number(m.group(1))
-        return n * _UNITS[m.group(2)] if n else None
+    if m := _AHEAD.search(normalized):  # 「3日後」, or 「3日くらい」 asked of a hold
+        n = _number(m.group(1) or m.group(4))
+        return n * _UNITS[m.group(2) or m.group(5)] if n else None
     return next((days for word, days in _AHEAD_WORDS if word in normalized), None)

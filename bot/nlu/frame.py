@@ -95,6 +95,7 @@ class Frame:
     send_or_not: bool = False  # 「送るべき?」: whether to send the draft already shown
     same_sex: bool = False  # 「女同士だから誰にも言えない」
     apology_wish: bool = False  # 「謝りたいだけなんだけど」
+    send_now: bool = False  # 「もういいわ送る」
     ended_ask: bool = False  # 「もう終わり?」: asks whether the talk is over
     retime: bool = False  # 「やっぱり17時にして」: asks to change when the held draft comes back
     is_it_odd: bool = False  # asks whether feeling or waiting like this is strange
@@ -144,6 +145,7 @@ SAID_IN_OWN_WORDS = (
     ("send_or_not", "send_or_not"),
     ("same_sex", "same_sex"),
     ("apology_wish", "apology_wish"),
+    ("send_now", "send_now"),
 )
 THANKS_SENTENCE = 14  # 「ありがと、助かった!」: a last sentence this short with thanks in it
 ASIDE_CHARS = 8  # a quote this short inside a long story whose question is elsewhere: no draft
@@ -199,6 +201,10 @@ class Reader:
         asks_time = any_match(lex.asks_time, own, own_folded)
         days = _days_stated(own, sentences, lambda t: any(
             any_match(lex.facts[name][0], t, fold_kana(t)) for name in STORY_FACTS))  # fmt: skip
+        # 「3週間前にふられて、先週やり直そうって言ったら『無理』って」: the refusal's own week
+        refused = _clause_days(own, norm, sentences, lambda t: any_match(
+            lex.facts["refused"][0], t, fold_kana(t)))  # fmt: skip
+        days = refused if refused is not None and facts.get("refused") else days
         request = next(
             (name for name, pats in lex.requests.items() if any_match(pats, own, own_folded)), None
         )
@@ -453,6 +459,20 @@ def _days_stated(own: str, sentences: tuple[Sentence, ...],
     return max(told) if told else None
 
 
+def _clause_days(own: str, norm: str, sentences: tuple[Sentence, ...],
+                 tells: Callable[[str], bool]) -> int | None:  # fmt: skip
+    """The time in the clause (between commas) that tells `tells`, read with its quotes (the
+    refusal is often their words: 「…って言ったら『もう無理』って」)."""
+    out = []
+    for s in sentences:
+        for part in _COMMA_CLAUSE.finditer(own[s.start : s.end]):
+            a, b = s.start + part.start(), s.start + part.end()
+            if (d := days_ago(own[a:b])) is not None and tells(norm[a:b]):
+                out.append(d)
+    return max(out) if out else None
+
+
+_COMMA_CLAUSE = re.compile(r"[^、,]+")
 _JOY_AWAKE = re.compile(
     r"(嬉し|うれし|楽し|たのし|ドキドキ|どきどき|ワクワク|わくわく)(くて|すぎて|して)[^。]{0,6}(寝れ|眠れ|ねれ|ねむれ)"
 )

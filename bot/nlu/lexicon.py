@@ -20,9 +20,9 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "draft_hyperbole", "wondering", "tomorrow",
             "deletion_denied", "plan_denied", "why_wait", "write_here", "ended_ask", "someone_home",
             "in_person", "wording_ask", "wording_sent", "wants_to_ask", "warning_hurt",
-            "send_or_not", "same_sex", "apology_wish")  # fmt: skip
+            "send_or_not", "same_sex", "apology_wish", "send_now")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
-ABOUT_BOT = ("memory", "hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
+ABOUT_BOT = ("sends", "memory", "hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
@@ -110,6 +110,7 @@ class Lexicon:
     send_or_not: Patterns  # 「送るべき?送らんべき?」: whether to send the draft, asked straight
     same_sex: Patterns  # 「女同士だから」: a same-sex relationship named
     apology_wish: Patterns  # 「謝りたいだけ」: a sorry they wish to give
+    send_now: Patterns  # 「もういいわ送る」「とめないの?」: about to send the reviewed draft
     ended_ask: Patterns  # 「もう終わり?」: after a goodbye from the bot, they are still here
 
     @classmethod

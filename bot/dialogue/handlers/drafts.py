@@ -303,6 +303,8 @@ class DraftHandlers(Base):
         """「18時にして」「明日の夜9時で」「1ヶ月後まで」 while a draft waits: the picker's value,
         typed. A length (「来週」「1ヶ月後」) comes back that morning, at most the hold's limit."""
         norm = normalize(text)
+        if fixed := _INSTEAD.search(norm):  # 「明日の朝じゃなくて、3日くらい」: what comes after
+            norm = norm[fixed.end() :]
         if (days := days_ahead(norm)) is not None:
             local = turn.now.astimezone(self.tz)
             _, _, latest = self._picker_bounds(turn.now)
@@ -484,6 +486,7 @@ _DAY_OF_MONTH = re.compile(
     r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*(?:[(（]\s*[月火水木金土日]\s*(?:曜日?)?\s*[)）]|[月火水木金土日]曜日?)?"
     r"\s*の?\s*(?:朝|夜|午前|午後|夕方)?\s*\d{0,2}\s*時?$"
 )
+_INSTEAD = re.compile(r"(じゃなくて|じゃなく|ではなくて|ではなく|やなくて|ちゃうくて)[、,\s]*")
 _WEEKDAY = re.compile(r"(来週の?)?([月火水木金土日])曜日?")
 _WORD_HOURS = {"夕方": 18, "ゆうがた": 18, "昼": 12, "お昼": 12, "ひる": 12, "おひる": 12}
 _TIME_WORD = re.compile(

@@ -177,7 +177,16 @@ class SafetyHandlers(Base):
         (answered_at: the direct question is not asked again tonight), a line at hand."""
         turn.state.answered_at = turn.state.answered_at or turn.now
         frame = turn.frame
-        if frame and frame.ask and not frame.asks_advice:  # 「質問してんだけど…思い出すと思う?」
+        if (
+            frame
+            and frame.ask
+            and not frame.asks_advice
+            and (
+                len(frame.sentences) > 1
+                or frame.third_person
+                or frame.topic in ("why", "chance", "new_partner")
+            )  # fmt: skip
+        ):  # 「質問してんだけど…思い出すと思う?」: that question answered, not 「それだけ?」
             self._say(turn, "gentle_sorry_unanswered")
             self._say(turn, "gentle_answer")
         else:

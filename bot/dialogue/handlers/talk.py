@@ -165,7 +165,9 @@ class TalkHandlers(Base):
         with this deployment's own facts (encryption on or off, how long drafts stay)."""
         asked = turn.frame.about_bot if turn.frame else None
         s = turn.state
-        if asked == "memory":  # after 「全部消す」 it knows nothing: said so, not a card
+        if asked == "sends":  # 「一晩から彼に何か送られることってある?」: never
+            self._say(turn, "about_sends")
+        elif asked == "memory":  # after 「全部消す」 it knows nothing: said so, not a card
             knows = s.situation or s.given or s.no_contact or s.holding(turn.now)
             self._say(turn, "about_memory_kept" if knows else "about_memory_empty")
         elif asked == "hold":
