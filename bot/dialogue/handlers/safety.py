@@ -185,7 +185,7 @@ class SafetyHandlers(Base):
                 len(frame.sentences) > 1
                 or frame.third_person
                 or frame.topic in ("why", "chance", "new_partner")
-            )  # fmt: skip
+            )
         ):  # 「質問してんだけど…思い出すと思う?」: that question answered, not 「それだけ?」
             self._say(turn, "gentle_sorry_unanswered")
             self._say(turn, "gentle_answer")
