@@ -98,11 +98,11 @@ class Base:
             order = [lines.questions[(n + k) % len(lines.questions)]
                      for k in range(len(lines.questions))]  # fmt: skip
             said = frame.said if frame else frozenset()
-            question = next((lines.ask(q, polite) for q in order
-                             if _key(q.ask) not in asked and not said & set(q.unless)), None)  # fmt: skip
-            if question:  # remembered by its casual words, whichever voice said it
-                plain = next(q.ask for q in order if lines.ask(q, polite) == question)
-                turn.state.asked = [*turn.state.asked[-(ASKED_KEPT - 1) :], _key(plain)]
+            chosen = next((q for q in order
+                           if _key(q.ask) not in asked and not said & set(q.unless)), None)  # fmt: skip
+            if chosen:  # remembered by its casual words, whichever voice says it
+                question = lines.ask(chosen, polite)
+                turn.state.asked = [*turn.state.asked[-(ASKED_KEPT - 1) :], _key(chosen.ask)]
         if heard:
             text = question or ""
         elif question:

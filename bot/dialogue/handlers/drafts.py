@@ -23,7 +23,7 @@ from bot.dialogue.types import (
 from bot.nlu.drafts import draft_or_whole
 from bot.nlu.durations import days_ahead
 from bot.nlu.normalize import normalize
-from bot.nudge.review import Context, morning_after
+from bot.nudge.review import Context, Verdict, morning_after
 
 MAX_FILL_IN = 300  # LINE's limit for a postback's fillInText
 MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫"  # 預けた下書き: a button each, and one for all (≤ 13 quick replies)
@@ -66,15 +66,7 @@ class DraftHandlers(Base):
             self.do_draft_ask(turn)
             return
         recent = tuple(t for t in s.draft_times if turn.now - t <= timedelta(hours=12))
-        verdict = self.nudge.review(
-            draft,
-            turn.now,
-            Context(
-                recent_drafts=recent,
-                cooling_days_left=self._wait_left(s, turn.now),
-                new_partner=s.new_partner,
-            ),
-        )
+        verdict = self._review(turn, draft, recent=recent)
         s.draft_times = [*recent, turn.now][-10:]
         if verdict.block:
             s.no_contact, s.no_contact_by = True, s.no_contact_by or "blocked"
@@ -107,9 +99,7 @@ class DraftHandlers(Base):
     def _review_again(self, turn: Turn, draft: str) -> None:
         """The draft already shown, looked at again for its words: what may weigh on the other
         person, or that it reads light. Nothing held or changed."""
-        verdict = self.nudge.review(draft, turn.now, Context(
-            cooling_days_left=self._wait_left(turn.state, turn.now),
-            new_partner=turn.state.new_partner))  # fmt: skip
+        verdict = self._review(turn, draft)
         words = [
             r
             for sig, r in zip(verdict.signals, verdict.reasons, strict=False)
@@ -121,15 +111,21 @@ class DraftHandlers(Base):
         else:
             self._say(turn, "review_again_light")
 
+    def _review(self, turn: Turn, draft: str, recent: tuple[datetime, ...] = (),
+                no_contact: bool = False) -> Verdict:  # fmt: skip
+        """The nudge's verdict on a draft, with what the story knows (the wait, a new partner)."""
+        s = turn.state
+        return self.nudge.review(draft, turn.now, Context(
+            no_contact=no_contact, recent_drafts=recent,
+            cooling_days_left=self._wait_left(s, turn.now), new_partner=s.new_partner))  # fmt: skip
+
     def do_send_or_not(self, turn: Turn) -> None:
         """「送るべき?送らんべき?」「今朝送ってもいいものでしょうか」 about the draft already
         shown: a straight answer for it, now. Not now (its words, or a block, or a new partner),
         later (only the hour or the wait), or yes (and no chasing after it)."""
         s = turn.state
         draft = s.draft_text or s.held_text or ""
-        verdict = self.nudge.review(draft, turn.now, Context(
-            no_contact=s.no_contact, cooling_days_left=self._wait_left(s, turn.now),
-            new_partner=s.new_partner))  # fmt: skip
+        verdict = self._review(turn, draft, no_contact=s.no_contact)
         pairs = list(zip(verdict.signals, verdict.reasons, strict=False))
         words = [r for sig, r in pairs if sig not in TIME_SIGNALS]
         if words:
@@ -164,8 +160,7 @@ class DraftHandlers(Base):
             return
         draft = turn.frame.draft if turn.frame else None
         if draft and draft != s.draft_text:
-            verdict = self.nudge.review(draft, turn.now, Context(
-                cooling_days_left=self._wait_left(s, turn.now), new_partner=s.new_partner))  # fmt: skip
+            verdict = self._review(turn, draft)
             if verdict.block:
                 s.no_contact, s.no_contact_by = True, "blocked"
                 self.do_no_contact(turn)
