@@ -23,7 +23,7 @@ from bot.dialogue.handlers.safety import SafetyHandlers
 from bot.dialogue.handlers.talk import Privacy, TalkHandlers
 from bot.dialogue.ranking import CardIndex, answer_examples
 from bot.dialogue.state import DialogueState, Phase
-from bot.dialogue.table import ADVICE, home_phase, lookup
+from bot.dialogue.table import ADVICE, THEIR_MIND, home_phase, lookup
 from bot.dialogue.turn import GENTLE_FOR, LOW_CONFIDENCE, FrameReader, Outcome, Turn
 from bot.dialogue.types import (
     EraseUser,
@@ -738,7 +738,6 @@ ANSWERS = ("yes", "no", "yes_then", "no_then")  # to the direct question: 「う
 CHECKED_IN = ("check_in", "check_in_phone")  # 「消えたいと思うくらいつらい?」 asked (again)
 THANKS_CHARS = 40  # a short message that ends in thanks is a thanks, whatever came before
 SHORT_FOLLOW_UP = 15  # 「それっていつまで?」: a follow-up this short leans on the last reply
-THEIR_MIND = ("why", "chance", "new_partner")  # questions only the ex could answer
 WARNED = ("boundary", "stalking_risk", "no_contact", "blocked", "block_chance")
 SAID_GOODBYE = ("thanks", "gentle_goodbye", "decided")
 ASKED_DIRECTLY = (*CHECKED_IN, "crisis", "crisis_yes")  # replies that end with the direct question

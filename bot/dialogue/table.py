@@ -12,6 +12,7 @@ from bot.dialogue.state import DialogueState, Phase
 
 ADVICE = ("why", "chance", "what_to_do", "cooling", "self_improvement", "ng_actions",
           "got_reply", "new_partner")  # fmt: skip
+THEIR_MIND = ("why", "chance", "new_partner")  # questions only the ex could answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import re
 from bot.content import AdviceCard
 from bot.dialogue import ranking
 from bot.dialogue.handlers.base import Base
-from bot.dialogue.table import home_phase
+from bot.dialogue.table import THEIR_MIND, home_phase
 from bot.dialogue.turn import GENTLE_FOR, Turn
 from bot.dialogue.types import (
     Card,
@@ -184,7 +184,7 @@ class SafetyHandlers(Base):
             and (
                 len(frame.sentences) > 1
                 or frame.third_person
-                or frame.topic in ("why", "chance", "new_partner")
+                or frame.topic in THEIR_MIND
             )
         ):  # 「質問してんだけど…思い出すと思う?」: that question answered, not 「それだけ?」
             self._say(turn, "gentle_sorry_unanswered")
