@@ -14,6 +14,7 @@ the replies must and must not contain:
           effect: HoldDraft             # an effect of this type is returned
           crisis: false                 # the crisis flow started (or not) on this turn
           no_card: true                 # no advice card (listening, crisis, privacy answers)
+        - wait: 7                       # hours pass before the next message (the morning)
 
 A conversation may carry `known_gap: why` (see _load).
 
@@ -22,7 +23,7 @@ row, never a phrase the gatekeeper guidance warns against, never crisis lines un
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from tests.chat_driver import NIGHT, Chat, bubbles, texts
 
 SCRIPTS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 NEVER = ("頑張って", "がんばって", "命を粗末に", "考えすぎ", "元気出して")
-KEYS = {"say", "tap", "card", "has", "has_any", "not", "choice", "effect", "crisis", "note",
+KEYS = {"wait", "say", "tap", "card", "has", "has_any", "not", "choice", "effect", "crisis", "note",
         "no_card"}  # fmt: skip
 
 
@@ -74,6 +75,10 @@ def test_conversation(engine: Engine, content, script: dict[str, Any]) -> None:
     for n, turn in enumerate(script["turns"], 1):
         unknown = set(turn) - KEYS
         assert not unknown, f"turn {n}: unknown keys {unknown}"
+        if "wait" in turn:
+            chat.now += timedelta(hours=turn["wait"])
+            if set(turn) == {"wait"}:
+                continue
         crisis_before = chat.state.crisis_at
         out = chat.say(turn["say"]) if "say" in turn else chat.tap(turn["tap"])
         said = texts(out)

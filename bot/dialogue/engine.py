@@ -24,7 +24,14 @@ from bot.dialogue.handlers.talk import Privacy, TalkHandlers
 from bot.dialogue.ranking import CardIndex, answer_examples
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import ADVICE, THEIR_MIND, home_phase, lookup
-from bot.dialogue.turn import GENTLE_FOR, LOW_CONFIDENCE, FrameReader, Outcome, Turn
+from bot.dialogue.turn import (
+    BACK_AFTER,
+    GENTLE_FOR,
+    LOW_CONFIDENCE,
+    FrameReader,
+    Outcome,
+    Turn,
+)
 from bot.dialogue.types import (
     EraseUser,
     FollowIn,
@@ -47,6 +54,8 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
+    "morning_offer", "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined",
+    "morning_checkin", "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
     "menu_refused", "menu_ghosted", "menu_draft", "menu_help", "menu_vent", "menu_contact",
     "ask_situation", "ask_situation_first", "clarify",
@@ -155,6 +164,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             state.held_text = None  # given back: the copy kept to show it goes
             state.night_passed_at = state.held_until or now  # a rewrite now had its night
         turn = Turn(state, now, held=held)
+        if not isinstance(incoming, PostbackIn):  # a tap is not a return
+            turn.away = now - state.seen_at if state.seen_at else None
+            state.seen_at = now
         match incoming:
             case FollowIn():
                 self.do_welcome(turn)
@@ -420,6 +432,16 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and s.phase is not Phase.GENTLE
         ):
             return "decided"  # 「とりあえずやめとく」: their call, acknowledged
+        if (
+            s.phase is Phase.GENTLE
+            and turn.away is not None
+            and turn.away >= BACK_AFTER
+            and not frame.ask
+            and frame.risk == "none"
+        ):  # 「おはよ。ちょっと寝れた」 the morning after: glad they came, how they are today
+            return "gentle_back"
+        if frame.sorry_to_bot and not frame.ask:
+            return "no_sorry"  # 「きのうは重い話してごめんね」: no need; glad they talked
         if s.last_card and s.last_action in SHOWED_A_CARD:  # 「もっと」「うん」「どういうこと?」
             if frame.followup in ("more", "yes"):
                 return "more"
@@ -700,6 +722,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 self._outcome(turn, arg)
             case "cooling" if arg in ("start", "checkins", "none"):
                 self._cooling(turn, arg)
+            case "morning" if arg in ("yes", "no"):
+                self.morning_word(turn, wanted=arg == "yes")
             case "held" if arg == "cancel":
                 self.do_cancel(turn)
             case "held" if arg.startswith("cancel:"):

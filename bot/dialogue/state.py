@@ -40,6 +40,8 @@ class DialogueState(BaseModel):
     last_card: str | None = None
     given: list[str] = Field(default_factory=list)  # cards already shown, oldest first
     crisis_at: datetime | None = None
+    seen_at: datetime | None = None  # their last message (a return after a night is greeted)
+    morning_asked_at: datetime | None = None  # offered a word in the morning after a hard night
     concern_at: datetime | None = None  # when we last asked gently whether it is that hard
     no_phone: bool = False  # said they cannot phone: chat lines first
     replied: bool = False  # the ex wrote or replied: the wait is over, answering is fine

@@ -89,6 +89,8 @@ DEFAULT: dict[str, Step] = {
     "gentle_tonight": Step("gentle_tonight"),  # how to get through tonight
     "why_wait": Step("why_wait"),  # 「なんで今送ったらあかんの?」: the draft's reasons again
     "gentle_tomorrow": Step("gentle_tomorrow"),  # the day after a hard night, small
+    "gentle_back": Step("gentle_back", Phase.GENTLE),  # back the morning after a crisis night
+    "no_sorry": Step("no_sorry"),  # 「夜中にごめんね」: sorry for talking here; no need
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」
     "crisis_no": Step("crisis_no", Phase.GENTLE),  # 「それはしない」
     **REQUESTS,

@@ -13,6 +13,7 @@ from bot.nlu.frame import Frame
 
 LOW_CONFIDENCE = 0.30  # below this the model's guess is not acted on: we ask instead
 GENTLE_FOR = timedelta(hours=24)  # after a crisis message, stay gentle at least this long
+BACK_AFTER = timedelta(hours=4)  # a message after this long is a return (a night slept, or not)
 MAX_HOLD = timedelta(days=30)  # a held draft comes back within a month at the latest
 EVENING_HOUR = 20
 COOLING_DAYS = {"refused": 30, "ghosted": 14}  # the articles' minimums
@@ -48,7 +49,10 @@ class Turn:
     held: tuple[Held, ...] | None = None  # the store's held drafts (None: not looked up)
     known: str | None = None
     about_draft: bool = False
-    retime_at: str | None = None  # the new time asked for a held draft (the picker's format)  # the message asks about words of the draft shown (a quote of it)  # the situation known before this message told its story
+    away: timedelta | None = None  # since their last message (None: the first one)
+    retime_at: str | None = (
+        None  # the new time asked for a held draft (the picker's format)  # the message asks about words of the draft shown (a quote of it)  # the situation known before this message told its story
+    )
     out: Outcome = field(init=False)
 
     def __post_init__(self) -> None:

@@ -93,6 +93,7 @@ class Frame:
     wants_to_ask: bool = False  # 「ちょっと聞きたいことあるっちゃけど」: a question is coming
     warning_hurt: bool = False  # 「そこまで言う?」: hurt by a warning
     send_or_not: bool = False  # 「送るべき?」: whether to send the draft already shown
+    sorry_to_bot: bool = False  # 「夜中にごめんね」: sorry for having talked here
     same_sex: bool = False  # 「女同士だから誰にも言えない」
     apology_wish: bool = False  # 「謝りたいだけなんだけど」
     send_now: bool = False  # 「もういいわ送る」
@@ -146,6 +147,7 @@ SAID_IN_OWN_WORDS = (
     ("same_sex", "same_sex"),
     ("apology_wish", "apology_wish"),
     ("send_now", "send_now"),
+    ("sorry_to_bot", "sorry_to_bot"),
 )
 THANKS_SENTENCE = 14  # 「ありがと、助かった!」: a last sentence this short with thanks in it
 ASIDE_CHARS = 8  # a quote this short inside a long story whose question is elsewhere: no draft

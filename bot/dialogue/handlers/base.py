@@ -23,6 +23,7 @@ from bot.nudge.review import Nudge
 LISTENING = ("reflect", "vent", "listen", "gentle", "crisis_no", "concern_no")
 
 
+MORNING = range(5, 11)  # 「おはよう」
 DAYTIME = range(5, 18)  # no 「今夜はゆっくり」, no 「こんばんは」, no 「おやすみ」
 ASKED_KEPT = 8  # open questions remembered, so none is asked twice in a row of turns
 _CLAUSE_SPLIT = re.compile(r"[、,]")

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
 
 from bot.content import AdviceCard
 from bot.dialogue import ranking
-from bot.dialogue.handlers.base import Base
+from bot.dialogue.handlers.base import DAYTIME, MORNING, Base
 from bot.dialogue.table import THEIR_MIND, home_phase
 from bot.dialogue.turn import GENTLE_FOR, Turn
-from bot.dialogue.types import (
-    Card,
-    Choice,
-    Text,
-)
+from bot.dialogue.types import Card, Choice, ScheduleCheckin, Text
 
 
 class SafetyHandlers(Base):
@@ -181,11 +178,7 @@ class SafetyHandlers(Base):
             frame
             and frame.ask
             and not frame.asks_advice
-            and (
-                len(frame.sentences) > 1
-                or frame.third_person
-                or frame.topic in THEIR_MIND
-            )
+            and (len(frame.sentences) > 1 or frame.third_person or frame.topic in THEIR_MIND)
         ):  # 「質問してんだけど…思い出すと思う?」: that question answered, not 「それだけ?」
             self._say(turn, "gentle_sorry_unanswered")
             self._say(turn, "gentle_answer")
@@ -194,7 +187,41 @@ class SafetyHandlers(Base):
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
     def do_gentle_goodbye(self, turn: Turn) -> None:
+        """Goodnight after a crisis message, a line at hand; at night, once, a word in the
+        morning offered (the morning after is when a counsellor would call back)."""
         self._say_with_line(turn, "gentle_goodbye")
+        s = turn.state
+        night = turn.now.astimezone(self.tz).hour not in DAYTIME
+        offered = s.morning_asked_at is not None and turn.now - s.morning_asked_at < GENTLE_FOR
+        if night and not offered:
+            s.morning_asked_at = turn.now
+            self._say(turn, "morning_offer")
+            turn.out.choices = [self._button("btn_morning_yes", "morning:yes"),
+                                self._button("btn_morning_no", "morning:no")]  # fmt: skip
+
+    def morning_word(self, turn: Turn, wanted: bool) -> None:
+        """The answer to the morning offer: a check-in held for the morning hour, or not."""
+        if not wanted:
+            self._say(turn, "morning_declined")
+            return
+        hour = self.nudge.rules.morning_hour
+        local = turn.now.astimezone(self.tz)
+        day = local.date() if local.hour < hour else local.date() + timedelta(days=1)
+        due = datetime.combine(day, time(hour), tzinfo=self.tz)
+        turn.out.effects.append(ScheduleCheckin(due, self._phrase(turn, "morning_checkin")))
+        self._say(turn, "morning_set", time=f"{hour}時")
+
+    def do_gentle_back(self, turn: Turn) -> None:
+        """Back after the night of a crisis message: glad, how today is, a line still at hand
+        (no 「今夜」, no tactics)."""
+        morning = turn.now.astimezone(self.tz).hour in MORNING
+        if turn.frame and turn.frame.sorry_to_bot:
+            self._say(turn, "no_sorry")
+        self._say(turn, "gentle_back_morning" if morning else "gentle_back")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    def do_no_sorry(self, turn: Turn) -> None:
+        self._say(turn, "no_sorry")
 
     def do_gentle_no_tactics(self, turn: Turn) -> None:
         self._say(turn, "gentle_no_tactics")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.dialogue.handlers.base import DAYTIME, Base, format_when
+from bot.dialogue.handlers.base import DAYTIME, MORNING, Base, format_when
 from bot.dialogue.state import Phase
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
@@ -21,8 +21,6 @@ class Privacy:
     encrypted: bool = False  # BOT_DATA_KEY is set: drafts and state are encrypted at rest
     draft_days: int = 30  # a draft given back is deleted after this many days
 
-
-MORNING = range(5, 11)  # 「おはよう」
 
 
 class TalkHandlers(Base):
