@@ -46,3 +46,69 @@ def echo_words(words: str | None) -> str | None:
     if not _PLAIN_END.search(w) or _DIALECT.search(w):
         return None
     return w
+
+
+# A long story said back (「お母さんが入院してて、何もしてあげられなくて、『もう私いらないのかな』
+# って思ってしまうんだね」): its weight is in what happened, what they cannot do, and the thought
+# it leaves, not in the first feeling named. Clauses are chained in the て-form, as one says a
+# story back aloud; a clause that cannot be put so is left out.
+STORY_CHARS = 50  # shorter messages are one thought: the clause echo above is enough
+STORY_CLAUSE = 30  # a longer clause is a paragraph, not something to say back
+STORY_PARTS = 2  # what happened and what they cannot do; more reads like a transcript
+_STORY_SPLIT = re.compile(r"[、,。!?！？\n]+")
+_SUBJECT = re.compile(r"^(私|わたし|あたし|俺|おれ|僕|ぼく|うち|自分)(たち|ら)?(は|が|も|って)")
+_CONNECTIVE = re.compile(r"(し|から|けど|けれど|のに|ので|のも|だし)$")
+_CANNOT = re.compile(r"(れない|せない|けない|てない|きない|られない|つかない|えない)$")
+_HAPPENED = re.compile(
+    r"(病気|入院|亡くな|結婚|妊娠|引っ越|転勤|振られ|ふられ|フラれ|別れ|断られ|"
+    r"ブロック|既読|無視|浮気|彼女ができ|彼氏ができ|好きな人)"
+)
+_THOUGHT = re.compile(r"^(?P<q>.{4,24}?)(って|と)(?P<v>思って|思っちゃ|思えて|考えて|感じて)")
+_TE = ((re.compile(r"ない$"), "なくて"), (re.compile(r"(て|で)(る|た)$"), r"\1て"),
+       (re.compile(r"れた$"), "れて"))  # fmt: skip
+
+
+def _te(clause: str) -> str | None:
+    """The clause in the て-form that chains it to the next, or None when it cannot be."""
+    if clause.endswith(("て", "で")) and not clause.endswith(("って", "って")):
+        return clause
+    for end, te in _TE:
+        if end.search(clause):
+            return end.sub(te, clause)
+    return None
+
+
+def story_words(text: str) -> str | None:
+    """A long story's load said back for 「…んだね」: what happened and what they cannot do,
+    chained, then the thought it leaves them with (quoted) or the last thing they said; None
+    for a short message, or when too little of it can be said back cleanly."""
+    if len(text) < STORY_CHARS or _POLITE.search(text.rstrip("。!?！？ ")):
+        return None
+    clauses = [_TRAIL.sub("", _LEAD.sub("", c.strip())) for c in _STORY_SPLIT.split(text)]
+    clauses = [c for c in clauses if c]
+    if len(clauses) < 3:
+        return None
+    last = clauses[-1]
+    thought = _THOUGHT.match(last)
+    if thought:
+        end = f"「{thought['q']}」{last[thought.end('q') :]}"
+        end = _SOFT_END.sub("", end)
+    else:
+        end = echo_words(last)
+    if not end or not _PLAIN_END.search(end) or _DIALECT.search(end):
+        return None
+    parts: list[str] = []
+    for clause in clauses[:-1]:
+        clause = _CONNECTIVE.sub("", _SUBJECT.sub("", clause))
+        heavy = _HAPPENED.search(clause) or _CANNOT.search(clause)
+        if not heavy or len(clause) > STORY_CLAUSE or len(clause) < MIN_CHARS:
+            continue
+        if _FIRST_PERSON.search(clause) or _DIALECT.search(clause) or _QUESTION.search(clause):
+            continue
+        if (te := _te(clause)) and te not in parts:
+            parts.append(te)
+    if not parts:
+        return None
+    if len(parts) > STORY_PARTS:  # what happened first, and what weighs last before the end
+        parts = [parts[0], parts[-1]]
+    return "、".join([*parts, end])

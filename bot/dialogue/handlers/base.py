@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.content import Content
-from bot.dialogue.echo import echo_words
+from bot.dialogue.echo import echo_words, story_words
 from bot.dialogue.ranking import CardIndex
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
@@ -83,6 +83,8 @@ class Base:
             last = frame.sentences[-1] if frame and frame.sentences and not frame.ask else None
             words = echo_words(frame.event) if frame else None
             words = words or (echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None)
+        story = story_words(frame.text) if frame else None
+        words = story or words  # a long story: what happened, what they cannot do, the thought
         if words and name == "general":  # their words said back are the reflection itself
             text = self._phrase(turn, "echo").format(words=words)
         elif words:  # their words first, then the feeling named
