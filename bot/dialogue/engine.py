@@ -44,7 +44,7 @@ from bot.dialogue.types import (
     TextIn,
 )
 from bot.nlu.drafts import draft_or_whole
-from bot.nlu.durations import is_bare_duration
+from bot.nlu.durations import agreed_wait, is_bare_duration
 from bot.nlu.frame import Frame
 from bot.nlu.lexicon import Lexicon
 from bot.nlu.model import IntentModel
@@ -54,7 +54,7 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
-    "morning_offer", "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined",
+    "wait_agreed", "lecture_sorry", "morning_offer", "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined",
     "morning_checkin", "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
     "menu_refused", "menu_ghosted", "menu_draft", "menu_help", "menu_vent", "menu_contact",
@@ -219,7 +219,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if choosing and (at := self._typed_time(text, turn)):
                 self._postback(turn, "hold:pick", {"datetime": at})  # 「18時にして」
                 return
-            if turn.state.situation and is_bare_duration(normalize(text)):
+            if turn.state.situation and (days := agreed_wait(normalize(text))) is not None:
+                turn.agreed_days = days  # 「ほな16日な」: the wait just named, agreed to
+                intent = "wait_agreed"
+            elif turn.state.situation and is_bare_duration(normalize(text)):
                 intent = turn.state.situation  # 「2週間前」 answers "since when", in that story
         turn.known = turn.state.situation
         self._learn_story(turn, frame)
@@ -258,6 +261,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "chat_line"  # 「「消えたいです」っていきなり書いていいの?」: how to write to the line
         if frame.warning_hurt and s.last_action in WARNED and intent != "crisis":
             return "warning_sorry"  # 「説教されるのしんど」「そこまで言う?」: sorry for the words
+        if (
+            frame.warning_hurt
+            and s.last_action in (*SHOWED_A_CARD, "draft", "why_wait")
+            and intent != "crisis"
+            and not frame.ask
+        ):
+            return "lecture_sorry"  # 「なんか説教されてる気分やわ」 after advice: sorry, no more
         if intent in SAFETY_INTENTS:
             return intent
         if frame.lines_ask and (
@@ -289,6 +299,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "broke_up" if frame.fact("broke_up") else "unclear"
         if intent == "new_partner" and frame.ask and frame.fact("new_partner") is not True:
             intent = "why"  # 「他に好きなやつできたんかな」: a guess about their mind, not news
+        if intent == "wait_agreed":
+            return intent
         if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:
             intent = "unclear"  # the story is known; the model's guess does not retell it
         if (frame.draft or (s.unsent and not frame.ask)) and (frame.unsent or s.unsent):

@@ -66,7 +66,8 @@ DEFAULT: dict[str, Step] = {
     "gentle_answer": Step("gentle_answer", Phase.GENTLE),  # a question about the ex, honestly
     "still_here": Step("still_here"),  # 「もう終わり?」: not over
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
-    "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words
+    "warning_sorry": Step("warning_sorry"),
+    "lecture_sorry": Step("lecture_sorry"),  # 「説教されてる気分」 after advice: sorry  # hurt by a boundary warning: sorry for the words
     "go_ahead": Step("go_ahead"),  # 「聞きたいことある」: ask away
     # 「送るべき?」 about the draft shown: answered straight (the one under review stays so)
     "send_or_not": Step("send_or_not", Phase.REVIEWING_DRAFT),
@@ -90,7 +91,8 @@ DEFAULT: dict[str, Step] = {
     "why_wait": Step("why_wait"),  # 「なんで今送ったらあかんの?」: the draft's reasons again
     "gentle_tomorrow": Step("gentle_tomorrow"),  # the day after a hard night, small
     "gentle_back": Step("gentle_back", Phase.GENTLE),  # back the morning after a crisis night
-    "no_sorry": Step("no_sorry"),  # 「夜中にごめんね」: sorry for talking here; no need
+    "no_sorry": Step("no_sorry"),
+    "wait_agreed": Step("wait_agreed"),  # 「ほな16日な」: the wait agreed to, its last day named  # 「夜中にごめんね」: sorry for talking here; no need
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」
     "crisis_no": Step("crisis_no", Phase.GENTLE),  # 「それはしない」
     **REQUESTS,

@@ -54,8 +54,12 @@ _DENIED = re.compile(
 
 _WAITING = re.compile(
     r"^(間)?(くらい|ぐらい|ほど)?(後|ご(?!ろ)|先|経ったら|たったら|して(から|も)|したら)|"
-    r"^(間)?(くらい|ぐらい|ほど)?(も|は|って|とか)?\s*(待(て|つ|ち|と|たな|たれ|たなあかん)|我慢(でき|する|しな)|がまん(でき|する)|耐え(られ|れ|る)|置(く|け|か)|空け(る|な)|かか(る|り)|も無理|もむり|とか無理|なんて)"
+    r"^(間)?(くらい|ぐらい|ほど)?(も|は|って|とか)?\s*(黙って|だまって|じっと|おとなしく|静かに)?\s*(待(て|つ|ち|と|たな|たれ|たなあかん|ってみ)|様子(を)?見|我慢(でき|する|しな)|がまん(でき|する)|耐え(られ|れ|る)|置(く|け|か)|空け(る|な)|かか(る|り)|も無理|もむり|とか無理|なんて)"
 )
+
+
+_AGREED = re.compile(r"^(ほな|ほんなら|ほんじゃ|じゃあ|じゃ|なら|そしたら|ほいじゃ|では|了解|りょうかい|"
+                     r"わかった|おけ|ok)[、,\s]*(あと)?\s*$")
 
 
 def days_ago(normalized: str) -> int | None:
@@ -76,6 +80,8 @@ def days_ago(normalized: str) -> int | None:
             continue  # 「13日にリマインド」「13日の朝8時」 is a day of the month, a time to come
         if before.endswith(("あと", "残り", "まだ")):
             continue  # 「あと2週間」 is time still to wait, not how long ago
+        if _AGREED.search(normalized[: match.start()]):
+            continue  # 「ほな16日な」「じゃあ2週間ね」: the wait just named, agreed to
         if _RANGE.search(before) or re.match(r"\s*[~\-〜]\s*\d", normalized[match.end() :]):
             continue
         if _DENIED.match(normalized[match.end() : match.end() + 8]):
@@ -130,6 +136,19 @@ def is_bare_duration(normalized: str) -> bool:
     for word, _days in _WORDS:
         rest = rest.replace(word, "")
     return not _FILLER.sub("", rest)
+
+
+def agreed_wait(normalized: str) -> int | None:
+    """「ほな16日な」「じゃあ2週間ね」 alone: the wait just named, agreed to (its days), or None."""
+    match = _AMOUNT.search(normalized)
+    if not match or not _AGREED.search(normalized[: match.start()]):
+        return None
+    rest = normalized[match.end() :]
+    if not re.fullmatch(r"(間)?(は|だけ)?(ね|な|か|やな|だね|ですね|かぁ|かあ|ということで)?[、。!！~ー…\s笑w]*"
+                        r"((待つ|待と|がまん|我慢|頑張る|がんばる|やってみる)(わ|ね|か|う|よ)?)?[、。!！~ー…\s笑w]*", rest):  # fmt: skip
+        return None
+    n = _number(match.group(1))
+    return n * _UNITS[match.group(2)] if n else None
 
 
 _AHEAD = re.compile(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.content import AdviceCard
 from bot.dialogue import advice, ranking
@@ -34,6 +35,17 @@ STORY_MATCH = 0.3  # …when a card's own questions match the story this well
 # Feelings that weigh more than the story's news: named before it, in place of the story's ack.
 WEIGHS_MORE = ("grief", "tired", "drinking", "not_eating", "sleepless", "crying", "self_blame")
 SHORT = 20  # characters: a question this short says little of what it is about alone
+
+
+# 「…かどうか聞いたんだけど」「…か聞いてんねん。イエスかノーで」: what is left is the question
+_ASKED_TAIL = re.compile(
+    r"(いや|だから|てか)*[、\s]*|(かどうか|か|って)?(を)?(聞いた|きいた|聞いて(る|ん|ます)|聞いとる)"
+    r"(ん|の)?(だ|や|じゃ|です)?(けど|けれど|ねん|って|が|のに)?|(イエス|yes|はい)か(ノー|no|いいえ)(で)?"
+    r"|[笑wｗ😂]+"
+)
+_ASKED_MARK = re.compile(r"(聞いた|きいた|聞いて(る|ん|ます)|聞いとる)(ん|の)?(だ|や|じゃ|です)?(けど|けれど|ねん|って|が|のに)"
+                         r"|(イエス|yes|はい)か(ノー|no|いいえ)")  # fmt: skip
+ASKED_CHARS = 5  # 「送ってええんか」 is a question; 「だから」 alone is not
 
 
 def _query(turn: Turn) -> str:
@@ -195,10 +207,23 @@ class AdviceHandlers(Base):
         turn.out.replies.append(Text(since))
         turn.out.choices = self._menu(turn, situation=False)
 
+    def do_wait_agreed(self, turn: Turn) -> None:
+        """「ほな16日な」: the wait they agreed to, with the day it ends (not counted as the
+        story's time), and where to bring the urge meanwhile."""
+        days = turn.agreed_days or 0
+        until = (turn.now + timedelta(days=days)).astimezone(self.tz)
+        self._say(turn, "wait_agreed", days=days, until=f"{until:%-m月%-d日}")
+        turn.out.choices = self._menu(turn, situation=False)
+
     def do_not_that(self, turn: Turn) -> None:
         """「そういうことじゃなくて」: the last answer missed. Say so, and try another card
         only when one answers clearly; otherwise ask what they meant, in their words."""
         heard = turn.state.last_words
+        said = (turn.frame.ask or turn.text) if turn.frame else ""
+        asked = _ASKED_TAIL.sub("", said).strip(" 、。?？!！")
+        asked_again = bool(_ASKED_MARK.search(said)) and len(asked) >= ASKED_CHARS
+        if turn.frame and asked_again:  # 「10日って長いかどうか聞いたんだけど」: that, asked again
+            turn.frame = replace(turn.frame, ask=asked)
         if heard and turn.frame and not turn.frame.ask:  # 「いや今言ったじゃん」: said back, not
             self._say(turn, "not_that_heard", words=heard)  # asked for again
             turn.state.last_card = None
@@ -206,8 +231,9 @@ class AdviceHandlers(Base):
         self._say(turn, "not_that")
         last = turn.state.last_card
         frame = turn.frame
-        if frame and frame.ask and len(frame.sentences) == 1:  # 「別れの話してるんだけど!?」: the
-            frame = turn.frame = replace(frame, ask=None)  # complaint is no question of its own
+        if frame and frame.ask and len(frame.sentences) == 1 and not asked_again:
+            frame = turn.frame = replace(frame, ask=None)  # 「別れの話してるんだけど!?」: the
+            # complaint is no question of its own
         if frame and frame.draft and not turn.state.no_contact:
             self.do_draft(turn)  # 「話ずれてる…この文送っていいか聞いてるの「…」」: the draft
             return

@@ -232,6 +232,8 @@ class SafetyHandlers(Base):
         said = turn.state.boundary_said
         turn.state.boundary_said += 1
         kind = turn.frame.boundary_kind if turn.frame else None
+        if kind is None and said and turn.state.boundary_told:  # 「みさきに渡してもらうって話」:
+            kind = turn.state.boundary_told[-1]  # the plan already named, said shorter, no law
         if kind and f"boundary_{kind}" in self.content.phrases:
             # 「最寄り駅で待って話すだけ」: that plan named and answered; its first variant names
             # the law (for the plans the law names), asked again it is said without it

@@ -127,6 +127,11 @@ class TalkHandlers(Base):
         no blame meant; what was said about the boundary is not taken back."""
         self._say(turn, "warning_sorry")
 
+    def do_lecture_sorry(self, turn: Turn) -> None:
+        """「なんか説教されてる気分」 after advice: sorry for the tone, they know it already;
+        no more advice pushed this turn, the choice of what next left to them."""
+        self._say(turn, "lecture_sorry")
+
     def do_stay(self, turn: Turn) -> None:
         """「もうちょっとここにいてもいい?」: yes, and listening from now on (no cards pushed)."""
         turn.state.listening = True
