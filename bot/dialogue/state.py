@@ -29,10 +29,8 @@ class DialogueState(BaseModel):
     phase: Phase = Phase.START
     situation: str | None = None  # refused | ghosted
     since_days: int | None = None  # how long ago it happened, as told
-    since_told_at: datetime | None = None
-    since_said: int | None = (
-        None  # the days last counted aloud (not said again unasked)  # when they told us (since_days counts from here)
-    )
+    since_told_at: datetime | None = None  # when they told us (since_days counts from here)
+    since_said: int | None = None  # the days last counted aloud (not said again unasked)
     no_contact: bool = False  # blocked / told not to contact / boundary risk: never help write
     dumped: bool = False  # 「振られた」: told of the breakup before a refusal or a silence
     no_contact_by: str | None = None  # blocked | boundary: only a block stated false lifts it

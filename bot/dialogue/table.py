@@ -66,8 +66,8 @@ DEFAULT: dict[str, Step] = {
     "gentle_answer": Step("gentle_answer", Phase.GENTLE),  # a question about the ex, honestly
     "still_here": Step("still_here"),  # 「もう終わり?」: not over
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
-    "warning_sorry": Step("warning_sorry"),
-    "lecture_sorry": Step("lecture_sorry"),  # 「説教されてる気分」 after advice: sorry  # hurt by a boundary warning: sorry for the words
+    "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words
+    "lecture_sorry": Step("lecture_sorry"),  # 「説教されてる気分」 after advice: sorry
     "go_ahead": Step("go_ahead"),  # 「聞きたいことある」: ask away
     # 「送るべき?」 about the draft shown: answered straight (the one under review stays so)
     "send_or_not": Step("send_or_not", Phase.REVIEWING_DRAFT),
@@ -79,20 +79,20 @@ DEFAULT: dict[str, Step] = {
     "not_that": Step("not_that"),  # 「そういうことじゃなくて」: sorry, another try or a question
     "block_chance": Step("block_chance"),  # chance, asked after a block
     "chat_line": Step("chat_line", Phase.GENTLE),  # how the chat line works
-    "lines": Step("lines"),
+    "lines": Step("lines"),  # 「どこに相談すればいいの」: the lines open now
     "retime": Step("retime"),  # the held draft comes back at another time
     "normalize": Step("normalize"),  # 「こんなふうになるのって変?」: it is not
     "alone": Step("alone", Phase.GENTLE),  # after a crisis message: no one with them tonight
     "erase_explain": Step("erase_explain", Phase.CONFIRM_ERASE),  # what erasing means
     "unsent_ok": Step("unsent_ok"),  # 「送らないからここに書いていい?」: yes
-    "unsent_letter": Step("unsent_letter"),  # the letter, received  # 「どこに相談すればいいの」: the lines open now
+    "unsent_letter": Step("unsent_letter"),  # the letter, received
     "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」
     "gentle_tonight": Step("gentle_tonight"),  # how to get through tonight
     "why_wait": Step("why_wait"),  # 「なんで今送ったらあかんの?」: the draft's reasons again
     "gentle_tomorrow": Step("gentle_tomorrow"),  # the day after a hard night, small
     "gentle_back": Step("gentle_back", Phase.GENTLE),  # back the morning after a crisis night
-    "no_sorry": Step("no_sorry"),
-    "wait_agreed": Step("wait_agreed"),  # 「ほな16日な」: the wait agreed to, its last day named  # 「夜中にごめんね」: sorry for talking here; no need
+    "no_sorry": Step("no_sorry"),  # 「夜中にごめんね」: sorry for talking here; no need
+    "wait_agreed": Step("wait_agreed"),  # 「ほな16日な」: the wait agreed to
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」
     "crisis_no": Step("crisis_no", Phase.GENTLE),  # 「それはしない」
     **REQUESTS,

@@ -47,13 +47,11 @@ class Turn:
     previous_action: str | None = None  # what the bot did the turn before
     ranked: list[Any] | None = None  # the cards ranked for this message (computed once)
     held: tuple[Held, ...] | None = None  # the store's held drafts (None: not looked up)
-    known: str | None = None
-    about_draft: bool = False
+    known: str | None = None  # the situation known before this message told its story
+    about_draft: bool = False  # the message asks about words of the draft shown (a quote of it)
     agreed_days: int | None = None  # 「ほな16日な」: the wait they agreed to
     away: timedelta | None = None  # since their last message (None: the first one)
-    retime_at: str | None = (
-        None  # the new time asked for a held draft (the picker's format)  # the message asks about words of the draft shown (a quote of it)  # the situation known before this message told its story
-    )
+    retime_at: str | None = None  # the new time asked for a held draft (the picker's format)
     out: Outcome = field(init=False)
 
     def __post_init__(self) -> None:

@@ -58,8 +58,10 @@ _WAITING = re.compile(
 )
 
 
-_AGREED = re.compile(r"^(ほな|ほんなら|ほんじゃ|じゃあ|じゃ|なら|そしたら|ほいじゃ|では|了解|りょうかい|"
-                     r"わかった|おけ|ok)[、,\s]*(あと)?\s*$")
+_AGREED = re.compile(
+    r"^(ほな|ほんなら|ほんじゃ|じゃあ|じゃ|なら|そしたら|ほいじゃ|では|了解|りょうかい|"
+    r"わかった|おけ|ok)[、,\s]*(あと)?\s*$"
+)
 
 
 def days_ago(normalized: str) -> int | None:

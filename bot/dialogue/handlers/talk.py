@@ -22,7 +22,6 @@ class Privacy:
     draft_days: int = 30  # a draft given back is deleted after this many days
 
 
-
 class TalkHandlers(Base):
     def do_welcome(self, turn: Turn) -> None:
         self._say(turn, "welcome")
