@@ -49,6 +49,9 @@ def score(engine: Engine, conversations: list[dict[str, Any]]) -> OnTopic:
     for conv in conversations:
         state, now = DialogueState(), NIGHT
         for turn in conv["turns"]:
+            now += timedelta(hours=turn.get("wait", 0))  # hours pass (a script's morning after)
+            if "say" not in turn and "tap" not in turn:
+                continue
             incoming = TextIn(turn["say"]) if "say" in turn else PostbackIn(turn["tap"])
             crisis_before = state.crisis_at
             out = engine.handle(state, incoming, now)

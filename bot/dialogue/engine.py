@@ -54,7 +54,7 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
-    "wait_agreed", "lecture_sorry", "morning_offer", "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined",
+    "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined",
     "morning_checkin", "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
     "menu_refused", "menu_ghosted", "menu_draft", "menu_help", "menu_vent", "menu_contact",
@@ -344,6 +344,15 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         ):  # 「電話とかはいい」「べつに」 to 「消えたいと思うくらいつらい?」: no menu, stayed with
             phone = "phone_averse" in frame.feelings and s.last_action == "check_in"
             return "check_in_phone" if phone else "check_in_open"
+        body = set(frame.feelings) & set(WORN_DOWN)
+        if (
+            len(body) >= 2
+            and not frame.draft
+            and s.phase is not Phase.GENTLE
+            and (s.body_worry_at is None or turn.now - s.body_worry_at > GENTLE_FOR)
+        ):  # 「一ヶ月あまり食ってない。眠れない。毎晩飲んでる」: the body's alarm, a doctor, a line
+            s.body_worry_at = turn.now
+            return "body_worry"
         if frame.risk == "concern" and frame.says_no and not frame.ask and not s.crisis_at:
             return "concern_no"  # 「いえ、死にたいとまでは…」: believed, not asked again
         if frame.risk == "concern" and not self._asked_lately(turn):
@@ -779,6 +788,7 @@ SAID_GOODBYE = ("thanks", "gentle_goodbye", "decided")
 ASKED_DIRECTLY = (*CHECKED_IN, "crisis", "crisis_yes")  # replies that end with the direct question
 # Feelings of the body and the night (not worry, which a draft to the ex may well say): while a
 # draft is awaited, a message naming one of these is talk, not the draft.
+WORN_DOWN = ("not_eating", "sleepless", "drinking")  # two of these: the body's own alarm
 BODY_FEELINGS = ("sleepless", "crying", "tired", "drinking", "not_eating", "grief")
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
 TOLD_OR_ASKED = (*TOLD, *ADVICE)

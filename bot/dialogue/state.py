@@ -39,6 +39,7 @@ class DialogueState(BaseModel):
     given: list[str] = Field(default_factory=list)  # cards already shown, oldest first
     crisis_at: datetime | None = None
     seen_at: datetime | None = None  # their last message (a return after a night is greeted)
+    body_worry_at: datetime | None = None  # told a doctor and a line for not eating/sleeping
     morning_asked_at: datetime | None = None  # offered a word in the morning after a hard night
     concern_at: datetime | None = None  # when we last asked gently whether it is that hard
     no_phone: bool = False  # said they cannot phone: chat lines first

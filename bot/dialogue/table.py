@@ -68,6 +68,7 @@ DEFAULT: dict[str, Step] = {
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
     "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words
     "lecture_sorry": Step("lecture_sorry"),  # 「説教されてる気分」 after advice: sorry
+    "body_worry": Step("body_worry"),  # not eating, not sleeping, drinking: a doctor, a line
     "go_ahead": Step("go_ahead"),  # 「聞きたいことある」: ask away
     # 「送るべき?」 about the draft shown: answered straight (the one under review stays so)
     "send_or_not": Step("send_or_not", Phase.REVIEWING_DRAFT),

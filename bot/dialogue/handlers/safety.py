@@ -7,10 +7,15 @@ from datetime import datetime, time, timedelta
 
 from bot.content import AdviceCard
 from bot.dialogue import ranking
+from bot.dialogue.echo import echo_words, story_words
 from bot.dialogue.handlers.base import DAYTIME, MORNING, Base
 from bot.dialogue.table import THEIR_MIND, home_phase
 from bot.dialogue.turn import GENTLE_FOR, Turn
 from bot.dialogue.types import Card, Choice, ScheduleCheckin, Text
+
+BODY_LINE = (
+    "こころの健康相談統一ダイヤル"  # crisis_lines.yaml: a line for health worries, not crisis
+)
 
 
 class SafetyHandlers(Base):
@@ -218,6 +223,19 @@ class SafetyHandlers(Base):
         if turn.frame and turn.frame.sorry_to_bot:
             self._say(turn, "no_sorry")
         self._say(turn, "gentle_back_morning" if morning else "gentle_back")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    def do_body_worry(self, turn: Turn) -> None:
+        """Not eating, not sleeping, drinking alone (two of them told): what they said, heard;
+        that it is the body's alarm; a doctor and a line to talk to, said once a day; no
+        question pressed on them."""
+        if turn.frame and (
+            words := story_words(turn.frame.text) or echo_words(turn.frame.felt_words)
+        ):
+            self._say(turn, "echo_short", words=words)
+        line = next((x for x in self.content.crisis_lines if x.name == BODY_LINE), None)
+        where = f"\n{line.name} {line.contact}({line.hours})" if line else ""
+        turn.out.replies.append(Text(self._phrase(turn, "body_worry") + where))
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
     def do_no_sorry(self, turn: Turn) -> None:
