@@ -70,7 +70,7 @@ _TE = ((re.compile(r"ない$"), "なくて"), (re.compile(r"(て|で)(る|た)$"
 
 def _te(clause: str) -> str | None:
     """The clause in the て-form that chains it to the next, or None when it cannot be."""
-    if clause.endswith(("て", "で")) and not clause.endswith(("って", "って")):
+    if clause.endswith(("て", "で")) and not clause.endswith("って"):  # 「って」 quotes
         return clause
     for end, te in _TE:
         if end.search(clause):

@@ -54,8 +54,9 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
-    "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined",
-    "morning_checkin", "gentle_back_morning", "gentle_back", "no_sorry",
+    "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
+    "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
+    "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
     "menu_refused", "menu_ghosted", "menu_draft", "menu_help", "menu_vent", "menu_contact",
     "ask_situation", "ask_situation_first", "clarify",
@@ -744,7 +745,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             case "cooling" if arg in ("start", "checkins", "none"):
                 self._cooling(turn, arg)
             case "morning" if arg in ("yes", "no"):
-                self.morning_word(turn, wanted=arg == "yes")
+                self._morning_word(turn, wanted=arg == "yes")
             case "held" if arg == "cancel":
                 self.do_cancel(turn)
             case "held" if arg.startswith("cancel:"):

@@ -13,9 +13,8 @@ from bot.dialogue.table import THEIR_MIND, home_phase
 from bot.dialogue.turn import GENTLE_FOR, Turn
 from bot.dialogue.types import Card, Choice, ScheduleCheckin, Text
 
-BODY_LINE = (
-    "こころの健康相談統一ダイヤル"  # crisis_lines.yaml: a line for health worries, not crisis
-)
+# The crisis_lines.yaml line for a health worry that is no crisis (not eating, not sleeping)
+BODY_LINE = "こころの健康相談統一ダイヤル"
 
 
 class SafetyHandlers(Base):
@@ -204,7 +203,7 @@ class SafetyHandlers(Base):
             turn.out.choices = [self._button("btn_morning_yes", "morning:yes"),
                                 self._button("btn_morning_no", "morning:no")]  # fmt: skip
 
-    def morning_word(self, turn: Turn, wanted: bool) -> None:
+    def _morning_word(self, turn: Turn, wanted: bool) -> None:
         """The answer to the morning offer: a check-in held for the morning hour, or not."""
         if not wanted:
             self._say(turn, "morning_declined")
