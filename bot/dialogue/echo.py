@@ -15,7 +15,7 @@ _FIRST_PERSON = re.compile(r"私|わたし|あたし|俺|おれ|僕|ぼく|う�
 # Dialect endings said back inside standard speech sound like mimicry (「フェードアウトちゃうんだね」):
 # such a clause is left to the feeling's own line.
 _DIALECT = re.compile(
-    r"((?<=[ァ-ヶー一-龯])ちゃう|へん|やん|やねん|ねん|とる|とった|っちゃ|けん|だべ|べ|じゃけ|がや|だがね|ばい|よる|しとう|とう|おる|おらん)$"
+    r"((?<=[ァ-ヶー一-龯])ちゃう|へん|やん|やねん|ねん|とる|とった|っちゃ|けん|だべ|べ|じゃけ|じゃった|じゃろ|がや|だがね|ばい|よる|しとう|とう|おる|おらん)$"
 )
 _RHETORICAL = re.compile(r"(くない|じゃない|やん|やろ|じゃん|でしょ)$")  # 「ありえんくない」 asks
 _QUESTION = re.compile(r"(か|かな|かも|かい|の|っけ|\?)$")

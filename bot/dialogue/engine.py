@@ -54,7 +54,7 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
-    "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
+    "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
     "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
@@ -302,6 +302,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "why"  # 「他に好きなやつできたんかな」: a guess about their mind, not news
         if intent == "wait_agreed":
             return intent
+        if turn.moved_on and not frame.ask and not frame.draft and intent not in SAFETY_INTENTS:
+            return "moving_on"  # 「べつに戻りたいとか言ってないし」: heard; no reunion drill now
+        if frame.fact("ended_it") is True and turn.known != "ended" and not frame.ask:
+            return "ended_ack"  # 「うちが振った側なんよ」: heard as that, not as a refusal
         if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:
             intent = "unclear"  # the story is known; the model's guess does not retell it
         if (frame.draft or (s.unsent and not frame.ask)) and (frame.unsent or s.unsent):
@@ -660,6 +664,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 s.situation = situation  # 「断られたんじゃなくて、既読無視されてるだけ」
             elif frame.fact(situation) is True and frame.intent not in ("refused", "ghosted"):
                 s.situation = s.situation or situation
+        if frame.moving_on:
+            turn.moved_on, s.moving_on = not s.moving_on, True
+        elif frame.intent in ("want_contact", "draft") or frame.draft:
+            s.moving_on = False  # writing to them again: the reunion advice is back
+        if frame.fact("ended_it") is True and frame.fact("refused") is not True:
+            s.situation = "ended"  # 「うちが振った側」: no refusal to count from, no reunion drill
+        elif frame.fact("ended_it") is False and s.situation == "ended":
+            s.situation = None
         if frame.fact("blocked") is False and s.no_contact and s.no_contact_by == "blocked":
             s.no_contact, s.no_contact_by = False, None
             self._say(turn, "blocked_lifted")

@@ -248,6 +248,8 @@ def allowed(cards: Mapping[str, AdviceCard], state: DialogueState) -> list[Advic
             continue  # after a block, or with someone new: no path back through contact
         if card.after_block and not state.no_contact:
             continue
+        if state.moving_on and "any" not in card.situations:
+            continue  # 「戻りたいわけじゃない」: no reunion drill
         if (
             state.situation
             and state.situation not in card.situations

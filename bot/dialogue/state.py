@@ -27,7 +27,7 @@ class DialogueState(BaseModel):
 
     turn: int = 0  # inputs handled; rotates phrase variants
     phase: Phase = Phase.START
-    situation: str | None = None  # refused | ghosted
+    situation: str | None = None  # refused | ghosted | ended (they ended it themselves)
     since_days: int | None = None  # how long ago it happened, as told
     since_told_at: datetime | None = None  # when they told us (since_days counts from here)
     since_said: int | None = None  # the days last counted aloud (not said again unasked)
@@ -44,6 +44,7 @@ class DialogueState(BaseModel):
     concern_at: datetime | None = None  # when we last asked gently whether it is that hard
     no_phone: bool = False  # said they cannot phone: chat lines first
     replied: bool = False  # the ex wrote or replied: the wait is over, answering is fine
+    moving_on: bool = False  # no reunion wanted: only the cards that hold for anyone, no countdown
     new_partner: bool = False  # the ex has someone new (a prior for which card answers)
     ex_woman: bool | None = None  # the ex is a woman (元カノ): a survey of men is said to be one
     boundary_said: int = 0  # times the boundary was explained (the law once, then shorter)

@@ -49,6 +49,7 @@ class Turn:
     held: tuple[Held, ...] | None = None  # the store's held drafts (None: not looked up)
     known: str | None = None  # the situation known before this message told its story
     about_draft: bool = False  # the message asks about words of the draft shown (a quote of it)
+    moved_on: bool = False  # this message first said no reunion is wanted
     agreed_days: int | None = None  # 「ほな16日な」: the wait they agreed to
     away: timedelta | None = None  # since their last message (None: the first one)
     retime_at: str | None = None  # the new time asked for a held draft (the picker's format)

@@ -94,6 +94,7 @@ class Frame:
     warning_hurt: bool = False  # 「そこまで言う?」: hurt by a warning
     send_or_not: bool = False  # 「送るべき?」: whether to send the draft already shown
     sorry_to_bot: bool = False  # 「夜中にごめんね」: sorry for having talked here
+    moving_on: bool = False  # 「戻りたいわけじゃない」: no reunion wanted
     same_sex: bool = False  # 「女同士だから誰にも言えない」
     apology_wish: bool = False  # 「謝りたいだけなんだけど」
     send_now: bool = False  # 「もういいわ送る」
@@ -148,7 +149,11 @@ SAID_IN_OWN_WORDS = (
     ("apology_wish", "apology_wish"),
     ("send_now", "send_now"),
     ("sorry_to_bot", "sorry_to_bot"),
+    ("moving_on", "moving_on"),
 )
+_TAG_ASKED = re.compile(
+    r"(でしょ|よね|じゃん|やろ|やんな|かな)[?？笑wｗ…\s]*$"
+)  # 「ばかでしょ」 asks too
 THANKS_SENTENCE = 14  # 「ありがと、助かった!」: a last sentence this short with thanks in it
 ASIDE_CHARS = 8  # a quote this short inside a long story whose question is elsewhere: no draft
 STORY_CHARS = 60
@@ -274,7 +279,7 @@ class Reader:
             says_no=any_match(lex.says_no, norm, folded),
             **{f: any_match(getattr(lex, k), own, own_folded) for f, k in SAID_IN_OWN_WORDS},
             deletes=self._felt(lex.deletion, own, own_folded, lex.deletion_denied),
-            is_it_odd=bool(ask) and any_match(lex.is_it_odd, own, own_folded),
+            is_it_odd=bool(ask or _TAG_ASKED.search(own)) and any_match(lex.is_it_odd, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
             wondering=bool(ask and any_match(lex.wondering, ask.text, fold_kana(ask.text))),
             not_planning=any_match(lex.not_planning, norm, folded),

@@ -207,6 +207,21 @@ class AdviceHandlers(Base):
         turn.out.replies.append(Text(since))
         turn.out.choices = self._menu(turn, situation=False)
 
+    def do_ended_ack(self, turn: Turn) -> None:
+        """They ended it themselves: heard as that (no refusal, no countdown), the feeling in
+        it first, and which way they lean asked, not assumed (back, lonely, or moving on)."""
+        if self._feeling(turn):
+            self._reflect(turn, ask=False)
+        self._say(turn, "ended_ack")
+        turn.state.phase = Phase.ADVISING
+
+    def do_moving_on(self, turn: Turn) -> None:
+        """「べつに戻りたいとか言ってないし」: heard, sorry if it was assumed, and what they
+        want asked (the cards that assume a reunion are set aside from now on)."""
+        if self._feeling(turn):
+            self._reflect(turn, ask=False)
+        self._say(turn, "moving_on_ack")
+
     def do_wait_agreed(self, turn: Turn) -> None:
         """「ほな16日な」: the wait they agreed to, with the day it ends (not counted as the
         story's time), and where to bring the urge meanwhile."""
@@ -488,7 +503,8 @@ class AdviceHandlers(Base):
     def _since_line(self, turn: Turn) -> str | None:
         s = turn.state
         days = s.days_since(turn.now)
-        if days is None or s.situation is None or s.no_contact or s.replied or s.new_partner:
+        if days is None or s.situation in (None, "ended") or s.moving_on or s.no_contact \
+                or s.replied or s.new_partner:  # fmt: skip
             return None  # after a block, or once they wrote: no countdown to contact
         s.since_said = days
         if s.situation == "refused":
