@@ -28,6 +28,7 @@ from bot.dialogue.turn import (
     BACK_AFTER,
     GENTLE_FOR,
     LOW_CONFIDENCE,
+    DraftEdit,
     FrameReader,
     Outcome,
     Turn,
@@ -43,7 +44,7 @@ from bot.dialogue.types import (
     Text,
     TextIn,
 )
-from bot.nlu.drafts import draft_or_whole
+from bot.nlu.drafts import draft_or_whole, removal, remove_part
 from bot.nlu.durations import agreed_wait, is_bare_duration
 from bot.nlu.frame import Frame
 from bot.nlu.lexicon import Lexicon
@@ -54,7 +55,7 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
-    "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
+    "draft_edited", "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
     "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
@@ -210,7 +211,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.source == "model" and frame.confidence < LOW_CONFIDENCE:
             intent = "unclear"
         turn.out.intent = frame.intent
-        if intent not in SAFETY_INTENTS:
+        if intent not in SAFETY_INTENTS and turn.state.draft_text and not frame.draft:
+            turn.edit = self._draft_edit(text, turn.state.draft_text)
+        if intent not in SAFETY_INTENTS and turn.edit is None:
             choosing = (
                 turn.state.phase is Phase.REVIEWING_DRAFT and not frame.ask
             )  # 「また一晩?」 asks
@@ -300,6 +303,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "broke_up" if frame.fact("broke_up") else "unclear"
         if intent == "new_partner" and frame.ask and frame.fact("new_partner") is not True:
             intent = "why"  # 「他に好きなやつできたんかな」: a guess about their mind, not news
+        if turn.edit is not None:
+            return "draft_edit"  # 「返事待ってるねは消す」: that part out of the draft shown
         if intent == "wait_agreed":
             return intent
         if turn.moved_on and not frame.ask and not frame.draft and intent not in SAFETY_INTENTS:
@@ -710,6 +715,15 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             frame.days_ago is not None and told and frame.days_ago <= MAX_SINCE
         ):  # a time with the event
             s.since_days, s.since_told_at = frame.days_ago, turn.now
+
+    @staticmethod
+    def _draft_edit(text: str, draft: str) -> DraftEdit | None:
+        """「返事待ってるねは消す」: the draft without that part, when it names one in it."""
+        asked = removal(text)
+        if asked is None:
+            return None
+        found = remove_part(draft, asked[0])
+        return DraftEdit(found[1], found[0], asked[1]) if found else None
 
     def _typed_choice(self, text: str) -> str | None:
         """The whole message, or its last sentence (「…図星。送らない」), as a button's label."""

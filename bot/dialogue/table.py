@@ -94,6 +94,7 @@ DEFAULT: dict[str, Step] = {
     "gentle_back": Step("gentle_back", Phase.GENTLE),  # back the morning after a crisis night
     "no_sorry": Step("no_sorry"),  # 「夜中にごめんね」: sorry for talking here; no need
     "wait_agreed": Step("wait_agreed"),  # 「ほな16日な」: the wait agreed to
+    "draft_edit": Step("draft_edit", Phase.REVIEWING_DRAFT),  # 「…は消す」: that part out
     "ended_ack": Step("ended_ack"),  # 「うちが振った側」: they ended it; heard as that
     "moving_on": Step("moving_on"),  # 「戻りたいわけじゃない」: heard; the reunion drill set aside
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」

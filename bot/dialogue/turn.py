@@ -35,6 +35,15 @@ class Outcome:
     intent: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DraftEdit:
+    """A part of the draft shown, asked to go (「返事待ってるねは消す」): what went, what is left."""
+
+    removed: str
+    draft: str
+    hold: bool = False  # 「…消したやつ預かって」: held as it is now
+
+
 @dataclass
 class Turn:
     """What one action sees: the state it may change, the input text and its frame, `now`."""
@@ -49,6 +58,7 @@ class Turn:
     held: tuple[Held, ...] | None = None  # the store's held drafts (None: not looked up)
     known: str | None = None  # the situation known before this message told its story
     about_draft: bool = False  # the message asks about words of the draft shown (a quote of it)
+    edit: DraftEdit | None = None  # a part of the draft shown asked to go
     moved_on: bool = False  # this message first said no reunion is wanted
     agreed_days: int | None = None  # 「ほな16日な」: the wait they agreed to
     away: timedelta | None = None  # since their last message (None: the first one)

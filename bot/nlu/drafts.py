@@ -153,3 +153,47 @@ def draft_or_whole(text: str) -> str:
     marked one part of it, or said something to the bot on a line of its own first."""
     whole = text.strip()
     return find_draft(text) or _PREAMBLE.sub("", whole, count=1).strip() or whole
+
+
+# 「返事待ってるねは消す」「飯の話は消すわ」「「全部私が悪かった」を削って」: a part of the draft
+# shown, asked to go. What is named is looked for as it is, then as the sentence that holds its
+# key word (「飯の話」 → the sentence with 飯); 「…消したやつ預かって」 names the edit and the hold.
+_REMOVE = re.compile(
+    r"^(?:ほな|じゃあ|じゃ|なら|やっぱ(?:り)?|あと|それと|で)?[、,\s]*[「『]?(?P<what>[^「『」』]{1,30}?)[」』]?\s*"
+    r"(?:って(?:とこ|ところ|部分)|のとこ(?:ろ)?|の部分|の一文|のくだり)?\s*(?:は|を|も)?\s*"
+    r"(?P<verb>消す|消して|消そ|けす|けして|削る|削って|削除|なしで|なしにする|なくす|外す|外して|はずして|取る|とって|抜く|抜いて|カット)"
+)
+_REMOVED = re.compile(
+    r"[「『]?(?P<what>[^「『」』]{1,30}?)[」』]?\s*(?:は|を)?\s*(?:消した|けした|削った|抜いた|外した|はずした|カットした)(?:やつ|の|もの|版|バージョン)"
+)
+_ABOUT = re.compile(r"(の話|の誘い|のとこ(ろ)?|の部分|の一文|のくだり|のやつ|って(とこ|部分))$")
+_SENTENCES = re.compile(r"[^。!?！？\n]+[。!?！？]*\n?")
+
+
+def removal(text: str) -> tuple[str, bool] | None:
+    """What a message asks to remove from the draft shown, and whether it also asks to hold
+    the result (「…消したやつ預かって」); None when it asks no such edit."""
+    norm = text.strip()
+    if m := _REMOVED.search(norm):
+        return m["what"].strip(" 、,"), True
+    if m := _REMOVE.search(norm):
+        return m["what"].strip(" 、,"), False
+    return None
+
+
+def remove_part(draft: str, what: str) -> tuple[str, str] | None:
+    """The draft without `what` (as written, else the sentence holding its key word), and
+    the words taken out; None when it is not found or nothing would be left."""
+    last = re.split(r"[、,\s]+", what)[-1]  # 「さっきの文、返事待ってるね」: the part named last
+    what = what if what in draft else last
+    if what in draft:
+        edited, removed = draft.replace(what, "", 1), what
+    else:
+        key = _ABOUT.sub("", what).strip()
+        hit = [s for s in _SENTENCES.findall(draft) if len(key) >= 1 and key in s]
+        if not key or len(hit) != 1:
+            return None
+        edited, removed = draft.replace(hit[0], "", 1), hit[0].strip()
+    edited = re.sub(r"^[、。!！?？\s]+|[、\s]+$", "", re.sub(r"([。!！?？])[、。]+", r"\1", edited))
+    edited = re.sub(r"\n{3,}", "\n\n", edited).strip()
+    return (edited, removed) if len(edited) >= 2 and edited != draft.strip() else None

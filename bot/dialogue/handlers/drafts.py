@@ -4,6 +4,7 @@ outcome, the cooling period."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -66,6 +67,8 @@ class DraftHandlers(Base):
             self.do_draft_ask(turn)
             return
         recent = tuple(t for t in s.draft_times if turn.now - t <= timedelta(hours=12))
+        if turn.edit:  # the same draft with a part taken out: not one more draft
+            recent = recent[:-1]
         verdict = self._review(turn, draft, recent=recent)
         s.draft_times = [*recent, turn.now][-10:]
         if verdict.block:
@@ -118,6 +121,21 @@ class DraftHandlers(Base):
         return self.nudge.review(draft, turn.now, Context(
             no_contact=no_contact, recent_drafts=recent,
             cooling_days_left=self._wait_left(s, turn.now), new_partner=s.new_partner))  # fmt: skip
+
+    def do_draft_edit(self, turn: Turn) -> None:
+        """「返事待ってるねは消す」「飯の話は消すわ」: that part taken out of the draft shown,
+        the new draft said back and reviewed (not counted as one more draft); with 「…消したやつ
+        預かって」, held as it is now."""
+        edit = turn.edit
+        assert edit is not None and turn.frame is not None
+        self._say(turn, "draft_edited", what=edit.removed)
+        turn.out.replies.append(Text(edit.draft))  # what is left, to read as it would arrive
+        turn.frame = replace(turn.frame, draft=edit.draft)
+        if edit.hold:
+            turn.state.draft_text = edit.draft
+            self._hold(turn, "morning", {})
+            return
+        self.do_draft(turn)
 
     def do_send_or_not(self, turn: Turn) -> None:
         """「送るべき?送らんべき?」「今朝送ってもいいものでしょうか」 about the draft already
@@ -335,6 +353,23 @@ class DraftHandlers(Base):
             if at <= local:
                 at += timedelta(days=1)
             return at.strftime("%Y-%m-%dT%H:%M")
+        if (
+            not m and _DATE_SAID.search(norm) and (d := _DATE_WORD.search(norm))
+        ):  # 「12月24日の朝な」
+            local = turn.now.astimezone(self.tz)
+            month = int(d.group(1)) if d.group(1) else local.month
+            hour = {"夜": EVENING_HOUR, "昼": 12, "お昼": 12, "夕方": 17}.get(
+                d.group(3) or "", self.nudge.rules.morning_hour
+            )
+            try:
+                at = local.replace(month=month, day=int(d.group(2)), hour=hour, minute=0,
+                                   second=0, microsecond=0)  # fmt: skip
+            except ValueError:
+                return None
+            if at <= local:  # 「1月5日」 said in December: next year; a day past: next month
+                at = (at.replace(year=at.year + 1) if d.group(1)
+                      else at.replace(month=month % 12 + 1, year=at.year + (month == 12)))  # fmt: skip
+            return at.strftime("%Y-%m-%dT%H:%M")
         if not m:
             return None
         hour = int(m.group(2)) + (
@@ -480,6 +515,14 @@ DAWN = 5  # before this hour, 「明日」 is the day that is starting
 _DAY_OF_MONTH = re.compile(
     r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*(?:[(（]\s*[月火水木金土日]\s*(?:曜日?)?\s*[)）]|[月火水木金土日]曜日?)?"
     r"\s*の?\s*(?:朝|夜|午前|午後|夕方)?\s*\d{0,2}\s*時?$"
+)
+# A day named without an hour (「12月24日の朝な」「24日の夜に返して」): that day, its morning
+_DATE_WORD = re.compile(
+    r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*(?:[(（]\s*[月火水木金土日]\s*(?:曜日?)?\s*[)）])?"
+    r"\s*の?\s*(朝|夜|お昼|昼|夕方)?\s*(?:に|まで|で|な|ね|頃|ごろ)?(?:返|かえ|預|あず|リマインド|お願い|[。!！、\s]|$)"
+)
+_DATE_SAID = re.compile(
+    r"\d\s*月\s*\d{1,2}\s*日|日\s*の?\s*(朝|夜|お昼|昼|夕方)|日\s*(に|まで)?\s*(返|かえ|預|あず|リマインド)"
 )
 _INSTEAD = re.compile(r"(じゃなくて|じゃなく|ではなくて|ではなく|やなくて|ちゃうくて)[、,\s]*")
 _WEEKDAY = re.compile(r"(来週の?)?([月火水木金土日])曜日?")
