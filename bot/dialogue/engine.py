@@ -391,6 +391,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         held = bool(s.held_text) and s.holding(turn.now)
         if frame.send_now and s.draft_text and not frame.draft:
             return "why_wait"  # 「もういいわ送る」「とめないの?」: this draft's reasons, the hold offered
+        quoted_words = max((q.text for q in find_quotes(frame.text)), key=len, default="")
+        if frame.candidate_ask and len(quoted_words) >= CANDIDATE_CHARS and not s.no_contact:
+            adding = (
+                _ADDING.search(frame.text) and s.draft_text and quoted_words not in s.draft_text
+            )
+            s.draft_text = f"{s.draft_text}\n{quoted_words}" if adding else quoted_words
+            return "send_or_not"  # 「「連絡ありがとう…」くらいでしょうか」: those words, answered
         if frame.send_or_not and frame.ask and not frame.draft and (s.draft_text or s.held_text):
             # 「送るべき?送らんべき?」: yes, later or not now, for that draft (still under review)
             return "send_or_not" if s.draft_text else "send_or_not_held"
@@ -815,6 +822,8 @@ SAID_GOODBYE = ("thanks", "gentle_goodbye", "decided")
 ASKED_DIRECTLY = (*CHECKED_IN, "crisis", "crisis_yes")  # replies that end with the direct question
 # Feelings of the body and the night (not worry, which a draft to the ex may well say): while a
 # draft is awaited, a message naming one of these is talk, not the draft.
+CANDIDATE_CHARS = 6  # a quoted reply this long, asked about, is answered as words to send
+_ADDING = re.compile(r"(足す|たす|付け足|つけたす|加え|書き足|添え)")  # …to the draft shown
 WORN_DOWN = ("not_eating", "sleepless", "drinking")  # two of these: the body's own alarm
 BODY_FEELINGS = ("sleepless", "crying", "tired", "drinking", "not_eating", "grief")
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")

@@ -95,6 +95,7 @@ class Frame:
     send_or_not: bool = False  # 「送るべき?」: whether to send the draft already shown
     sorry_to_bot: bool = False  # 「夜中にごめんね」: sorry for having talked here
     moving_on: bool = False  # 「戻りたいわけじゃない」: no reunion wanted
+    candidate_ask: bool = False  # 「「…」くらいでしょうか」: words they might send, asked about
     same_sex: bool = False  # 「女同士だから誰にも言えない」
     apology_wish: bool = False  # 「謝りたいだけなんだけど」
     send_now: bool = False  # 「もういいわ送る」
@@ -150,6 +151,7 @@ SAID_IN_OWN_WORDS = (
     ("send_now", "send_now"),
     ("sorry_to_bot", "sorry_to_bot"),
     ("moving_on", "moving_on"),
+    ("candidate_ask", "candidate_ask"),
 )
 _TAG_ASKED = re.compile(
     r"(でしょ|よね|じゃん|やろ|やんな|かな)[?？笑wｗ…\s]*$"
