@@ -24,7 +24,7 @@ _SET_PHRASE = re.compile(
 )  # not a verb
 
 
-_TRAIL = re.compile(r"[^\w。、!?！？…〜~ー]+$")  # emoji and marks at the end
+_TRAIL = re.compile(r"([^\w。、!?！？…〜~ー]|[笑wｗ草])+$")  # emoji, marks and 笑 at the end
 _LEAD = re.compile(r"^(ただ|でも|なんか|まあ|まぁ|正直|やっぱり?|てか|というか|結局)[、,\s]*")
 
 

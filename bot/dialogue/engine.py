@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.content import Content, require_phrases
@@ -211,6 +211,16 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.source == "model" and frame.confidence < LOW_CONFIDENCE:
             intent = "unclear"
         turn.out.intent = frame.intent
+        offered = turn.state.morning_asked_at
+        if (
+            intent not in SAFETY_INTENTS
+            and turn.state.last_action == "gentle_goodbye"
+            and offered is not None
+            and turn.now - offered < MORNING_ANSWER
+            and (answer := _MORNING_YES.search(text) or _MORNING_NO.search(text))
+        ):  # 「べつにいいけど」 typed to 「朝にひとことだけ声をかけてもいい?」: that answer
+            self._morning_word(turn, wanted=answer.re is _MORNING_YES)
+            return
         if intent not in SAFETY_INTENTS and turn.state.draft_text and not frame.draft:
             turn.edit = self._draft_edit(text, turn.state.draft_text)
         if intent not in SAFETY_INTENTS and turn.edit is None:
@@ -303,6 +313,18 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "broke_up" if frame.fact("broke_up") else "unclear"
         if intent == "new_partner" and frame.ask and frame.fact("new_partner") is not True:
             intent = "why"  # 「他に好きなやつできたんかな」: a guess about their mind, not news
+        if "burden" in frame.feelings and not frame.draft and intent not in SAFETY_INTENTS:
+            return (
+                "reflect"  # 「私は誰かの重荷になる人間なのでしょうか」: no card may seem to agree
+            )
+        if intent == "thanks" and len(frame.sentences) > 2 and not frame.closing:
+            # 「ありがとうございます。実は、…診断を受けたことを打ち明けたのでございます。…」: a
+            # story that opens with thanks is the story, never a goodbye
+            intent = frame.topic if frame.topic in ADVICE else "vent"
+        if intent == "greeting" and s.situation and len(frame.text) > GREETING_CHARS:
+            # 「おはようって言えた🥹 みんなふつうだった笑」「お前話通じねえな」 mid-story: said to
+            # be heard, not a hello (no 「やっほー」 in the middle of a conversation)
+            intent = "not_that" if frame.followup == "not_that" else "vent"
         if turn.edit is not None:
             return "draft_edit"  # 「返事待ってるねは消す」: that part out of the draft shown
         if intent == "wait_agreed":
@@ -684,7 +706,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.situation = "ended"  # 「うちが振った側」: no refusal to count from, no reunion drill
         elif frame.fact("ended_it") is False and s.situation == "ended":
             s.situation = None
-        if frame.fact("blocked") is False and s.no_contact and s.no_contact_by == "blocked":
+        if (
+            frame.fact("blocked") is False
+            and s.no_contact
+            and s.no_contact_by == "blocked"
+            and not _OTHER_APP.search(frame.text)  # 「インスタはブロックされてない」: LINE still is
+        ):
             s.no_contact, s.no_contact_by = False, None
             self._say(turn, "blocked_lifted")
         s.replied = s.replied or frame.fact("got_reply") is True or frame.intent == "got_reply"
@@ -822,6 +849,20 @@ SAID_GOODBYE = ("thanks", "gentle_goodbye", "decided")
 ASKED_DIRECTLY = (*CHECKED_IN, "crisis", "crisis_yes")  # replies that end with the direct question
 # Feelings of the body and the night (not worry, which a draft to the ex may well say): while a
 # draft is awaited, a message naming one of these is talk, not the draft.
+# Typed answers to the morning offer (「べつにいいけど」 is a yes; 「いいです」 a no)
+_MORNING_YES = re.compile(
+    r"^(うん|はい|ええ|お願い|おねがい|べつにいいけど|別にいいけど|いいよ|いいけど|じゃあ|声かけて|朝に声|頼む|たのむ|よろしく)"
+)
+_MORNING_NO = re.compile(
+    r"^(いらない|いらん|大丈夫|だいじょうぶ|いいです|平気|なしで|やめとく|いや)"
+)
+MORNING_ANSWER = timedelta(minutes=30)  # a typed answer this soon after the offer answers it
+_OTHER_APP = re.compile(
+    r"(インスタ|instagram|x|twitter|ツイッター|tiktok|ティックトック|facebook|フェイスブック|電話|メール|sns)"
+    r"(は|では|だけ|の方は|のほうは|はまだ)[^。]{0,12}(ブロック|されて|され(へん|ん))",
+    re.I,
+)
+GREETING_CHARS = 10  # longer than a hello, once the story is known: something told, not a greeting
 CANDIDATE_CHARS = 6  # a quoted reply this long, asked about, is answered as words to send
 _ADDING = re.compile(r"(足す|たす|付け足|つけたす|加え|書き足|添え)")  # …to the draft shown
 WORN_DOWN = ("not_eating", "sleepless", "drinking")  # two of these: the body's own alarm

@@ -27,7 +27,7 @@ ABOUT_BOT = ("sends", "memory", "hold", "erasing", "operator", "line", "is_bot",
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
-FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "regret", "embarrassed", "hopeless", "anxiety", "anger",
+FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "burden", "regret", "embarrassed", "hopeless", "anxiety", "anger",
             "self_blame", "loneliness", "absence", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
