@@ -95,6 +95,7 @@ class Frame:
     send_or_not: bool = False  # 「送るべき?」: whether to send the draft already shown
     sorry_to_bot: bool = False  # 「夜中にごめんね」: sorry for having talked here
     moving_on: bool = False  # 「戻りたいわけじゃない」: no reunion wanted
+    returning: bool = False  # 「傘と本を返したい」: their things to give back
     candidate_ask: bool = False  # 「「…」くらいでしょうか」: words they might send, asked about
     same_sex: bool = False  # 「女同士だから誰にも言えない」
     apology_wish: bool = False  # 「謝りたいだけなんだけど」
@@ -156,6 +157,9 @@ SAID_IN_OWN_WORDS = (
 _TAG_ASKED = re.compile(
     r"(でしょ|よね|じゃん|やろ|やんな|かな)[?？笑wｗ…\s]*$"
 )  # 「ばかでしょ」 asks too
+_THEY = r"(向こう|むこう|元彼|元カレ|元カノ|彼氏|彼女|彼|相手|あの人|あいつ|あっち)"
+_THEIRS_BEFORE = re.compile(_THEY + r"(は|が|も)[^。、!?！？]{0,6}$")
+_THEIRS_AFTER = re.compile(r"^[^。、!?！？]{0,5}の(は|って)" + _THEY)
 THANKS_SENTENCE = 14  # 「ありがと、助かった!」: a last sentence this short with thanks in it
 ASIDE_CHARS = 8  # a quote this short inside a long story whose question is elsewhere: no draft
 STORY_CHARS = 60
@@ -280,6 +284,7 @@ class Reader:
             addressed=any_match(lex.addressed, norm, folded),
             says_no=any_match(lex.says_no, norm, folded),
             **{f: any_match(getattr(lex, k), own, own_folded) for f, k in SAID_IN_OWN_WORDS},
+            returning=any_match(lex.returning, norm, folded),  # a draft about it counts too
             deletes=self._felt(lex.deletion, own, own_folded, lex.deletion_denied),
             is_it_odd=bool(ask or _TAG_ASKED.search(own)) and any_match(lex.is_it_odd, own, own_folded),
             asks_advice=bool(ask and any_match(lex.asks_advice, ask.text, fold_kana(ask.text))),
@@ -395,6 +400,9 @@ class Reader:
         ん」; with `denied`, those words instead: 「取り消しはせんでいい」)."""
         lex = self.lexicon
         for m in search_both(patterns, own, folded):
+            if _THEIRS_BEFORE.search(own[max(0, m.start() - 12) : m.start()]) or \
+                    _THEIRS_AFTER.match(own[m.end() : m.end() + 12]):  # fmt: skip
+                continue  # 「向こうは泣いてたのに」「泣いてたのは元彼」: their feeling, not yours
             tail, ftail = own[m.end() : m.end() + 16], folded[m.end() : m.end() + 16]
             if denied is not None:
                 if not any_match(denied, tail, ftail):

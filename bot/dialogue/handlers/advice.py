@@ -210,8 +210,8 @@ class AdviceHandlers(Base):
     def do_ended_ack(self, turn: Turn) -> None:
         """They ended it themselves: heard as that (no refusal, no countdown), the feeling in
         it first, and which way they lean asked, not assumed (back, lonely, or moving on)."""
-        if self._feeling(turn):
-            self._reflect(turn, ask=False)
+        if self._feeling(turn) or (turn.frame and turn.frame.event):
+            self._reflect(turn, ask=False)  # 「元彼に新しい彼女できてたの今日しった」 said back
         self._say(turn, "ended_ack")
         turn.state.phase = Phase.ADVISING
 

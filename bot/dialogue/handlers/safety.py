@@ -263,6 +263,8 @@ class SafetyHandlers(Base):
         else:
             variants = self.content.phrases["boundary"]  # the law once; then said shorter
             turn.out.replies.append(Text(variants[min(said, len(variants) - 1)]))
+        if turn.frame and turn.frame.returning:  # 「傘を返すだけ」: the way that asks nothing
+            self._say(turn, "no_contact_return")
         if said == 0:
             self._own_days(turn)
         else:
@@ -307,6 +309,10 @@ class SafetyHandlers(Base):
         is met as the good wish it is, kept for now; the law is not said again."""
         if turn.frame and turn.frame.apology_wish:
             self._say(turn, "no_contact_apology")
+            turn.out.choices = self._own_days_choices()
+            return
+        if turn.frame and turn.frame.returning:  # 「傘と本、郵送で返したい」: things alone, by post
+            self._say(turn, "no_contact_return")
             turn.out.choices = self._own_days_choices()
             return
         self._say(turn, "no_contact")
