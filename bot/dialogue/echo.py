@@ -112,3 +112,27 @@ def story_words(text: str) -> str | None:
     if len(parts) > STORY_PARTS:  # what happened first, and what weighs last before the end
         parts = [parts[0], parts[-1]]
     return "、".join([*parts, end])
+
+
+# 「ばかじゃないよって言ってほしかったのに」: the kind words they wished to hear, said to them. Only
+# words of comfort are said (never 「死んでいいよ」 or a verdict on the ex): the kind endings below.
+_WISHED = re.compile(
+    r"[「『]?(?P<words>[^「『」』。、!?！？\s　]{2,20}?)[」』]?\s*(って|と)\s*(言って|いって|ゆうて|言うて)"
+    r"\s*(ほしかった|欲しかった|ほしい|欲しい|くれたら|もらいたかった|もらいたい)"
+)
+_KIND = re.compile(
+    r"(じゃない|じゃないよ|ではない|ないよ|大丈夫|だいじょうぶ|よく(頑張|がんば)|えらい|偉い|悪くない|わるくない|"
+    r"おかしくない|変じゃない|いいんだよ|いいよ|ひとりじゃない|味方)"
+)
+
+
+_TO_WHOM = re.compile(r"^(誰か|だれか|彼|彼女|あの人|あいつ|みんな|友達|友だち|親|家族)(に|から)")
+
+
+def wished_words(text: str) -> str | None:
+    """The words of comfort they said they wished to hear, or None."""
+    m = _WISHED.search(text)
+    if not m or not _KIND.search(m["words"]) or _FIRST_PERSON.search(m["words"]):
+        return None
+    words = _TO_WHOM.sub("", m["words"].strip())  # 「だれかに大丈夫だよって」: the words only
+    return _TRAIL.sub("", _LEAD.sub("", words)) if len(words) >= 2 else None

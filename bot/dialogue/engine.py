@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.content import Content, require_phrases
+from bot.dialogue.echo import wished_words
 from bot.dialogue.handlers.advice import AGAIN, CLOSE, AdviceHandlers
 from bot.dialogue.handlers.base import once_each, said_back
 from bot.dialogue.handlers.drafts import DraftHandlers
@@ -55,7 +56,7 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
-    "no_contact_return", "draft_edited", "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
+    "said_as_wished", "no_contact_return", "draft_edited", "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
     "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
@@ -313,6 +314,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "broke_up" if frame.fact("broke_up") else "unclear"
         if intent == "new_partner" and frame.ask and frame.fact("new_partner") is not True:
             intent = "why"  # 「他に好きなやつできたんかな」: a guess about their mind, not news
+        if intent not in SAFETY_INTENTS and not frame.draft and wished_words(frame.text):
+            return "say_wished"  # 「ばかじゃないよって言ってほしかった」: said to them, plainly
         if "burden" in frame.feelings and not frame.draft and intent not in SAFETY_INTENTS:
             return (
                 "reflect"  # 「私は誰かの重荷になる人間なのでしょうか」: no card may seem to agree

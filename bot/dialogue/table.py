@@ -67,6 +67,7 @@ DEFAULT: dict[str, Step] = {
     "still_here": Step("still_here"),  # 「もう終わり?」: not over
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
     "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words
+    "say_wished": Step("say_wished"),  # 「…って言ってほしかった」: those kind words, said
     "lecture_sorry": Step("lecture_sorry"),  # 「説教されてる気分」 after advice: sorry
     "body_worry": Step("body_worry"),  # not eating, not sleeping, drinking: a doctor, a line
     "go_ahead": Step("go_ahead"),  # 「聞きたいことある」: ask away

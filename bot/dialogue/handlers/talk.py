@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.dialogue.echo import wished_words
 from bot.dialogue.handlers.base import DAYTIME, MORNING, Base, format_when
 from bot.dialogue.state import Phase
 from bot.dialogue.turn import Turn
@@ -125,6 +126,12 @@ class TalkHandlers(Base):
         """Hurt by the bot's warning (「ストーカーって…そこまで言う?」): sorry for how it was said,
         no blame meant; what was said about the boundary is not taken back."""
         self._say(turn, "warning_sorry")
+
+    def do_say_wished(self, turn: Turn) -> None:
+        """「ばかじゃないよって言ってほしかったのに」: the words they wished to hear, said to
+        them and meant (not 「そうだったんだね」)."""
+        words = wished_words(turn.frame.text) if turn.frame else None
+        self._say(turn, "said_as_wished", words=words or "")
 
     def do_lecture_sorry(self, turn: Turn) -> None:
         """「なんか説教されてる気分」 after advice: sorry for the tone, they know it already;
