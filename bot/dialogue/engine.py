@@ -56,7 +56,7 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
-    "said_as_wished", "no_contact_return", "draft_edited", "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
+    "doctor_yes", "said_as_wished", "no_contact_return", "draft_edited", "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
     "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
@@ -314,6 +314,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "broke_up" if frame.fact("broke_up") else "unclear"
         if intent == "new_partner" and frame.ask and frame.fact("new_partner") is not True:
             intent = "why"  # 「他に好きなやつできたんかな」: a guess about their mind, not news
+        if frame.doctor_ask and intent not in SAFETY_INTENTS and not frame.draft:
+            return "doctor"  # 「眠れんで飯食えんとき、病院行ったほうがよかとね?」: yes, and how
         if intent not in SAFETY_INTENTS and not frame.draft and wished_words(frame.text):
             return "say_wished"  # 「ばかじゃないよって言ってほしかった」: said to them, plainly
         if "burden" in frame.feelings and not frame.draft and intent not in SAFETY_INTENTS:

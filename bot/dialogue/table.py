@@ -69,6 +69,7 @@ DEFAULT: dict[str, Step] = {
     "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words
     "say_wished": Step("say_wished"),  # 「…って言ってほしかった」: those kind words, said
     "lecture_sorry": Step("lecture_sorry"),  # 「説教されてる気分」 after advice: sorry
+    "doctor": Step("doctor"),  # 「病院行ったほうがいい?」: yes, what to say there, a line
     "body_worry": Step("body_worry"),  # not eating, not sleeping, drinking: a doctor, a line
     "go_ahead": Step("go_ahead"),  # 「聞きたいことある」: ask away
     # 「送るべき?」 about the draft shown: answered straight (the one under review stays so)

@@ -95,6 +95,7 @@ class Frame:
     send_or_not: bool = False  # 「送るべき?」: whether to send the draft already shown
     sorry_to_bot: bool = False  # 「夜中にごめんね」: sorry for having talked here
     moving_on: bool = False  # 「戻りたいわけじゃない」: no reunion wanted
+    doctor_ask: bool = False  # 「病院行ったほうがいい?」: whether to see a doctor
     returning: bool = False  # 「傘と本を返したい」: their things to give back
     candidate_ask: bool = False  # 「「…」くらいでしょうか」: words they might send, asked about
     same_sex: bool = False  # 「女同士だから誰にも言えない」
@@ -153,6 +154,7 @@ SAID_IN_OWN_WORDS = (
     ("sorry_to_bot", "sorry_to_bot"),
     ("moving_on", "moving_on"),
     ("candidate_ask", "candidate_ask"),
+    ("doctor_ask", "doctor_ask"),
 )
 _TAG_ASKED = re.compile(
     r"(でしょ|よね|じゃん|やろ|やんな|かな)[?？笑wｗ…\s]*$"

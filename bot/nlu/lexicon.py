@@ -21,7 +21,7 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "deletion_denied", "plan_denied", "why_wait", "write_here", "ended_ask", "someone_home",
             "in_person", "wording_ask", "wording_sent", "wants_to_ask", "warning_hurt",
             "send_or_not", "same_sex", "apology_wish", "send_now", "sorry_to_bot", "moving_on",
-            "candidate_ask", "returning")  # fmt: skip
+            "candidate_ask", "returning", "doctor_ask")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("sends", "memory", "hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
@@ -111,6 +111,7 @@ class Lexicon:
     send_or_not: Patterns  # 「送るべき?送らんべき?」: whether to send the draft, asked straight
     sorry_to_bot: Patterns  # 「きのうは重い話してごめんね」: sorry for having talked here
     moving_on: Patterns  # 「戻りたいわけじゃない」「前に進みたい」: no reunion wanted
+    doctor_ask: Patterns  # 「病院行ったほうがいい?」: whether to see a doctor
     returning: Patterns  # 「傘と本を返したい」: their things to give back, not a message
     candidate_ask: Patterns  # 「「連絡ありがとう」くらいでしょうか」: a reply they might send, asked about
     same_sex: Patterns  # 「女同士だから」: a same-sex relationship named

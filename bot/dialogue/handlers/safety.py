@@ -237,6 +237,11 @@ class SafetyHandlers(Base):
         turn.out.replies.append(Text(self._phrase(turn, "body_worry") + where))
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
+    def do_doctor(self, turn: Turn) -> None:
+        """「病院行ったほうがいい?」: yes, plainly, what to say there, and a line to talk to."""
+        self._say(turn, "doctor_yes")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
     def do_no_sorry(self, turn: Turn) -> None:
         self._say(turn, "no_sorry")
 
