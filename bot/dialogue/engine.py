@@ -56,7 +56,7 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
-    "doctor_yes", "said_as_wished", "no_contact_return", "draft_edited", "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
+    "no_contact_wish", "doctor_yes", "said_as_wished", "no_contact_return", "draft_edited", "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
     "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
@@ -624,6 +624,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and intent in ("cooling", "what_to_do")
         ):
             return told[0]  # 「無理って言われた。今日から冷却期間がんばる」: the story, first
+        if s.no_contact and intent == "want_contact":
+            return intent  # 「やっぱり送ろうかな」 after a block: that wish met, no card of tactics
         if frame.ask and intent in ANSWERED_BY_A_CARD:
             turn.intent = intent
             best = self._ranked(turn)

@@ -320,6 +320,11 @@ class SafetyHandlers(Base):
             self._say(turn, "no_contact_return")
             turn.out.choices = self._own_days_choices()
             return
+        frame = turn.frame
+        if frame and not frame.draft and turn.intent == "want_contact":  # 「やっぱり送ろうかな」:
+            self._say(turn, "no_contact_wish")  # a wish, not a message: no law for nothing done
+            turn.out.choices = self._own_days_choices()
+            return
         self._say(turn, "no_contact")
         self._own_days(turn)
 
