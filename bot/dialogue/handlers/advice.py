@@ -359,8 +359,12 @@ class AdviceHandlers(Base):
             and max(self.index.similarity(_query(turn), with_model=False).values(), default=0.0)
             < FLOOR
         ):  # 「火星に住むのってありかな?」: no card's words near it, and nothing of the ex in it
-            self._say(turn, "no_card_honest")
             card = self._core_card(turn)
+            if card is None or card.id in turn.state.given:  # nothing new to follow the promise
+                self._say(turn, "no_card_plain")
+                turn.out.choices = self._menu(turn)
+                return
+            self._say(turn, "no_card_honest")
         elif ranked and (ranked[0].similarity >= LOOSE or turn.intent in ranked[0].card.intents):
             card = ranked[0].card  # the card whose own questions match, with the priors
         else:  # a button, or words no card's questions resemble: the intent's own cards
