@@ -56,8 +56,9 @@ from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Nudge
 
 require_phrases(
-    "no_contact_wish", "doctor_yes", "said_as_wished", "no_contact_return", "draft_edited", "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer", "btn_morning_yes",
-    "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
+    "no_contact_wish", "doctor_yes", "said_as_wished", "no_contact_return", "draft_edited",
+    "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer",
+    "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
     "menu_refused", "menu_ghosted", "menu_draft", "menu_help", "menu_vent", "menu_contact",
@@ -319,9 +320,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if intent not in SAFETY_INTENTS and not frame.draft and wished_words(frame.text):
             return "say_wished"  # 「ばかじゃないよって言ってほしかった」: said to them, plainly
         if "burden" in frame.feelings and not frame.draft and intent not in SAFETY_INTENTS:
-            return (
-                "reflect"  # 「私は誰かの重荷になる人間なのでしょうか」: no card may seem to agree
-            )
+            # 「私は誰かの重荷になる人間なのでしょうか」: heard; no card, which might seem to agree
+            return "reflect"
         if intent == "thanks" and len(frame.sentences) > 2 and not frame.closing:
             # 「ありがとうございます。実は、…診断を受けたことを打ち明けたのでございます。…」: a
             # story that opens with thanks is the story, never a goodbye
@@ -865,7 +865,7 @@ _MORNING_NO = re.compile(
 )
 MORNING_ANSWER = timedelta(minutes=30)  # a typed answer this soon after the offer answers it
 _OTHER_APP = re.compile(
-    r"(インスタ|instagram|x|twitter|ツイッター|tiktok|ティックトック|facebook|フェイスブック|電話|メール|sns)"
+    r"(インスタ|instagram|(?<![a-z])x(?![a-z])|twitter|ツイッター|tiktok|ティックトック|facebook|フェイスブック|電話|メール|sns)"
     r"(は|では|だけ|の方は|のほうは|はまだ)[^。]{0,12}(ブロック|されて|され(へん|ん))",
     re.I,
 )
