@@ -110,9 +110,11 @@ def test_a_held_draft_comes_back_at_the_simulated_morning_and_shows_in_insights(
     before = len(bot_bubbles(page))
     say(page, f"これ送っていい？「{RISKY}」")
     answered(page, before)
+    # the review's bubbles arrive one after another: its hold buttons come with the last
+    wait(page, lambda d: any("朝" in b.text for b in css(d, "#quick button")))
     before = len(bot_bubbles(page))
     tap(page, "#quick button", "朝")
-    answered(page, before)
+    wait(page, lambda d: any("預か" in t for t in bot_bubbles(d)[before:]))
     assert RISKY not in "\n".join(bot_bubbles(page)[before:])
 
     before = len(bot_bubbles(page))
