@@ -512,13 +512,14 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 
 AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
 DAWN = 5  # before this hour, 「明日」 is the day that is starting
+_DATE = r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*"  # 「12月24日」「24日」: month (optional), day
 _DAY_OF_MONTH = re.compile(
-    r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*(?:[(（]\s*[月火水木金土日]\s*(?:曜日?)?\s*[)）]|[月火水木金土日]曜日?)?"
+    _DATE + r"(?:[(（]\s*[月火水木金土日]\s*(?:曜日?)?\s*[)）]|[月火水木金土日]曜日?)?"
     r"\s*の?\s*(?:朝|夜|午前|午後|夕方)?\s*\d{0,2}\s*時?$"
 )
 # A day named without an hour (「12月24日の朝な」「24日の夜に返して」): that day, its morning
 _DATE_WORD = re.compile(
-    r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*(?:[(（]\s*[月火水木金土日]\s*(?:曜日?)?\s*[)）])?"
+    _DATE + r"(?:[(（]\s*[月火水木金土日]\s*(?:曜日?)?\s*[)）])?"
     r"\s*の?\s*(朝|夜|お昼|昼|夕方)?\s*(?:に|まで|で|な|ね|頃|ごろ)?(?:返|かえ|預|あず|リマインド|お願い|[。!！、\s]|$)"
 )
 _DATE_SAID = re.compile(
