@@ -356,20 +356,10 @@ class DraftHandlers(Base):
         if (
             not m and _DATE_SAID.search(norm) and (d := _DATE_WORD.search(norm))
         ):  # 「12月24日の朝な」
-            local = turn.now.astimezone(self.tz)
-            month = int(d.group(1)) if d.group(1) else local.month
             hour = {"夜": EVENING_HOUR, "昼": 12, "お昼": 12, "夕方": 17}.get(
                 d.group(3) or "", self.nudge.rules.morning_hour
             )
-            try:
-                at = local.replace(month=month, day=int(d.group(2)), hour=hour, minute=0,
-                                   second=0, microsecond=0)  # fmt: skip
-            except ValueError:
-                return None
-            if at <= local:  # 「1月5日」 said in December: next year; a day past: next month
-                at = (at.replace(year=at.year + 1) if d.group(1)
-                      else at.replace(month=month % 12 + 1, year=at.year + (month == 12)))  # fmt: skip
-            return at.strftime("%Y-%m-%dT%H:%M")
+            return _on_day(turn.now.astimezone(self.tz), d, hour)
         if not m:
             return None
         hour = int(m.group(2)) + (
@@ -380,16 +370,7 @@ class DraftHandlers(Base):
         local = turn.now.astimezone(self.tz)
         at = local.replace(hour=hour, minute=0, second=0, microsecond=0)
         if d := _DAY_OF_MONTH.search(norm[: m.start() + 1]):  # 「12月13日の朝8時」: that day
-            month = int(d.group(1)) if d.group(1) else local.month
-            day, year = int(d.group(2)), local.year
-            try:
-                at = at.replace(year=year, month=month, day=day)
-                if at <= local:  # 「1月5日」 said in December: next year; a day past: next month
-                    at = (at.replace(year=year + 1) if d.group(1)
-                          else at.replace(month=month % 12 + 1, year=year + (month == 12)))  # fmt: skip
-            except ValueError:
-                return None  # 「2月30日」: no such day, the picker is offered instead
-            return at.strftime("%Y-%m-%dT%H:%M")
+            return _on_day(local, d, hour)
         if at <= local:
             at += timedelta(days=1)
         return at.strftime("%Y-%m-%dT%H:%M")
@@ -512,6 +493,24 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 
 AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
 DAWN = 5  # before this hour, 「明日」 is the day that is starting
+
+
+def _on_day(local: datetime, date: re.Match[str], hour: int) -> str | None:
+    """The day a `_DATE` match names (month optional), at `hour`, in the picker's format: the
+    next such day (「1月5日」 said in December is next year's; a day past, next month's); None
+    for no such day (「2月30日」: the picker is offered instead)."""
+    month = int(date.group(1)) if date.group(1) else local.month
+    try:
+        at = local.replace(month=month, day=int(date.group(2)), hour=hour, minute=0, second=0,
+                           microsecond=0)  # fmt: skip
+        if at <= local:
+            at = (at.replace(year=at.year + 1) if date.group(1)
+                  else at.replace(month=month % 12 + 1, year=at.year + (month == 12)))  # fmt: skip
+    except ValueError:
+        return None
+    return at.strftime("%Y-%m-%dT%H:%M")
+
+
 _DATE = r"(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日\s*"  # 「12月24日」「24日」: month (optional), day
 _DAY_OF_MONTH = re.compile(
     _DATE + r"(?:[(（]\s*[月火水木金土日]\s*(?:曜日?)?\s*[)）]|[月火水木金土日]曜日?)?"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from bot.content import AdviceCard
 from bot.dialogue import ranking
@@ -12,6 +12,7 @@ from bot.dialogue.handlers.base import DAYTIME, MORNING, Base
 from bot.dialogue.table import THEIR_MIND, home_phase
 from bot.dialogue.turn import GENTLE_FOR, Turn
 from bot.dialogue.types import Card, Choice, ScheduleCheckin, Text
+from bot.nudge.review import morning_after
 
 # The crisis_lines.yaml line for a health worry that is no crisis (not eating, not sleeping)
 BODY_LINE = "こころの健康相談統一ダイヤル"
@@ -208,10 +209,8 @@ class SafetyHandlers(Base):
         if not wanted:
             self._say(turn, "morning_declined")
             return
-        hour = self.nudge.rules.morning_hour
-        local = turn.now.astimezone(self.tz)
-        day = local.date() if local.hour < hour else local.date() + timedelta(days=1)
-        due = datetime.combine(day, time(hour), tzinfo=self.tz)
+        hour = self.nudge.rules.morning_hour  # the next one, not a day on like a held draft
+        due = morning_after(turn.now.astimezone(self.tz), hour, min_gap=timedelta(minutes=1))
         turn.out.effects.append(ScheduleCheckin(due, self._phrase(turn, "morning_checkin")))
         self._say(turn, "morning_set", time=f"{hour}時")
 
@@ -231,7 +230,7 @@ class SafetyHandlers(Base):
         if turn.frame and (
             words := story_words(turn.frame.text) or echo_words(turn.frame.felt_words)
         ):
-            self._say(turn, "echo_short", words=words)
+            self._say(turn, "echo", words=words)
         line = next((x for x in self.content.crisis_lines if x.name == BODY_LINE), None)
         where = f"\n{line.name} {line.contact}({line.hours})" if line else ""
         turn.out.replies.append(Text(self._phrase(turn, "body_worry") + where))
