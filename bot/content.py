@@ -16,7 +16,7 @@ INTENT_IDS = (
     "new_partner", "blocked", "stalking_risk", "vent", "crisis", "cancel", "delete_data",
     "other",
 )  # fmt: skip
-SITUATIONS = ("refused", "ghosted", "any")
+SITUATIONS = ("refused", "ghosted", "paused", "any")
 
 # Phrase ids the code asks for; check-content fails if one is missing.
 REQUIRED_PHRASES: set[str] = set()
@@ -62,6 +62,16 @@ class CardAnswer(_Strict):
     say: str = Field(min_length=1, max_length=120)
     say_polite: str | None = Field(default=None, max_length=120)  # from advice_polite.yaml
     suggests_contact: bool = False  # never said after a block or a boundary risk
+    # said only in these stories, and first in them (「距離置き中の誕生日」 is not a refusal's)
+    situations: tuple[str, ...] = ()
+
+    @field_validator("situations")
+    @classmethod
+    def _situations(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [s for s in v if s not in SITUATIONS or s == "any"]
+        if bad:
+            raise ValueError(f"unknown situation(s) {bad}; use {list(SITUATIONS[:-1])}")
+        return v
 
     _asks = field_validator("asks")(classmethod(lambda cls, v: _short_asks(v)))
 
@@ -77,6 +87,7 @@ class AdviceCard(_Strict):
     next: tuple[str, ...] = ()
     suggests_contact: bool = False  # never shown after a block or a boundary risk
     after_block: bool = False  # only shown after a block or 「連絡しないで」
+    after_new_partner: bool = False  # only once someone new is told of: never invented
     # Topics (understanding.yaml topics:) that, told in a story, bring this card first: a worry
     # for their health (「倒れてないか」) outranks the cooling card the silence would get.
     first_for: tuple[str, ...] = ()

@@ -9,8 +9,9 @@ from bot.dialogue.state import DialogueState
 
 
 def candidates(
-    cards: Mapping[str, AdviceCard], intent: str, situation: str | None, no_contact: bool
-) -> list[AdviceCard]:
+    cards: Mapping[str, AdviceCard], intent: str, situation: str | None, no_contact: bool,
+    new_partner: bool = False,
+) -> list[AdviceCard]:  # fmt: skip
     """Cards for the intent: the situation's own first, then `any` ones; within each, cards
     whose main (first) intent it is come first, then file order.
     After a block or a boundary risk (or with a new partner), cards that suggest contacting the
@@ -21,6 +22,7 @@ def candidates(
         if intent in c.intents
         and not (no_contact and c.suggests_contact)
         and not (c.after_block and not no_contact)
+        and not (c.after_new_partner and not new_partner)
     ]
     fitting.sort(key=lambda c: c.intents.index(intent))  # stable: file order within a rank
     own = [c for c in fitting if situation and situation in c.situations]
@@ -36,7 +38,8 @@ def needs_situation(cards: Mapping[str, AdviceCard], intent: str) -> bool:
 def pick(cards: Mapping[str, AdviceCard], intent: str, state: DialogueState) -> AdviceCard | None:
     """The first candidate not shown yet; else the least recently shown one. Never the card
     shown just before, when there is another."""
-    options = candidates(cards, intent, state.situation, state.no_contact or state.new_partner)
+    options = candidates(cards, intent, state.situation, state.no_contact or state.new_partner,
+                         state.new_partner)  # fmt: skip
     if not options:
         return None
     fresh = [c for c in options if c.id not in state.given]

@@ -24,7 +24,7 @@ from bot.dialogue.handlers.safety import SafetyHandlers
 from bot.dialogue.handlers.talk import Privacy, TalkHandlers
 from bot.dialogue.ranking import CardIndex, answer_examples
 from bot.dialogue.state import DialogueState, Phase
-from bot.dialogue.table import ADVICE, THEIR_MIND, home_phase, lookup
+from bot.dialogue.table import ADVICE, SITUATIONS, THEIR_MIND, home_phase, lookup
 from bot.dialogue.turn import (
     BACK_AFTER,
     GENTLE_FOR,
@@ -47,7 +47,7 @@ from bot.dialogue.types import (
 )
 from bot.nlu.drafts import draft_or_whole, removal, remove_part
 from bot.nlu.durations import agreed_wait, is_bare_duration
-from bot.nlu.frame import Frame
+from bot.nlu.frame import STORY_FACTS, Frame
 from bot.nlu.lexicon import Lexicon
 from bot.nlu.model import IntentModel
 from bot.nlu.normalize import normalize
@@ -61,9 +61,9 @@ require_phrases(
     "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
-    "menu_refused", "menu_ghosted", "menu_draft", "menu_help", "menu_vent", "menu_contact",
+    "menu_refused", "menu_ghosted", "menu_paused", "menu_draft", "menu_help", "menu_vent", "menu_contact",
     "ask_situation", "ask_situation_first", "clarify",
-    "refused_ack", "ghosted_ack", "refused_since_early", "refused_since_mid", "refused_since_late",
+    "refused_ack", "ghosted_ack", "paused_ack", "refused_since_early", "refused_since_mid", "refused_since_late",
     "ghosted_since_early", "ghosted_since_mid", "ghosted_since_late",
     "crisis_intro", "crisis_more", "crisis_lines_again", "crisis_listen", "check_in",
     "gentle", "gentle_goodbye", "gentle_no_tactics",
@@ -238,8 +238,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             if turn.state.situation and (days := agreed_wait(normalize(text))) is not None:
                 turn.agreed_days = days  # 「ほな16日な」: the wait just named, agreed to
                 intent = "wait_agreed"
-            elif turn.state.situation and is_bare_duration(normalize(text)):
-                intent = turn.state.situation  # 「2週間前」 answers "since when", in that story
+            elif (
+                turn.state.situation
+                and is_bare_duration(normalize(text))
+                and _story_time(frame, turn.state)
+            ):  # 「2週間前」 answers "since when", in that story
+                intent = turn.state.situation
         turn.known = turn.state.situation
         self._learn_story(turn, frame)
         self._run(turn, self._policy(turn, frame, intent))
@@ -338,6 +342,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "moving_on"  # 「べつに戻りたいとか言ってないし」: heard; no reunion drill now
         if frame.fact("ended_it") is True and turn.known != "ended" and not frame.ask:
             return "ended_ack"  # 「うちが振った側なんよ」: heard as that, not as a refusal
+        if (
+            s.situation == "paused"
+            and turn.known != "paused"
+            and not frame.draft
+            and not frame.request
+        ):
+            return "paused"  # 「距離置きたいって言われて」: heard as time asked for, no refusal
         if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:
             intent = "unclear"  # the story is known; the model's guess does not retell it
         if (frame.draft or (s.unsent and not frame.ask)) and (frame.unsent or s.unsent):
@@ -578,6 +589,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and not frame.ask
             and not felt
             and intent in TOLD
+            and (s.since_told_at == turn.now or _story_time(frame, s))  # (learnt just now)
         ):
             return "since"  # a duration told later, or a correction: the story's time again
         if s.listening:
@@ -709,6 +721,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             turn.moved_on, s.moving_on = not s.moving_on, True
         elif frame.intent in ("want_contact", "draft") or frame.draft:
             s.moving_on = False  # writing to them again: the reunion advice is back
+        if frame.fact("paused") is True and not any(
+            frame.fact(f) is True for f in ("refused", "ended_it", "blocked")
+        ):
+            s.situation = "paused"  # 「距離置きたいって言われた」: not broken up, not refused
+        elif frame.fact("paused") is False and s.situation == "paused":
+            s.situation = None
         if frame.fact("ended_it") is True and frame.fact("refused") is not True:
             s.situation = "ended"  # 「うちが振った側」: no refusal to count from, no reunion drill
         elif frame.fact("ended_it") is False and s.situation == "ended":
@@ -742,6 +760,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and not frame.request
             and frame.days_ago  # 「今日はもう寝る」 tells no time of the story
             and len(frame.text) <= SHORT_TOLD
+            and _story_time(frame, s)
         )
         corrected = bool(frame.days_ago and s.situation and frame.corrects)
         if corrected and frame.ask and frame.days_ago != s.days_since(turn.now):
@@ -786,7 +805,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         kind, _, arg = data.partition(":")
         turn.out.intent = f"postback:{kind}"
         match kind:
-            case "situation" if arg in ("refused", "ghosted"):
+            case "situation" if arg in SITUATIONS:
                 self._run(turn, arg)
             case "intent" if arg:
                 self._run(turn, arg)
@@ -885,3 +904,14 @@ def _digest(reply: Reply) -> str:
 
 
 __all__ = ["Engine", "FrameReader", "Outcome", "Privacy", "Turn"]
+
+
+def _story_time(frame: Frame, state: DialogueState) -> bool:
+    """Whether a time in the message is the story's: the first one told, a correction, or one
+    told with the story itself. Once the story's time is known, 「わかんない 先月くらい」 is how
+    long something else has lasted (the emptiness asked about), not a new count."""
+    return (
+        state.since_told_at is None
+        or frame.corrects
+        or any(frame.fact(f) is True for f in STORY_FACTS)
+    )

@@ -33,6 +33,7 @@ SHOWN = 0.15  # shown before in this conversation
 POINT_CHARS = 12  # 「ほっとしたね。」 greets; a point said again is a sentence with content
 ANSWERED = 0.45  # a direct answer's questions are this close to the ask: it is what was asked
 ANSWER_NEAR = 0.15  # …and one of them at least this close by itself
+OWN_STORY = 0.15  # an answer written for the user's story outranks the general one this much
 FOLLOW_UP = (0.3, 0.2)  # the same, asked about the card just shown: its topic is settled already
 COLLIDE = 0.8  # check-content warns when two cards' asks are this alike
 MODEL_WEIGHT = 0.4  # the card classifier's share of a card's similarity
@@ -175,8 +176,9 @@ class CardIndex:
         return sorted(out, key=lambda m: m.score, reverse=True)
 
     def best_answer(
-        self, card: AdviceCard, texts: Iterable[str], follow_up: bool = False
-    ) -> CardAnswer | None:
+        self, card: AdviceCard, texts: Iterable[str], follow_up: bool = False,
+        situation: str | None = None,
+    ) -> CardAnswer | None:  # fmt: skip
         """The card's direct answer to the question (one of `texts`: the ask and its narrower
         readings): half the closest of each answer's own questions, half the answer model's
         share among the card's answers. None when no answer is near enough: only the topic is.
@@ -191,8 +193,12 @@ class CardIndex:
             mine = [probs.get(answer_key(card.id, k), 0.0) for k in range(len(answers))]
             total = sum(mine) or 1.0
             for k, (answer, vecs) in enumerate(answers):
+                if answer.situations and situation not in answer.situations:
+                    continue  # another story's answer
                 near = max(sum(w * vec.get(g, 0.0) for g, w in query.items()) for vec in vecs)
                 score = (near + mine[k] / total) / 2 if self.answer_model else near
+                if answer.situations:
+                    score += OWN_STORY  # 「誕生日は送っていい?」 while apart: the answer for that
                 if score > top and near >= least_near:  # a share of nothing is not a match
                     best, top = answer, score
         return best
@@ -248,6 +254,8 @@ def allowed(cards: Mapping[str, AdviceCard], state: DialogueState) -> list[Advic
             continue  # after a block, or with someone new: no path back through contact
         if card.after_block and not state.no_contact:
             continue
+        if card.after_new_partner and not state.new_partner:
+            continue  # 「もう完全に嫌われてんのかな」: no new partner invented
         if state.moving_on and "any" not in card.situations:
             continue  # 「戻りたいわけじゃない」: no reunion drill
         if (

@@ -12,6 +12,7 @@ from bot.dialogue.state import DialogueState, Phase
 
 ADVICE = ("why", "chance", "what_to_do", "cooling", "self_improvement", "ng_actions",
           "got_reply", "new_partner")  # fmt: skip
+SITUATIONS = ("refused", "ghosted", "paused")  # the stories a user can choose from the menu
 THEIR_MIND = ("why", "chance", "new_partner")  # questions only the ex could answer
 
 
@@ -48,6 +49,7 @@ DEFAULT: dict[str, Step] = {
     "thanks": Step("thanks"),
     "refused": Step("situation"),
     "ghosted": Step("situation"),
+    "paused": Step("situation"),  # 「距離置きたいって言われた」: not broken up, time asked for
     **{intent: Step("advice") for intent in ADVICE},
     "want_contact": Step("want_contact"),
     "draft": Step("draft", Phase.REVIEWING_DRAFT),

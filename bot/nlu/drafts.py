@@ -66,7 +66,7 @@ _LEAD_MARK = re.compile(
 _UNQUOTED = re.compile(r"^(.{2,60}?)\s*(って|とか?)\s*" + _SEND, re.I | re.S)
 # An unquoted draft is a short message (おはよう, 元気?, ありがとね), not a plan (元カノに会って
 # 話したいって連絡したい) or a noun (元彼と連絡したい).
-_MESSAGE_END = re.compile(r"[?!~ー笑w♡❤。ねよな]$")
+_MESSAGE_END = re.compile(r"[?!？！~〜ー笑w♡❤♪。ねよな\U0001F300-\U0001FAFF]$")
 _NOT_A_DRAFT = re.compile(r"([にをがはもので]|のは|のも|んは|こと|それ|これ|あれ|なに)$")
 
 

@@ -42,7 +42,7 @@ UNSURE = 0.30  # below this the model's guess alone is not acted on
 # When the model is unsure, a stated fact answers instead, in the labelling rule's order.
 FACT_ORDER = ("got_reply", "new_partner", "refused", "ghosted")
 SMALL_TALK = ("thanks", "greeting", "other", "help")
-STORY_FACTS = ("refused", "broke_up", "ghosted", "blocked")  # what a story's time is the time of
+STORY_FACTS = ("refused", "broke_up", "ghosted", "blocked", "paused")  # what a story's time is the time of
 HEAVY_FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
                   "self_blame", "loneliness", "fade_fear")  # fmt: skip
 

@@ -8,7 +8,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner", "ended_it")
+FACTS = ("refused", "broke_up", "ghosted", "blocked", "got_reply", "new_partner", "ended_it",
+         "paused")
 REQUESTS = ("erase", "keep_data", "cancel_hold", "show_held", "hold", "review", "listen",
             "about_bot", "stay")  # fmt: skip
 # Sections an operator may leave out (empty: the reading they add is simply not done).

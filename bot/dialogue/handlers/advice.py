@@ -100,7 +100,8 @@ class AdviceHandlers(Base):
         if since:
             turn.out.replies.append(Text(since))
         pending, s.pending_intent = s.pending_intent, None
-        intent = pending or "cooling"
+        # the first question of time asked for is what it means (the 距離 card), not a cooling
+        intent = pending or ("why" if s.situation == "paused" else "cooling")
         if s.no_contact and intent == "cooling":
             intent = "what_to_do"
         frame = turn.frame
@@ -447,7 +448,11 @@ class AdviceHandlers(Base):
         said = self._direct_answer(turn, card) if answer else None
         if said:  # 「ストーリー見るのはあり?」: its yes or no first
             turn.out.replies.append(Text(said))
-        if card.id in s.given and turn.frame is not None:
+        own = bool(said) and any(said in (a.say, a.say_polite) for a in card.answers if a.situations)
+        if own:
+            pass  # an answer written for their story (距離置き中の誕生日) is the reply: the card
+            # body speaks of another story
+        elif card.id in s.given and turn.frame is not None:
             if not said:  # the answer is the point; else the point, not the whole card again
                 point = self.index.best_sentence(card, _query(turn))
                 self._say(turn, "said_before", title=card.title, point=point)
@@ -458,8 +463,8 @@ class AdviceHandlers(Base):
             self._say(turn, "survey_men_note")  # the articles' survey asked men; the ex is not one
         s.last_card = card.id
         s.given = [*[c for c in s.given if c != card.id][-MAX_GIVEN + 1 :], card.id]
-        nexts = [self.content.cards[n] for n in card.next if n in self.content.cards]
-        nexts = [n for n in nexts if not (s.no_contact and n.suggests_contact)]
+        fits = {c.id for c in ranking.allowed(self.content.cards, s)}  # not another story's card
+        nexts = [self.content.cards[n] for n in card.next if n in fits]
         turn.out.choices = [
             Choice(label=n.label, data=f"card:{n.id}", display_text=n.title) for n in nexts
         ] + self._menu(turn, situation=False)
@@ -478,7 +483,8 @@ class AdviceHandlers(Base):
         if frame is None or not frame.ask:
             return None
         query = _query(turn)
-        answer = self.index.best_answer(card, [query, *_clauses(query)], follow_up)
+        answer = self.index.best_answer(card, [query, *_clauses(query)], follow_up,
+                                        turn.state.situation)  # fmt: skip
         if answer is None:
             return None
         say = answer.say_polite if turn.state.polite and answer.say_polite else answer.say
@@ -507,7 +513,7 @@ class AdviceHandlers(Base):
     def _since_line(self, turn: Turn) -> str | None:
         s = turn.state
         days = s.days_since(turn.now)
-        if days is None or s.situation in (None, "ended") or s.moving_on or s.no_contact \
+        if days is None or s.situation in (None, "ended", "paused") or s.moving_on or s.no_contact \
                 or s.replied or s.new_partner:  # fmt: skip
             return None  # after a block, or once they wrote: no countdown to contact
         s.since_said = days

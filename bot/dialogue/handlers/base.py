@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.content import Content
 from bot.dialogue.echo import echo_words, story_words
 from bot.dialogue.ranking import CardIndex
+from bot.dialogue.table import SITUATIONS
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
     Choice,
@@ -143,12 +144,8 @@ class Base:
     def _situation_choices(self) -> list[Choice]:
         p = self.content.phrase
         return [
-            Choice(
-                label=p("menu_refused"), data="situation:refused", display_text=p("menu_refused")
-            ),
-            Choice(
-                label=p("menu_ghosted"), data="situation:ghosted", display_text=p("menu_ghosted")
-            ),
+            Choice(label=p(f"menu_{s}"), data=f"situation:{s}", display_text=p(f"menu_{s}"))
+            for s in SITUATIONS
         ]
 
     def _intent_choice(self, label: str, intent: str) -> Choice:
