@@ -16,7 +16,7 @@ INTENT_IDS = (
     "new_partner", "blocked", "stalking_risk", "vent", "crisis", "cancel", "delete_data",
     "other",
 )  # fmt: skip
-SITUATIONS = ("refused", "ghosted", "paused", "any")
+SITUATIONS = ("refused", "ghosted", "paused", "ended", "any")
 
 # Phrase ids the code asks for; check-content fails if one is missing.
 REQUIRED_PHRASES: set[str] = set()

@@ -24,6 +24,8 @@ _SET_PHRASE = re.compile(
 )  # not a verb
 
 
+# Normalising lowered these; said back, they are written as people write them (「誕生日LINEの返事」)
+_CASED = re.compile(r"(?<![a-z])(line|sns|dm|ok|ng)(?![a-z])")
 _TRAIL = re.compile(r"([^\w。、!?！？…〜~ー]|[笑wｗ草])+$")  # emoji, marks and 笑 at the end
 _LEAD = re.compile(r"^(ただ|でも|なんか|まあ|まぁ|正直|やっぱり?|てか|というか|結局)[、,\s]*")
 
@@ -45,7 +47,7 @@ def echo_words(words: str | None) -> str | None:
         return None
     if not _PLAIN_END.search(w) or _DIALECT.search(w):
         return None
-    return w
+    return _CASED.sub(lambda m: m.group(0).upper(), w)
 
 
 # A long story said back (「お母さんが入院してて、何もしてあげられなくて、『もう私いらないのかな』

@@ -57,7 +57,7 @@ from bot.nudge.review import Nudge
 
 require_phrases(
     "no_contact_wish", "doctor_yes", "said_as_wished", "no_contact_return", "draft_edited",
-    "ended_ack", "moving_on_ack", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer",
+    "ended_ack", "moving_on_ack", "plan_dropped", "refused_unsaid", "ghosted_unsaid", "share_joy", "no_contact_plan", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer",
     "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
@@ -254,6 +254,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         """What to answer first: safety, then the user's request, their draft, their question,
         their feelings, the story's facts. Returns the row of the table to run."""
         s = turn.state
+        if intent == "delete_data" and frame.source == "model" and frame.ask and frame.about_bot:
+            return "request:about_bot"  # 「「データを消して」でそちらも消えるのですか?」: asked
         if (
             intent in ("blocked", "stalking_risk")
             and frame.source == "fact"
@@ -338,6 +340,21 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "draft_edit"  # 「返事待ってるねは消す」: that part out of the draft shown
         if intent == "wait_agreed":
             return intent
+        if (
+            turn.known in ("refused", "ghosted")
+            and s.situation is None
+            and intent not in SAFETY_INTENTS
+        ):
+            return "situation_unsaid"  # 「だから断られてないってば」: sorry, and which story it is
+        if frame.share_joy and not frame.draft and intent not in SAFETY_INTENTS:
+            return "share_joy"  # 「もっと喜んでよ〜」: glad with them, first
+        if (
+            frame.plan_dropped
+            and not frame.ask
+            and not frame.draft
+            and intent not in SAFETY_INTENTS
+        ):
+            return "plan_dropped"  # 「家とか職場に行くのはやめとく」: the choice said to be good
         if turn.moved_on and not frame.ask and not frame.draft and intent not in SAFETY_INTENTS:
             return "moving_on"  # 「べつに戻りたいとか言ってないし」: heard; no reunion drill now
         if frame.fact("ended_it") is True and turn.known != "ended" and not frame.ask:
@@ -664,8 +681,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             best = self._ranked(turn)
             if best and best[0].similarity >= TOLD_MATCH:
                 return "answer"
-        if felt and not frame.ask and intent in ADVICE and frame.source == "model":
-            return "reflect"  # a feeling with no question: heard, not met with a card
+        if (
+            felt
+            and not frame.ask
+            and intent in ADVICE
+            and frame.source == "model"
+            and not (felt in ("joy", "relief") and intent == "got_reply")
+        ):  # a feeling with no question: heard, not met with a card (a reply that came is
+            return "reflect"  # met with the joy, then how to answer it)
         if felt and not frame.ask and intent == s.situation:
             return "reflect"  # the story told again, with its feelings: feelings before facts
         if (
@@ -721,6 +744,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             turn.moved_on, s.moving_on = not s.moving_on, True
         elif frame.intent in ("want_contact", "draft") or frame.draft:
             s.moving_on = False  # writing to them again: the reunion advice is back
+        if (
+            s.situation in ("refused", "ghosted")
+            and frame.fact(s.situation) is False
+            and not any(frame.fact(f) is True for f in (*SITUATIONS, "ended_it"))
+        ):  # 「断られたとかじゃないよ」: the story assumed is taken back, not argued with
+            s.situation = None
         if frame.fact("paused") is True and not any(
             frame.fact(f) is True for f in ("refused", "ended_it", "blocked")
         ):

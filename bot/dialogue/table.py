@@ -100,6 +100,9 @@ DEFAULT: dict[str, Step] = {
     "wait_agreed": Step("wait_agreed"),  # 「ほな16日な」: the wait agreed to
     "draft_edit": Step("draft_edit", Phase.REVIEWING_DRAFT),  # 「…は消す」: that part out
     "ended_ack": Step("ended_ack"),  # 「うちが振った側」: they ended it; heard as that
+    "plan_dropped": Step("plan_dropped"),  # 「家に行くのはやめとく」: a good choice, said so
+    "share_joy": Step("share_joy"),  # 「もっと喜んでよ」: glad with them
+    "situation_unsaid": Step("situation_unsaid"),  # 「断られてないってば」: sorry, which story?
     "moving_on": Step("moving_on"),  # 「戻りたいわけじゃない」: heard; the reunion drill set aside
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」
     "crisis_no": Step("crisis_no", Phase.GENTLE),  # 「それはしない」

@@ -35,6 +35,7 @@ FACT_INTENT = {"refused": "refused", "ghosted": "ghosted", "got_reply": "got_rep
 # The model alone is not trusted with these: they change the conversation too much.
 MODEL_FLOOR = {"stalking_risk": 0.5, "cancel": 0.6, "delete_data": 0.7}
 ANSWER_CHARS = 80  # a yes or no to the direct question may come with a few sentences
+SHORT_ASK = 10  # a question this short, right after another, is asked with it
 CONCERN_LEAN = 0.55  # the model's crisis probability that makes a frame `concern`
 MODEL_CHARS = 600  # the model reads the start and the end of a longer message
 FOLLOWUP_CHARS = 30
@@ -66,6 +67,8 @@ class Frame:
     followup: str | None = None  # more | explain | yes | no | yes_then | no_then: a short answer
     go_between: bool = False  # asks someone to carry a message to the ex
     boundary_kind: str | None = None  # the plan that crosses a boundary (「駅で待つ」: waiting)
+    plan_dropped: bool = False  # that plan given up (「家とか職場に行くのはやめとく」)
+    share_joy: bool = False  # 「もっと喜んでよ」: glad news to share
     ends_thanked: bool = False  # the last sentence is a thanks (「…ええんか。ありがと」)
     ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
     said: frozenset[str] = frozenset()  # already_said names told here (「今日知った」: when)
@@ -221,7 +224,8 @@ class Reader:
             lex.facts["refused"][0], t, fold_kana(t)))  # fmt: skip
         days = refused if refused is not None and facts.get("refused") else days
         request = next(
-            (name for name, pats in lex.requests.items() if any_match(pats, own, own_folded)), None
+            (name for name, pats in lex.requests.items() if self._requested(pats, own, own_folded)),
+            None,
         )
         if (
             request in ("cancel_hold", "erase")
@@ -294,6 +298,9 @@ class Reader:
             not_planning=any_match(lex.not_planning, norm, folded),
             boundary_kind=next((k for k, pats in lex.boundary_kinds.items()
                                 if any_match(pats, own, own_folded)), None),
+            share_joy=any_match(lex.share_joy, own, own_folded),
+            plan_dropped=any_match(lex.plan_dropped, own, own_folded)
+            and any(any_match(pats, own, own_folded) for pats in lex.boundary_kinds.values()),
             about_bot=next(
                 (k for k, pats in lex.about_bot.items() if any_match(pats, own, own_folded)), None
             ),
@@ -394,6 +401,14 @@ class Reader:
         denied = self.lexicon.plan_denied
         return bool(spans and denied) and all(
             any_match(denied, norm[b : b + 20], folded[b : b + 20]) for _, b in spans
+        )
+
+    def _requested(self, patterns: Patterns, own: str, folded: str) -> bool:
+        """A request made and not denied right after it (「預けたいわけではありません」)."""
+        denied = self.lexicon.request_denied
+        return any(
+            not any_match(denied, own[m.end() : m.end() + 12], folded[m.end() : m.end() + 12])
+            for m in search_both(patterns, own, folded)
         )
 
     def _felt(self, patterns: Patterns, own: str, folded: str,
@@ -511,4 +526,13 @@ def _keep(found: dict, name: str, at: int, value: bool | None) -> None:
 
 
 def _last_question(sentences: tuple[Sentence, ...]) -> Sentence | None:
-    return next((s for s in reversed(sentences) if s.question), None)
+    """The last question; a short one that follows another question right before it is asked
+    with it (「距離置くってなに？終わりってこと？」: what 終わり is about is in the first)."""
+    at = next((i for i in range(len(sentences) - 1, -1, -1) if sentences[i].question), None)
+    if at is None:
+        return None
+    last = sentences[at]
+    if at and len(last.text) <= SHORT_ASK and sentences[at - 1].question:
+        before = sentences[at - 1]
+        return Sentence(before.start, last.end, before.text + last.text, True)
+    return last

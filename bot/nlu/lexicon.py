@@ -22,7 +22,8 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "deletion_denied", "plan_denied", "why_wait", "write_here", "ended_ask", "someone_home",
             "in_person", "wording_ask", "wording_sent", "wants_to_ask", "warning_hurt",
             "send_or_not", "same_sex", "apology_wish", "send_now", "sorry_to_bot", "moving_on",
-            "candidate_ask", "returning", "doctor_ask")  # fmt: skip
+            "candidate_ask", "returning", "doctor_ask", "request_denied", "plan_dropped",
+            "share_joy")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("sends", "memory", "hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
@@ -103,6 +104,9 @@ class Lexicon:
     deletion: Patterns  # 「消しといて」「なしで」: something asked to go (a held draft, or data)
     deletion_denied: Patterns  # right after it, 「…はせんでいい」: asked not to
     plan_denied: Patterns  # right after a boundary plan, 「…するつもり全然ない」: no plan
+    request_denied: Patterns  # right after a request, 「…わけではありません」: not asked
+    plan_dropped: Patterns  # 「…行くのはやめとく」: a boundary plan given up
+    share_joy: Patterns  # 「もっと喜んでよ」: good news to be glad about together
     someone_home: Patterns  # 「兄貴と住んでる」: someone near tonight
     in_person: Patterns  # 「会った時」「口で言う」: words to say face to face, not a draft
     wording_ask: Patterns  # 「…だけだとそっけない?」: a short phrase's wording asked about

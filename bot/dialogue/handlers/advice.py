@@ -102,6 +102,9 @@ class AdviceHandlers(Base):
         pending, s.pending_intent = s.pending_intent, None
         # the first question of time asked for is what it means (the 距離 card), not a cooling
         intent = pending or ("why" if s.situation == "paused" else "cooling")
+        days, wait = s.days_since(turn.now), COOLING_DAYS.get(s.situation or "")
+        if intent == "cooling" and days is not None and wait is not None and days >= wait:
+            intent = "what_to_do"  # the wait is over: not 「1〜2週間は控える」 at day 21
         if s.no_contact and intent == "cooling":
             intent = "what_to_do"
         frame = turn.frame
@@ -113,12 +116,21 @@ class AdviceHandlers(Base):
         first = self._first_for(turn)
         if first:  # 「具合わるくしてるんでねえか」: their health before the silence's advice
             card = first
-        elif asked and asked[0].similarity >= (need if story else STORY_MATCH):
+        elif asked and asked[0].similarity >= (
+            CLOSE if s.situation == "paused" else need if story else STORY_MATCH
+        ):  # time apart: what it means comes first, unless another card plainly answers
             card = asked[0].card  # 「断られたんだけど、インスタ見るのはあり?」, or a story
         else:  # that already says what it is about (「休みは朝4時から釣り…」)
             card = advice.pick(self.content.cards, intent, s)
         if card:
             self._show_card(turn, card)
+
+    def do_situation_unsaid(self, turn: Turn) -> None:
+        """The story the bot assumed is taken back (「だから断られてないってば」): sorry for
+        assuming, the countdown dropped, and which story it is asked with the menu."""
+        turn.state.since_days = turn.state.since_told_at = None
+        self._say(turn, f"{turn.known}_unsaid")
+        turn.out.choices = self._situation_choices()
 
     def do_how_long(self, turn: Turn) -> None:
         """「それっていつまで?」 right after 「一晩置いてから送ろう」: the story's wait (its days
@@ -448,10 +460,11 @@ class AdviceHandlers(Base):
         said = self._direct_answer(turn, card) if answer else None
         if said:  # 「ストーリー見るのはあり?」: its yes or no first
             turn.out.replies.append(Text(said))
-        own = bool(said) and any(said in (a.say, a.say_polite) for a in card.answers if a.situations)
+        # an answer written for their story (距離置き中の誕生日) is the whole reply: the card's
+        # body speaks of another story
+        own = any(said in (a.say, a.say_polite) for a in card.answers if a.situations and said)
         if own:
-            pass  # an answer written for their story (距離置き中の誕生日) is the reply: the card
-            # body speaks of another story
+            pass
         elif card.id in s.given and turn.frame is not None:
             if not said:  # the answer is the point; else the point, not the whole card again
                 point = self.index.best_sentence(card, _query(turn))

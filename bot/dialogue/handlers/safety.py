@@ -324,8 +324,17 @@ class SafetyHandlers(Base):
             self._say(turn, "no_contact_wish")  # a wish, not a message: no law for nothing done
             turn.out.choices = self._own_days_choices()
             return
-        self._say(turn, "no_contact")
+        # after a plan that crossed a line (no block): no block or law named for a sorry
+        self._say(
+            turn, "no_contact_plan" if turn.state.no_contact_by == "boundary" else "no_contact"
+        )
         self._own_days(turn)
+
+    def do_plan_dropped(self, turn: Turn) -> None:
+        """A boundary plan given up (「家とか職場に行くのはやめとく」): said to be a good choice,
+        the care in it named; never a card about something else."""
+        self._say(turn, "plan_dropped")
+        turn.out.choices = self._own_days_choices()
 
     def do_no_contact_reply(self, turn: Turn) -> None:
         self._say(turn, "no_contact_reply")

@@ -24,6 +24,11 @@ class Privacy:
 
 
 class TalkHandlers(Base):
+    def do_share_joy(self, turn: Turn) -> None:
+        """Good news they want shared (「一緒に喜んでくれてもよくない?」): glad, plainly, and
+        asked about; no card and no caution in the same breath."""
+        self._say(turn, "share_joy")
+
     def do_welcome(self, turn: Turn) -> None:
         self._say(turn, "welcome")
         self._say(turn, "welcome_ask")
