@@ -332,7 +332,7 @@ def test_facts_in_a_question_update_the_story(chat: Chat) -> None:
 @pytest.mark.parametrize("text", ["AIですか?", "誰かが読んだりします?", "何が保存される?"])
 def test_questions_about_the_bot_get_an_honest_answer(chat: Chat, text: str) -> None:
     out = chat.say(text)
-    assert "プログラム" in texts(out) and "消せる" in texts(out)
+    assert "プログラム" in texts(out) and "消せ" in texts(out)  # 消せる, or 消せます to です・ます
 
 
 def test_who_can_read_it_is_answered_with_this_deployments_encryption(content, classifier) -> None:

@@ -57,7 +57,10 @@ from bot.nudge.review import Nudge
 
 require_phrases(
     "no_contact_wish", "doctor_yes", "said_as_wished", "no_contact_return", "draft_edited",
-    "ended_ack", "moving_on_ack", "plan_dropped", "refused_unsaid", "ghosted_unsaid", "share_joy", "no_contact_plan", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer",
+    "ended_ack", "moving_on_ack", "plan_dropped", "refused_unsaid", "ghosted_unsaid", "share_joy",
+    "contact_ok_refused_early", "contact_ok_refused_mid", "contact_ok_refused_late",
+    "contact_ok_ghosted_early", "contact_ok_ghosted_late", "means", "means_secured",
+    "drink_drive", "no_contact_plan", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer",
     "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
@@ -257,6 +260,15 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if intent == "delete_data" and frame.source == "model" and frame.ask and frame.about_bot:
             return "request:about_bot"  # 「「データを消して」でそちらも消えるのですか?」: asked
         if (
+            frame.about_bot in ("line", "erasing", "operator", "is_bot")  # (the others' words
+            # are everyday ones: 「見れない」「残ってる」)
+            and (frame.ask or "聞いて" in frame.text)
+            and frame.request in (None, "keep_data", "about_bot")
+            and s.phase is not Phase.CONFIRM_ERASE
+            and intent not in SAFETY_INTENTS
+        ):  # 「まだ消さないでください。LINE社側の履歴はどうなりますか?」: the question answered
+            return "request:about_bot"
+        if (
             intent in ("blocked", "stalking_risk")
             and frame.source == "fact"
             and (s.no_contact_by == "blocked")
@@ -279,6 +291,16 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "unclear"
         if intent == "blocked" and frame.source == "model" and frame.fact("blocked") is not True:
             intent = "unclear"  # 「ブロックしたほうがスッキリする?」: their own block, a question
+        if "drinking" in frame.feelings:
+            s.drinking_at = turn.now
+        drank = s.drinking_at is not None and turn.now - s.drinking_at < DRINK_HOURS
+        if frame.drives and drank and not frame.draft:
+            return "drink_drive"  # 「今も飲んでる…朝5時からトラック乗んのに」: no driving on it
+        recent = s.crisis_at is not None and turn.now - s.crisis_at < GENTLE_FOR
+        if recent and frame.means_secured and not frame.draft:
+            return "means_secured"  # 「薬は引き出しの奥にしまっときます」: the step it is, said
+        if recent and frame.means and not frame.draft:
+            return "means"  # 「家に睡眠薬があって…」「捨てたほうがいい?」: out of reach tonight
         if intent == "crisis" and frame.chat_line_ask and s.crisis_at:
             return "chat_line"  # 「「消えたいです」っていきなり書いていいの?」: how to write to the line
         if frame.warning_hurt and s.last_action in WARNED and intent != "crisis":
@@ -346,6 +368,17 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and intent not in SAFETY_INTENTS
         ):
             return "situation_unsaid"  # 「だから断られてないってば」: sorry, and which story it is
+        if (
+            frame.contact_ok_ask
+            and not frame.draft
+            and s.situation in ("refused", "ghosted")
+            and s.days_since(turn.now) is not None
+            and not (s.no_contact or s.new_partner or s.moving_on)
+            and intent not in SAFETY_INTENTS
+        ):
+            return (
+                "contact_ok"  # 「2ヶ月たった今、送ってよいのでしょうか」: yes or not yet, by days
+            )
         if frame.share_joy and not frame.draft and intent not in SAFETY_INTENTS:
             return "share_joy"  # 「もっと喜んでよ〜」: glad with them, first
         if (
@@ -732,7 +765,11 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         how long ago, and a block stated false (「ブロックはされてない」) lifts what a block set."""
         s = turn.state
         s.no_phone = s.no_phone or "phone_averse" in frame.feelings  # 「電話とかは無理」, any turn
-        if not frame.draft and (frame.polite or len(frame.text) >= CASUAL_CHARS):  # です・ます kept
+        if (
+            not frame.draft
+            and s.phase is not Phase.AWAITING_DRAFT
+            and (frame.polite or len(frame.text) >= CASUAL_CHARS)
+        ):  # です・ます kept
             # until casual talk; a letter's です is said to the ex, not to the bot
             s.polite = frame.polite
         for situation, other in (("refused", "ghosted"), ("ghosted", "refused")):
@@ -801,7 +838,10 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 turn.out.replies.append(Text(since))
             return
         if (
-            frame.days_ago is not None and told and frame.days_ago <= MAX_SINCE
+            frame.days_ago is not None
+            and told
+            and frame.days_ago <= MAX_SINCE
+            and _story_time(frame, s)
         ):  # a time with the event
             s.since_days, s.since_told_at = frame.days_ago, turn.now
 
@@ -920,6 +960,10 @@ _OTHER_APP = re.compile(
 GREETING_CHARS = 10  # longer than a hello, once the story is known: something told, not a greeting
 CANDIDATE_CHARS = 6  # a quoted reply this long, asked about, is answered as words to send
 _ADDING = re.compile(r"(足す|たす|付け足|つけたす|加え|書き足|添え)")  # …to the draft shown
+_FUTURE = re.compile(
+    r"来週|来月|明日|あした|あさって|明後日|になったら|(日|週間|ヶ月|か月)(後|目)|たとえば|例えば"
+)
+DRINK_HOURS = timedelta(hours=12)  # drinking said this recently: driving soon is a worry
 WORN_DOWN = ("not_eating", "sleepless", "drinking")  # two of these: the body's own alarm
 BODY_FEELINGS = ("sleepless", "crying", "tired", "drinking", "not_eating", "grief")
 TOLD = ("unclear", "other", "vent", "refused", "ghosted", "greeting", "thanks")
@@ -939,6 +983,8 @@ def _story_time(frame: Frame, state: DialogueState) -> bool:
     """Whether a time in the message is the story's: the first one told, a correction, or one
     told with the story itself. Once the story's time is known, 「わかんない 先月くらい」 is how
     long something else has lasted (the emptiness asked about), not a new count."""
+    if state.since_told_at is not None and _FUTURE.search(frame.text):
+        return False  # 「来週送ろうと思っています（断られてから42日目ごろ）」: a day ahead
     return (
         state.since_told_at is None
         or frame.corrects

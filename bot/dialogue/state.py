@@ -40,6 +40,8 @@ class DialogueState(BaseModel):
     crisis_at: datetime | None = None
     seen_at: datetime | None = None  # their last message (a return after a night is greeted)
     body_worry_at: datetime | None = None  # told a doctor and a line for not eating/sleeping
+    drinking_at: datetime | None = None  # said they are drinking (driving soon is then a worry)
+    means_at: datetime | None = None  # a means at hand answered (put it out of reach tonight)
     morning_asked_at: datetime | None = None  # offered a word in the morning after a hard night
     concern_at: datetime | None = None  # when we last asked gently whether it is that hard
     no_phone: bool = False  # said they cannot phone: chat lines first

@@ -101,7 +101,11 @@ DEFAULT: dict[str, Step] = {
     "draft_edit": Step("draft_edit", Phase.REVIEWING_DRAFT),  # 「…は消す」: that part out
     "ended_ack": Step("ended_ack"),  # 「うちが振った側」: they ended it; heard as that
     "plan_dropped": Step("plan_dropped"),  # 「家に行くのはやめとく」: a good choice, said so
+    "means": Step("means", Phase.GENTLE),  # pills at hand: out of reach tonight, said plainly
+    "means_secured": Step("means_secured", Phase.GENTLE),  # 「しまっときます」: the step it is
+    "drink_drive": Step("drink_drive"),  # drinking, driving at 5: no driving on it
     "share_joy": Step("share_joy"),  # 「もっと喜んでよ」: glad with them
+    "contact_ok": Step("contact_ok"),  # 「もう送っていい時期?」: yes or not yet, by the days
     "situation_unsaid": Step("situation_unsaid"),  # 「断られてないってば」: sorry, which story?
     "moving_on": Step("moving_on"),  # 「戻りたいわけじゃない」: heard; the reunion drill set aside
     "crisis_yes": Step("crisis_yes", Phase.GENTLE),  # 「うん」 to 「自分を傷つけたい気持ちはある?」

@@ -15,7 +15,7 @@ from bot.nlu.sentences import find_quotes
 # not as something done or received (送った, 言われた, 返ってきた).
 _SEND = (
     r"(送|おく|ライン|line|lineし|らいん|返信|返事|返|言お|言いた|言っ(て|ても)(いい|ええ|みよ)|伝え|連絡|メッセ|dm|送信)"
-    r"(ろう|ろっ|ろか|ろかな|ります|りたい|りたく|りてぇ|りてえ|りたか|る(つもり|予定|べき|か|の|ん|わ|ね|よ|$|\?|けど)|っていい|ってもいい|ってええ|っていー|ってよか|ってよい|っても大丈夫|"
+    r"(ろう|ろっ|ろか|ろかな|そう|そっか|そか|しとこ|ります|りたい|りたく|りてぇ|りてえ|りたか|る(つもり|予定|べき|か|の|ん|わ|ね|よ|$|\?|けど)|っていい|ってもいい|ってええ|っていー|ってよか|ってよい|っても大丈夫|"
     r"てみ|ってみ|ようと|よう|しよう|したい|していい|してもいい|する(つもり|か|の|べき)|しようかな|ってok|って大丈夫|"
     r"っちゃおう|っちゃお|たい|ていい|てもいい|りまーす|る\?)"
 )
@@ -167,7 +167,9 @@ _REMOVED = re.compile(
     r"[「『]?(?P<what>[^「『」』]{1,30}?)[」』]?\s*(?:は|を)?\s*(?:消した|けした|削った|抜いた|外した|はずした|カットした)(?:やつ|の|もの|版|バージョン)"
 )
 _ABOUT = re.compile(r"(の話|の誘い|のとこ(ろ)?|の部分|の一文|のくだり|のやつ|って(とこ|部分))$")
-_SENTENCES = re.compile(r"[^。!?！？\n]+[。!?！？]*\n?")
+# a draft's sentences end at 。!? or a line, or at emoji and a space (「楽しい😊 またご飯…」)
+_SENTENCES = re.compile(r"[^。!?！？\n]+?(?:[。!?！？]+\s*|[\U0001F300-\U0001FAFF]+\s+|\n|$)")
+WORD_CHARS = 4  # a part named this short is a key word (「ご飯のとこ」): its sentence goes
 
 
 def removal(text: str) -> tuple[str, bool] | None:
@@ -186,7 +188,7 @@ def remove_part(draft: str, what: str) -> tuple[str, str] | None:
     the words taken out; None when it is not found or nothing would be left."""
     last = re.split(r"[、,\s]+", what)[-1]  # 「さっきの文、返事待ってるね」: the part named last
     what = what if what in draft else last
-    if what in draft:
+    if what in draft and len(what) > WORD_CHARS:
         edited, removed = draft.replace(what, "", 1), what
     else:
         key = _ABOUT.sub("", what).strip()

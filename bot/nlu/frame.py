@@ -43,7 +43,8 @@ UNSURE = 0.30  # below this the model's guess alone is not acted on
 # When the model is unsure, a stated fact answers instead, in the labelling rule's order.
 FACT_ORDER = ("got_reply", "new_partner", "refused", "ghosted")
 SMALL_TALK = ("thanks", "greeting", "other", "help")
-STORY_FACTS = ("refused", "broke_up", "ghosted", "blocked", "paused")  # what a story's time is the time of
+# what a story's time is the time of
+STORY_FACTS = ("refused", "broke_up", "ghosted", "blocked", "paused")
 HEAVY_FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "regret", "anxiety", "phone_checking", "anger",
                   "self_blame", "loneliness", "fade_fear")  # fmt: skip
 
@@ -69,6 +70,10 @@ class Frame:
     boundary_kind: str | None = None  # the plan that crosses a boundary (「駅で待つ」: waiting)
     plan_dropped: bool = False  # that plan given up (「家とか職場に行くのはやめとく」)
     share_joy: bool = False  # 「もっと喜んでよ」: glad news to share
+    contact_ok_ask: bool = False  # 「もう送ってもいい時期?」: asked straight
+    means: bool = False  # a means at hand told or asked about (「家に睡眠薬が少しあって」)
+    means_secured: bool = False  # put out of reach (「薬は引き出しの奥にしまっときます」)
+    drives: bool = False  # driving soon (「朝5時からトラック乗んのに」)
     ends_thanked: bool = False  # the last sentence is a thanks (「…ええんか。ありがと」)
     ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
     said: frozenset[str] = frozenset()  # already_said names told here (「今日知った」: when)
@@ -299,6 +304,10 @@ class Reader:
             boundary_kind=next((k for k, pats in lex.boundary_kinds.items()
                                 if any_match(pats, own, own_folded)), None),
             share_joy=any_match(lex.share_joy, own, own_folded),
+            means=any_match(lex.means, own, own_folded),
+            means_secured=any_match(lex.means_secured, own, own_folded),
+            drives=any_match(lex.drives, own, own_folded),
+            contact_ok_ask=bool(ask) and any_match(lex.contact_ok_ask, own, own_folded),
             plan_dropped=any_match(lex.plan_dropped, own, own_folded)
             and any(any_match(pats, own, own_folded) for pats in lex.boundary_kinds.values()),
             about_bot=next(

@@ -23,7 +23,7 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "in_person", "wording_ask", "wording_sent", "wants_to_ask", "warning_hurt",
             "send_or_not", "same_sex", "apology_wish", "send_now", "sorry_to_bot", "moving_on",
             "candidate_ask", "returning", "doctor_ask", "request_denied", "plan_dropped",
-            "share_joy")  # fmt: skip
+            "share_joy", "contact_ok_ask", "means", "means_secured", "drives")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("sends", "memory", "hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
@@ -107,6 +107,10 @@ class Lexicon:
     request_denied: Patterns  # right after a request, 「…わけではありません」: not asked
     plan_dropped: Patterns  # 「…行くのはやめとく」: a boundary plan given up
     share_joy: Patterns  # 「もっと喜んでよ」: good news to be glad about together
+    contact_ok_ask: Patterns  # 「もう送ってもいい時期?」: whether contact is all right now
+    means: Patterns  # 「家に睡眠薬が少しあって」「薬、捨てたほうがいい?」: a means at hand
+    means_secured: Patterns  # 「薬は引き出しの奥にしまっときます」: put out of reach
+    drives: Patterns  # 「朝5時からトラック乗んのに」: driving soon
     someone_home: Patterns  # 「兄貴と住んでる」: someone near tonight
     in_person: Patterns  # 「会った時」「口で言う」: words to say face to face, not a draft
     wording_ask: Patterns  # 「…だけだとそっけない?」: a short phrase's wording asked about

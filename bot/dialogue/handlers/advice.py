@@ -125,6 +125,25 @@ class AdviceHandlers(Base):
         if card:
             self._show_card(turn, card)
 
+    def do_contact_ok(self, turn: Turn) -> None:
+        """「もう送ってもいい時期?」 asked straight: yes, not yet, or better a little later, by
+        the story's days against the articles' waits (a refusal: 1, ideally 2–3 months; a
+        silence: 1–2 weeks), with how to write if they do."""
+        s = turn.state
+        days = s.days_since(turn.now) or 0
+        if s.situation == "refused":
+            stage = "early" if days < 30 else "mid" if days < 60 else "late"
+            left = 30 - days
+        else:
+            stage = "early" if days < 14 else "late"
+            left = 14 - days
+        self._say(turn, f"contact_ok_{s.situation}_{stage}", days=days, left=left,
+                  months=days // 30)  # fmt: skip
+        ranked = self._ranked(turn)  # the card for what they asked (the first message, the
+        if ranked and ranked[0].similarity >= STORY_MATCH and ranked[0].card.id not in s.given:
+            self._show_card(turn, ranked[0].card, answer=False)
+        turn.out.choices = [self._draft_choice(), *turn.out.choices, *self._menu(turn)][:13]
+
     def do_situation_unsaid(self, turn: Turn) -> None:
         """The story the bot assumed is taken back (「だから断られてないってば」): sorry for
         assuming, the countdown dropped, and which story it is asked with the menu."""

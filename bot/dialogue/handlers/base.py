@@ -127,6 +127,15 @@ class Base:
         text = self.content.phrase(key, turn.state.turn)
         return text.format(**values) if values else text
 
+    def _variant(self, turn: Turn, key: str, n: int) -> str:
+        """The phrase's n-th variant, in です・ます to someone who writes politely."""
+        return self.content.phrase(self._register(turn, key), n)
+
+    def _register(self, turn: Turn, key: str) -> str:
+        """The phrase id in the user's register: `key_polite` when they write politely."""
+        polite = f"{key}_polite"
+        return polite if turn.state.polite and polite in self.content.phrases else key
+
     def _say_with_line(self, turn: Turn, key: str) -> None:
         """A phrase followed by one crisis line, in one bubble: the first, or the first chat
         line for someone who said they cannot phone."""

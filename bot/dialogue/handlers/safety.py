@@ -32,11 +32,11 @@ class SafetyHandlers(Base):
             answered = at is not None and turn.now - at < GENTLE_FOR
             asked = s.asked_at is not None and turn.now - s.asked_at < GENTLE_FOR
             if answered or (asked and s.asked_twice and s.alone_said):
-                question = self.content.phrase("crisis_stay", s.turn)
+                question = self._variant(turn, "crisis_stay", s.turn)
             elif asked and s.asked_twice:  # asked twice, no answer: who is near them tonight
-                question = self.content.phrase("crisis_again", 1)
+                question = self._variant(turn, "crisis_again", 1)
             else:  # asked once more, in other words; never a third time
-                question = self.content.phrase("crisis_again", 0)
+                question = self._variant(turn, "crisis_again", 0)
                 s.asked_twice, s.asked_at = asked, turn.now
             lines = self._crisis_lines(turn, chat_first=chat_first, only_chat=chat_first)
             turn.out.replies.append(Text(f"{question}\n\n{lines}"))
@@ -44,7 +44,7 @@ class SafetyHandlers(Base):
                                 self._button("btn_listen", "crisis:listen")]  # fmt: skip
             return
         s.asked_at = turn.now  # crisis_more asks it
-        intro = self.content.phrase("crisis_intro", turn.state.turn)
+        intro = self._variant(turn, "crisis_intro", turn.state.turn)
         lines = self._crisis_lines(turn, chat_first=chat_first)
         turn.out.replies.append(Text(f"{intro}\n\n{lines}"))
         self._say(turn, "crisis_more")
@@ -139,7 +139,7 @@ class SafetyHandlers(Base):
         turn.state.answered_at = turn.now
         turn.state.crisis_at = turn.now
         chat_first = self._cannot_phone(turn)
-        text = self.content.phrase("crisis_yes", turn.state.turn)
+        text = self._variant(turn, "crisis_yes", turn.state.turn)
         lines = self._crisis_lines(turn, chat_first=chat_first, only_chat=chat_first)
         turn.out.replies.append(Text(f"{text}\n\n{lines}"))
         turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
@@ -260,12 +260,13 @@ class SafetyHandlers(Base):
             # the law (for the plans the law names), asked again it is said without it
             told = turn.state.boundary_told.count(kind)
             turn.state.boundary_told.append(kind)
-            variants = self.content.phrases[f"boundary_{kind}"]
+            variants = self.content.phrases[self._register(turn, f"boundary_{kind}")]
             what = variants[min(told, len(variants) - 1)]
-            after = self.content.phrase("boundary_after", said)
+            after = self._variant(turn, "boundary_after", said)
             turn.out.replies.append(Text(f"{what}\n{after}"))
         else:
-            variants = self.content.phrases["boundary"]  # the law once; then said shorter
+            variants = self.content.phrases[self._register(turn, "boundary")]  # the law once;
+            # then said shorter
             turn.out.replies.append(Text(variants[min(said, len(variants) - 1)]))
         if turn.frame and turn.frame.returning:  # 「傘を返すだけ」: the way that asks nothing
             self._say(turn, "no_contact_return")
@@ -329,6 +330,28 @@ class SafetyHandlers(Base):
             turn, "no_contact_plan" if turn.state.no_contact_by == "boundary" else "no_contact"
         )
         self._own_days(turn)
+
+    def do_means(self, turn: Turn) -> None:
+        """Pills (or another means) at hand after a crisis message, told or asked about: yes,
+        out of reach tonight, how, and a line to write to; said plainly, never as a question
+        back (「薬、どうしたらいいんでしょう」 is answered)."""
+        before, turn.state.means_at = turn.state.means_at, turn.now
+        self._say(turn, "means")
+        chat_first = self._cannot_phone(turn)
+        if before is None or turn.now - before > GENTLE_FOR:  # the line once, not every time
+            turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=chat_first,
+                                                            only_chat=chat_first)))  # fmt: skip
+        turn.out.choices = [self._button("btn_listen", "crisis:listen")]
+
+    def do_means_secured(self, turn: Turn) -> None:
+        """「薬は引き出しの奥にしまっときます」: the step it is, said so; the bot stays."""
+        self._say(turn, "means_secured")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
+
+    def do_drink_drive(self, turn: Turn) -> None:
+        """Drinking now and driving in a few hours: stop drinking, and no driving while any of
+        it may be left; said before anything else, without a lecture."""
+        self._say(turn, "drink_drive")
 
     def do_plan_dropped(self, turn: Turn) -> None:
         """A boundary plan given up (「家とか職場に行くのはやめとく」): said to be a good choice,

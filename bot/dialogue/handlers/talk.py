@@ -72,7 +72,8 @@ class TalkHandlers(Base):
             return
         day = turn.now.astimezone(self.tz).hour in DAYTIME
         frame = turn.frame
-        if frame and frame.closing and frame.intent != "thanks":  # 「寝る」「仕事行くわ」
+        if frame and frame.closing and (frame.intent != "thanks" or not frame.ends_thanked):
+            # 「寝る」「ねるね」「仕事行くわ」: a goodnight, not 「どういたしまして」
             self._say(turn, "bye_day" if day else "goodnight")
         else:
             self._say(turn, "thanks_day" if day else "thanks")
@@ -202,8 +203,8 @@ class TalkHandlers(Base):
         else:  # the general answer, with this deployment's encryption said as it is
             key = "about_encryption_on" if self.privacy.encrypted else "about_encryption_off"
             again = turn.previous_action == "about_bot"  # 「もう一度まとめるね」 only when it is
-            said = self.content.phrase("about_bot", turn.state.turn if again else 0)
-            turn.out.replies.append(Text(f"{said}\n{self.content.phrase(key)}"))
+            said = self._variant(turn, "about_bot", turn.state.turn if again else 0)
+            turn.out.replies.append(Text(f"{said}\n{self._variant(turn, key, 0)}"))
         turn.out.choices = self._menu(turn)
 
 
