@@ -354,7 +354,11 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             # 「ありがとうございます。実は、…診断を受けたことを打ち明けたのでございます。…」: a
             # story that opens with thanks is the story, never a goodbye
             intent = frame.topic if frame.topic in ADVICE else "vent"
-        if intent == "greeting" and s.situation and len(frame.text) > GREETING_CHARS:
+        if (
+            intent == "greeting"
+            and (s.situation or s.no_contact or s.given)
+            and len(frame.text) > GREETING_CHARS
+        ):
             # 「おはようって言えた🥹 みんなふつうだった笑」「お前話通じねえな」 mid-story: said to
             # be heard, not a hello (no 「やっほー」 in the middle of a conversation)
             intent = "not_that" if frame.followup == "not_that" else "vent"
