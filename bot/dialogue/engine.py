@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.content import Content, require_phrases
 from bot.dialogue.echo import wished_words
 from bot.dialogue.handlers.advice import AGAIN, CLOSE, AdviceHandlers
-from bot.dialogue.handlers.base import once_each, said_back
+from bot.dialogue.handlers.base import LISTENING, once_each, said_back
 from bot.dialogue.handlers.drafts import DraftHandlers
 from bot.dialogue.handlers.erase import EraseHandlers
 from bot.dialogue.handlers.safety import SafetyHandlers
@@ -60,7 +60,7 @@ require_phrases(
     "ended_ack", "moving_on_ack", "plan_dropped", "refused_unsaid", "ghosted_unsaid", "share_joy",
     "contact_ok_refused_early", "contact_ok_refused_mid", "contact_ok_refused_late",
     "contact_ok_ghosted_early", "contact_ok_ghosted_late", "means", "means_secured",
-    "drink_drive", "no_contact_plan", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer",
+    "drink_drive", "lawyer", "no_contact_plan", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer",
     "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",
@@ -293,6 +293,19 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "unclear"  # 「ブロックしたほうがスッキリする?」: their own block, a question
         if "drinking" in frame.feelings:
             s.drinking_at = turn.now
+        s.lawyer = s.lawyer or frame.lawyer
+        if (
+            s.lawyer
+            and (
+                intent in ("want_contact", "draft")
+                or (intent == "stalking_risk" and frame.source == "model")
+                or frame.draft
+                or frame.contact_ok_ask
+                or (frame.lawyer and frame.ask)
+            )
+            and frame.source != "rule"
+        ):  # 「弁護士挟んどるのに直接送ったらまずいんか」: the lawyer first, said kindly
+            return "lawyer"
         drank = s.drinking_at is not None and turn.now - s.drinking_at < DRINK_HOURS
         if frame.drives and drank and not frame.draft:
             return "drink_drive"  # 「今も飲んでる…朝5時からトラック乗んのに」: no driving on it
@@ -409,6 +422,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "unsent_letter"  # written here, not to send: received, never reviewed
         if (frame.unsent or (s.no_contact and frame.write_here)) and not frame.draft:
             return "unsent_ok"  # 「送らないからここに書いてもいい?」, or after a block
+        if s.no_contact and frame.returning and not frame.draft and intent not in SAFETY_INTENTS:
+            return "no_contact_returning"  # 「荷物、ポストに入れてくるだけ」: by post, alone
         if s.no_contact and frame.go_between and not frame.decided:  # a go-between after a block
             return "stalking_risk"
         if s.last_action == "boundary" and frame.minimizing and not frame.decided:
@@ -560,7 +575,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             frame.decided
             and (not frame.ask or frame.approval or frame.wondering)
             and s.phase is not Phase.GENTLE
-        ):
+            and not (frame.boundary_kind and not (frame.plan_dropped or frame.contact_denied))
+        ):  # (「花だけ明日会社に送る」 is a plan to answer, not a decision to respect)
             return "decided"  # 「とりあえずやめとく」: their call, acknowledged
         if (
             s.phase is Phase.GENTLE
@@ -579,6 +595,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return "explain"
         elif s.last_card and frame.followup == "more":
             return "more"  # 「もっと教えて」 a turn or two after the card: still that thread
+        if (
+            frame.filler
+            and frame.source == "model"
+            and intent in (*ADVICE, "other", "unclear")
+            and (s.situation or s.dumped or s.last_action in LISTENING)
+        ):  # 「わからん」「なんか」 mid-talk: an answer to the last question, heard, no card
+            return "reflect"
         if s.no_contact_by == "blocked" and frame.ask and "chance" in (intent, frame.topic):
             return (
                 "block_chance"  # 「ブロックされたら可能性ゼロ?」: the honest answer after a block

@@ -42,6 +42,7 @@ class DialogueState(BaseModel):
     body_worry_at: datetime | None = None  # told a doctor and a line for not eating/sleeping
     drinking_at: datetime | None = None  # said they are drinking (driving soon is then a worry)
     means_at: datetime | None = None  # a means at hand answered (put it out of reach tonight)
+    lawyer: bool = False  # lawyers in the story: contact goes by them first
     morning_asked_at: datetime | None = None  # offered a word in the morning after a hard night
     concern_at: datetime | None = None  # when we last asked gently whether it is that hard
     no_phone: bool = False  # said they cannot phone: chat lines first

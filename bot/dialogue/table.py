@@ -104,6 +104,8 @@ DEFAULT: dict[str, Step] = {
     "means": Step("means", Phase.GENTLE),  # pills at hand: out of reach tonight, said plainly
     "means_secured": Step("means_secured", Phase.GENTLE),  # 「しまっときます」: the step it is
     "drink_drive": Step("drink_drive"),  # drinking, driving at 5: no driving on it
+    "no_contact_returning": Step("no_contact", Phase.NO_CONTACT),  # things back, by post
+    "lawyer": Step("lawyer"),  # lawyers in it: writing to them goes by the lawyer first
     "share_joy": Step("share_joy"),  # 「もっと喜んでよ」: glad with them
     "contact_ok": Step("contact_ok"),  # 「もう送っていい時期?」: yes or not yet, by the days
     "situation_unsaid": Step("situation_unsaid"),  # 「断られてないってば」: sorry, which story?

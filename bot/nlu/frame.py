@@ -74,6 +74,9 @@ class Frame:
     means: bool = False  # a means at hand told or asked about (「家に睡眠薬が少しあって」)
     means_secured: bool = False  # put out of reach (「薬は引き出しの奥にしまっときます」)
     drives: bool = False  # driving soon (「朝5時からトラック乗んのに」)
+    lawyer: bool = False  # lawyers or a mediation in the story (「弁護士挟んで話しとる」)
+    filler: bool = False  # 「なんか」「わからん」 alone: a word said, not a question
+    contact_denied: bool = False  # 「送らないことにします」「連絡したいんじゃなくて」
     ends_thanked: bool = False  # the last sentence is a thanks (「…ええんか。ありがと」)
     ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
     said: frozenset[str] = frozenset()  # already_said names told here (「今日知った」: when)
@@ -307,6 +310,9 @@ class Reader:
             means=any_match(lex.means, own, own_folded),
             means_secured=any_match(lex.means_secured, own, own_folded),
             drives=any_match(lex.drives, own, own_folded),
+            lawyer=any_match(lex.lawyer, own, own_folded),
+            filler=any_match(lex.filler, own, own_folded),
+            contact_denied=any_match(lex.contact_denied, own, own_folded),
             contact_ok_ask=bool(ask) and any_match(lex.contact_ok_ask, own, own_folded),
             plan_dropped=any_match(lex.plan_dropped, own, own_folded)
             and any(any_match(pats, own, own_folded) for pats in lex.boundary_kinds.values()),

@@ -348,6 +348,13 @@ class SafetyHandlers(Base):
         self._say(turn, "means_secured")
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
+    def do_lawyer(self, turn: Turn) -> None:
+        """Lawyers in the story: a letter or a message to them goes by the lawyer first (it can
+        change the talks); the wish to apologise is taken as real, and may be written here."""
+        again = turn.previous_action == "lawyer"  # the whole answer first, then shorter
+        turn.out.replies.append(Text(self._variant(turn, "lawyer", 1 if again else 0)))
+        turn.out.choices = self._own_days_choices()
+
     def do_drink_drive(self, turn: Turn) -> None:
         """Drinking now and driving in a few hours: stop drinking, and no driving while any of
         it may be left; said before anything else, without a lecture."""
