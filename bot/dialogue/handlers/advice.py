@@ -326,7 +326,9 @@ class AdviceHandlers(Base):
             at = frame.sentences.index(frame.ask) if frame.ask in frame.sentences else 0
             also += [_QUOTED.sub(" ", t) for t in frame.sentences[max(0, at - 3) : at]]
             # 「…病みストーリーあげたい衝動がすごい。…これってやめといたほうがいい?」
-        return self.index.rank(query, turn.state, [i for i in intents if i], also)
+        ranked = self.index.rank(query, turn.state, [i for i in intents if i], also)
+        # 「彼からは何もなか」: no card for a reply the message says did not come
+        return [m for m in ranked if not (frame and frame.fact(m.card.intents[0]) is False)]
 
     def _replying(self, turn: Turn) -> bool:
         """A reply came and this asks how to answer it (「なんて返したらいいと?」)."""
