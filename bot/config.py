@@ -46,7 +46,7 @@ class Settings(BaseSettings):
 
     # Reminders (see the wait-a-night feature)
     morning_hour: int = 8
-    morning_min_gap_hours: float = 6
+    morning_min_gap_hours: float = 4
     quiet_start_hour: int = 22
     quiet_end_hour: int = 8
     dispatch_interval_seconds: float = 15

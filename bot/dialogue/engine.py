@@ -252,6 +252,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         self._run(turn, self._policy(turn, frame, intent))
         if not any(isinstance(e, EraseUser) for e in turn.out.effects):
             turn.out.state.last_words = said_back(frame) or turn.out.state.last_words
+            long = len(frame.text) >= PREV_CHARS and not frame.draft_was
+            turn.out.state.prev_text = frame.text if long else None
 
     def _policy(self, turn: Turn, frame: Frame, intent: str) -> str:
         """What to answer first: safety, then the user's request, their draft, their question,
@@ -529,6 +531,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if frame.ask and shown and any(q in shown for q in quoted):
             turn.about_draft = True  # 「最後の「元気にしていますか」は削った方が?」: its words
             return "draft"
+        if frame.draft_was and not s.draft_text and s.prev_text and not frame.draft:
+            s.draft_text = s.prev_text  # 「今のはゆうくんに送るやつ!!」: the long message before
         if frame.draft_was and s.draft_text and not frame.draft:
             return "draft"  # 「今のは下書きです」: the message before, reviewed
         if frame.deletes and not frame.ask and self._something_held(turn) and intent != "draft":
@@ -990,6 +994,7 @@ _ADDING = re.compile(r"(足す|たす|付け足|つけたす|加え|書き足|�
 _FUTURE = re.compile(
     r"来週|来月|明日|あした|あさって|明後日|になったら|(日|週間|ヶ月|か月)(後|目)|たとえば|例えば"
 )
+PREV_CHARS = 40  # a message this long is kept one turn, in case 「今のは送るやつ」 follows
 DRINK_HOURS = timedelta(hours=12)  # drinking said this recently: driving soon is a worry
 WORN_DOWN = ("not_eating", "sleepless", "drinking")  # two of these: the body's own alarm
 BODY_FEELINGS = ("sleepless", "crying", "tired", "drinking", "not_eating", "grief")

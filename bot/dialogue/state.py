@@ -64,6 +64,8 @@ class DialogueState(BaseModel):
     again_card: str | None = None  # the card whose point was just said again (not a third time)
     polite: bool = False  # they write in です・ます: the polite variants of the phrases
     last_words: str | None = None  # the user's last clause that can be said back (a repair)
+    # their message before, when long: 「今のは彼に送るやつ」 makes it the draft to review
+    prev_text: str | None = None
     unsent: bool = False  # 「送らないからここに書いていい?」: the next letter is not for sending
     last_action: str | None = None  # what the bot did last turn (「うん」 answers it)
     last_bubbles: list[str] = Field(default_factory=list)  # last turn's bubbles, as digests

@@ -54,7 +54,7 @@ class NudgeRules:
 
     @classmethod
     def from_content(cls, data: dict[str, Any], morning_hour: int = 8,
-                     min_gap_hours: float = 6) -> NudgeRules:  # fmt: skip
+                     min_gap_hours: float = 4) -> NudgeRules:  # fmt: skip
         """Build from content/nudge.yaml; raises ValueError naming what is wrong."""
         signals = data.get("signals") or {}
         missing = [s for s in ORDER if s not in signals or not signals[s].get("reason")]
@@ -80,7 +80,7 @@ class NudgeRules:
 
 
 def morning_after(
-    local: datetime, hour: int = 8, min_gap: timedelta = timedelta(hours=6)
+    local: datetime, hour: int = 8, min_gap: timedelta = timedelta(hours=4)
 ) -> datetime:
     """The next `hour`:00 at least `min_gap` away, in `local`'s time zone."""
     candidate = datetime.combine(local.date(), time(hour), tzinfo=local.tzinfo)

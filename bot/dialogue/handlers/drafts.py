@@ -274,6 +274,9 @@ class DraftHandlers(Base):
 
     def do_cancel(self, turn: Turn) -> None:
         s = turn.state
+        if s.draft_text is None and turn.held is not None and len(turn.held) > 1:
+            self._list_held(turn, turn.held)  # 「さっきの変なやつは消しといて」: which one, asked
+            return
         if s.draft_text is not None:
             s.draft_text = None
             self._say(turn, "draft_not_held")
