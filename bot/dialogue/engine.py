@@ -60,7 +60,7 @@ require_phrases(
     "ended_ack", "moving_on_ack", "plan_dropped", "refused_unsaid", "ghosted_unsaid", "share_joy",
     "contact_ok_refused_early", "contact_ok_refused_mid", "contact_ok_refused_late",
     "contact_ok_ghosted_early", "contact_ok_ghosted_late", "means", "means_secured",
-    "drink_drive", "lawyer", "no_contact_plan", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer",
+    "drink_drive", "lawyer", "self_harm", "chat_line_private", "no_contact_plan", "wait_agreed", "lecture_sorry", "body_worry", "morning_offer",
     "btn_morning_yes", "btn_morning_no", "morning_set", "morning_declined", "morning_checkin",
     "gentle_back_morning", "gentle_back", "no_sorry",
     "welcome", "welcome_ask", "greeting", "help", "thanks", "fallback", "non_text",

@@ -76,6 +76,7 @@ class Frame:
     drives: bool = False  # driving soon (「朝5時からトラック乗んのに」)
     lawyer: bool = False  # lawyers or a mediation in the story (「弁護士挟んで話しとる」)
     filler: bool = False  # 「なんか」「わからん」 alone: a word said, not a question
+    self_harm: bool = False  # self-harm done, told (「また腕やっちゃった」)
     contact_denied: bool = False  # 「送らないことにします」「連絡したいんじゃなくて」
     ends_thanked: bool = False  # the last sentence is a thanks (「…ええんか。ありがと」)
     ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
@@ -312,6 +313,7 @@ class Reader:
             drives=any_match(lex.drives, own, own_folded),
             lawyer=any_match(lex.lawyer, own, own_folded),
             filler=any_match(lex.filler, own, own_folded),
+            self_harm=any_match(lex.self_harm, own, own_folded),
             contact_denied=any_match(lex.contact_denied, own, own_folded),
             contact_ok_ask=bool(ask) and any_match(lex.contact_ok_ask, own, own_folded),
             plan_dropped=any_match(lex.plan_dropped, own, own_folded)

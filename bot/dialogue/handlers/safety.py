@@ -18,6 +18,9 @@ from bot.nudge.review import morning_after
 BODY_LINE = "こころの健康相談統一ダイヤル"
 
 
+FAMILY_WORDS = ("親", "家族", "学校", "会社", "バレ", "ばれ")
+
+
 class SafetyHandlers(Base):
     def do_crisis(self, turn: Turn) -> None:
         """Warm, short, a line to call or chat with in the very first bubble (the chat line
@@ -27,6 +30,14 @@ class SafetyHandlers(Base):
         chat_first = self._cannot_phone(turn)
         s = turn.state
         s.alone_said = s.alone_said or bool(turn.frame and turn.frame.alone)
+        if turn.frame and turn.frame.self_harm:  # 「また腕やっちゃった」: told, not to be asked
+            s.answered_at = turn.now  # the wound first, no blame, a line (chat first), 119
+            said = self._variant(turn, "self_harm", 1 if again else 0)
+            lines = self._crisis_lines(turn, chat_first=True, only_chat=chat_first)
+            turn.out.replies.append(Text(f"{said}\n\n{lines}"))
+            turn.out.choices = [self._button("btn_more_lines", "crisis:lines"),
+                                self._button("btn_listen", "crisis:listen")]  # fmt: skip
+            return
         if again:  # stay with them: ask directly, one line, never the same block twice
             at = s.answered_at  # asked and answered today: stay, not asked again
             answered = at is not None and turn.now - at < GENTLE_FOR
@@ -54,8 +65,10 @@ class SafetyHandlers(Base):
         ]
 
     def do_chat_line(self, turn: Turn) -> None:
-        """「チャットのやつは文字だけでいいのか」: yes, how, and the chat lines open now."""
-        self._say(turn, "chat_line_how")
+        """「チャットのやつは文字だけでいいのか」: yes, how, and the chat lines open now; 「親に
+        連絡いったりする?」: no name is asked, so no one is told who they are."""
+        family = turn.frame is not None and any(w in turn.frame.text for w in FAMILY_WORDS)
+        self._say(turn, "chat_line_private" if family else "chat_line_how")
         turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
         turn.state.no_phone = True
 
