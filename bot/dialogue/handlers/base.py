@@ -142,7 +142,7 @@ class Base:
         lines = self.content.crisis_lines
         first = next((x for x in lines if x.kind != "phone"), lines[0]) if turn.state.no_phone \
             else lines[0]  # fmt: skip
-        text = self.content.phrase(key, turn.state.turn)
+        text = self._variant(turn, key, turn.state.turn)
         turn.out.replies.append(Text(f"{text}\n{first.name} {first.contact}({first.hours})"))
 
     def _button(self, key: str, data: str) -> Choice:

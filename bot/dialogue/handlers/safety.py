@@ -18,6 +18,7 @@ from bot.nudge.review import morning_after
 BODY_LINE = "こころの健康相談統一ダイヤル"
 
 
+HEDGES = ("たぶん", "多分", "かも", "わからん", "わかんない", "わからない")
 FAMILY_WORDS = ("親", "家族", "学校", "会社", "バレ", "ばれ")
 
 
@@ -177,8 +178,13 @@ class SafetyHandlers(Base):
         turn.out.choices = [self._button("btn_listen", "crisis:listen")]
 
     def do_concern_no(self, turn: Turn) -> None:
-        """「ううん、そこまでじゃない」 to the direct question: believe them, and keep listening."""
-        self._say(turn, "concern_no")
+        """「ううん、そこまでじゃない」 to the direct question: believe them, and keep listening;
+        a no with 「たぶん」 is believed too, with the door left open and a line to write to."""
+        hedged = turn.frame is not None and any(w in turn.frame.text for w in HEDGES)
+        if hedged:
+            self._say_with_line(turn, "concern_maybe")
+        else:
+            self._say(turn, "concern_no")
 
     def do_gentle_tomorrow(self, turn: Turn) -> None:
         """「明日、何かできることってありますか」 after a crisis message: one small thing, the
