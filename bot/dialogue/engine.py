@@ -801,9 +801,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             not frame.draft
             and s.phase is not Phase.AWAITING_DRAFT
             and (frame.polite or len(frame.text) >= CASUAL_CHARS)
-        ):  # です・ます kept
-            # until casual talk; a letter's です is said to the ex, not to the bot
-            s.polite = frame.polite
+        ):  # です・ます kept until casual talk; a letter's です (pasted when a draft is awaited,
+            s.polite = frame.polite  # or marked as one) is said to the ex, not to the bot
         for situation, other in (("refused", "ghosted"), ("ghosted", "refused")):
             if frame.fact(situation) is True and frame.fact(other) is False:
                 s.situation = situation  # 「断られたんじゃなくて、既読無視されてるだけ」

@@ -484,13 +484,11 @@ class AdviceHandlers(Base):
         # an answer written for their story (距離置き中の誕生日) is the whole reply: the card's
         # body speaks of another story
         own = any(said in (a.say, a.say_polite) for a in card.answers if a.situations and said)
-        if own:
-            pass
-        elif card.id in s.given and turn.frame is not None:
-            if not said:  # the answer is the point; else the point, not the whole card again
-                point = self.index.best_sentence(card, _query(turn))
-                self._say(turn, "said_before", title=card.title, point=point)
-        else:
+        again = card.id in s.given and turn.frame is not None
+        if again and not said and not own:  # the point, not the whole card again
+            point = self.index.best_sentence(card, _query(turn))
+            self._say(turn, "said_before", title=card.title, point=point)
+        elif not again and not own:
             turn.out.replies.append(Card(*card.view(s.polite)))
         if s.ex_woman and any(SURVEY_OF_MEN in getattr(r, "body", getattr(r, "text", ""))
                               for r in turn.out.replies):  # fmt: skip
