@@ -35,6 +35,7 @@ from bot.dialogue.turn import (
     Turn,
 )
 from bot.dialogue.types import (
+    Card,
     EraseUser,
     FollowIn,
     Held,
@@ -249,8 +250,18 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             ):  # 「2週間前」 answers "since when", in that story
                 intent = turn.state.situation
         turn.known = turn.state.situation
+        reviewing = turn.state.phase is Phase.REVIEWING_DRAFT and bool(turn.state.draft_text)
         self._learn_story(turn, frame)
         self._run(turn, self._policy(turn, frame, intent))
+        s = turn.state
+        if (
+            reviewing
+            and s.draft_text
+            and s.last_action in (*LISTENING, "other", "clarify", "fallback")
+            and not any(isinstance(r, Card) for r in turn.out.replies)
+        ):  # 「よかった」 typed while the hold buttons were up: heard, and the buttons kept
+            turn.out.choices = self._hold_choices(s, turn.now)
+            s.phase = Phase.REVIEWING_DRAFT
         if not any(isinstance(e, EraseUser) for e in turn.out.effects):
             turn.out.state.last_words = said_back(frame) or turn.out.state.last_words
             long = len(frame.text) >= PREV_CHARS and not frame.draft_was

@@ -77,6 +77,8 @@ class Frame:
     lawyer: bool = False  # lawyers or a mediation in the story (「弁護士挟んで話しとる」)
     filler: bool = False  # 「なんか」「わからん」 alone: a word said, not a question
     self_harm: bool = False  # self-harm done, told (「また腕やっちゃった」)
+    hedged: bool = False  # an answer said with doubt (「たぶん」)
+    family_told: bool = False  # whether family or school would be told (「親にバレる?」)
     contact_denied: bool = False  # 「送らないことにします」「連絡したいんじゃなくて」
     ends_thanked: bool = False  # the last sentence is a thanks (「…ええんか。ありがと」)
     ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
@@ -314,6 +316,8 @@ class Reader:
             lawyer=any_match(lex.lawyer, own, own_folded),
             filler=any_match(lex.filler, own, own_folded),
             self_harm=any_match(lex.self_harm, own, own_folded),
+            hedged=any_match(lex.hedged, own, own_folded),
+            family_told=any_match(lex.family_told, own, own_folded),
             contact_denied=any_match(lex.contact_denied, own, own_folded),
             contact_ok_ask=bool(ask) and any_match(lex.contact_ok_ask, own, own_folded),
             plan_dropped=any_match(lex.plan_dropped, own, own_folded)

@@ -18,10 +18,6 @@ from bot.nudge.review import morning_after
 BODY_LINE = "こころの健康相談統一ダイヤル"
 
 
-HEDGES = ("たぶん", "多分", "かも", "わからん", "わかんない", "わからない")
-FAMILY_WORDS = ("親", "家族", "学校", "会社", "バレ", "ばれ")
-
-
 class SafetyHandlers(Base):
     def do_crisis(self, turn: Turn) -> None:
         """Warm, short, a line to call or chat with in the very first bubble (the chat line
@@ -68,7 +64,7 @@ class SafetyHandlers(Base):
     def do_chat_line(self, turn: Turn) -> None:
         """「チャットのやつは文字だけでいいのか」: yes, how, and the chat lines open now; 「親に
         連絡いったりする?」: no name is asked, so no one is told who they are."""
-        family = turn.frame is not None and any(w in turn.frame.text for w in FAMILY_WORDS)
+        family = turn.frame is not None and turn.frame.family_told
         self._say(turn, "chat_line_private" if family else "chat_line_how")
         turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
         turn.state.no_phone = True
@@ -180,8 +176,7 @@ class SafetyHandlers(Base):
     def do_concern_no(self, turn: Turn) -> None:
         """「ううん、そこまでじゃない」 to the direct question: believe them, and keep listening;
         a no with 「たぶん」 is believed too, with the door left open and a line to write to."""
-        hedged = turn.frame is not None and any(w in turn.frame.text for w in HEDGES)
-        if hedged:
+        if turn.frame is not None and turn.frame.hedged:
             self._say_with_line(turn, "concern_maybe")
         else:
             self._say(turn, "concern_no")
