@@ -64,6 +64,7 @@ class CardAnswer(_Strict):
     suggests_contact: bool = False  # never said after a block or a boundary risk
     # said only in these stories, and first in them (「距離置き中の誕生日」 is not a refusal's)
     situations: tuple[str, ...] = ()
+    alone: bool = False  # said without the card: its body would say otherwise (誘われたら)
 
     @field_validator("situations")
     @classmethod

@@ -483,7 +483,8 @@ class AdviceHandlers(Base):
             turn.out.replies.append(Text(said))
         # an answer written for their story (距離置き中の誕生日) is the whole reply: the card's
         # body speaks of another story
-        own = any(said in (a.say, a.say_polite) for a in card.answers if a.situations and said)
+        own = any(said in (a.say, a.say_polite) for a in card.answers
+                  if (a.situations or a.alone) and said)  # fmt: skip
         again = card.id in s.given and turn.frame is not None
         if again and not said and not own:  # the point, not the whole card again
             point = self.index.best_sentence(card, _query(turn))
