@@ -34,6 +34,8 @@ def echo_words(words: str | None) -> str | None:
     """The clause ready for 「…んだね」, or None when it cannot be said back cleanly."""
     if not words or _FIRST_PERSON.search(words) or words.rstrip().endswith(("?", "？")):
         return None
+    if words.count("「") != words.count("」") or words.count("『") != words.count("』"):
+        return None  # cut inside a quote (「疲れた』って書いてあった」): not said back
     words = _TRAIL.sub(
         "", _LEAD.sub("", words.strip())
     )  # 「しんどすぎるわ😭」: no emoji said back  # 「ただ誰にも言えてない」 → 「誰にも言えてないんだね」

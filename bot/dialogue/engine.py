@@ -410,6 +410,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return (
                 "contact_ok"  # 「2ヶ月たった今、送ってよいのでしょうか」: yes or not yet, by days
             )
+        if frame.their_life and not frame.draft and intent not in SAFETY_INTENTS:
+            return "their_life"  # 「何より生きてるか知りたい」: how to check they are safe
         if frame.share_joy and not frame.draft and intent not in SAFETY_INTENTS:
             return "share_joy"  # 「もっと喜んでよ〜」: glad with them, first
         if (

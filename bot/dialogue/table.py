@@ -106,6 +106,7 @@ DEFAULT: dict[str, Step] = {
     "drink_drive": Step("drink_drive"),  # drinking, driving at 5: no driving on it
     "no_contact_returning": Step("no_contact", Phase.NO_CONTACT),  # things back, by post
     "lawyer": Step("lawyer"),  # lawyers in it: writing to them goes by the lawyer first
+    "their_life": Step("their_life"),  # 「生きてるか知りたい」: how to check they are safe
     "share_joy": Step("share_joy"),  # 「もっと喜んでよ」: glad with them
     "contact_ok": Step("contact_ok"),  # 「もう送っていい時期?」: yes or not yet, by the days
     "situation_unsaid": Step("situation_unsaid"),  # 「断られてないってば」: sorry, which story?

@@ -79,6 +79,7 @@ class Frame:
     self_harm: bool = False  # self-harm done, told (「また腕やっちゃった」)
     hedged: bool = False  # an answer said with doubt (「たぶん」)
     family_told: bool = False  # whether family or school would be told (「親にバレる?」)
+    their_life: bool = False  # worry for the other's life (「生きてるか知りたい」)
     contact_denied: bool = False  # 「送らないことにします」「連絡したいんじゃなくて」
     ends_thanked: bool = False  # the last sentence is a thanks (「…ええんか。ありがと」)
     ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
@@ -318,6 +319,7 @@ class Reader:
             self_harm=any_match(lex.self_harm, own, own_folded),
             hedged=any_match(lex.hedged, own, own_folded),
             family_told=any_match(lex.family_told, own, own_folded),
+            their_life=any_match(lex.their_life, own, own_folded),
             contact_denied=any_match(lex.contact_denied, own, own_folded),
             contact_ok_ask=bool(ask) and any_match(lex.contact_ok_ask, own, own_folded),
             plan_dropped=any_match(lex.plan_dropped, own, own_folded)
@@ -359,6 +361,7 @@ class Reader:
             probs.get("crisis", 0.0) >= CONCERN_LEAN
             and figure != "hyperbole"
             and not (ask and any_match(lex.not_concern, ask.text, fold_kana(ask.text)))
+            and not any_match(lex.their_life, own, own_folded)  # 「生きてるか知りたい」: hers
             and not parts["closing"]  # 「もういいわ、寝る」: a goodnight, no sign a rule saw
         ):  # 「時間たったら楽になるもんなの?」 asks about getting better: answered, not a worry
             risk = "concern"

@@ -180,6 +180,15 @@ class AdviceHandlers(Base):
                      if topics & set(c.first_for) and c.id in allowed_ids
                      and c.id not in turn.state.given), None)  # fmt: skip
 
+    def do_their_life(self, turn: Turn) -> None:
+        """「何より生きてるか知りたい」: worry for the other's life, answered with the card for a
+        worry about their safety (family once, #9110, 119), its point again if already shown."""
+        card = next((c for c in self.content.cards.values() if "health" in c.first_for), None)
+        if card is None:
+            self.do_fallback(turn)
+            return
+        self._show_card(turn, card)
+
     def do_answer(self, turn: Turn) -> None:
         """An in-domain question the intent alone would not answer: the card whose own questions
         match it best, after naming the feeling when there is one; when the match is loose, the
