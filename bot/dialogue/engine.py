@@ -305,9 +305,6 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = "unclear"
         if intent == "blocked" and frame.source == "model" and frame.fact("blocked") is not True:
             intent = "unclear"  # 「ブロックしたほうがスッキリする?」: their own block, a question
-        if "drinking" in frame.feelings:
-            s.drinking_at = turn.now
-        s.lawyer = s.lawyer or frame.lawyer
         if (
             s.lawyer
             and (
@@ -406,10 +403,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and s.days_since(turn.now) is not None
             and not (s.no_contact or s.new_partner or s.moving_on)
             and intent not in SAFETY_INTENTS
-        ):
-            return (
-                "contact_ok"  # 「2ヶ月たった今、送ってよいのでしょうか」: yes or not yet, by days
-            )
+        ):  # 「2ヶ月たった今、送ってよいのでしょうか」: yes or not yet, by the days
+            return "contact_ok"
         if frame.their_life and not frame.draft and intent not in SAFETY_INTENTS:
             return "their_life"  # 「何より生きてるか知りたい」: how to check they are safe
         if frame.share_joy and not frame.draft and intent not in SAFETY_INTENTS:
@@ -810,6 +805,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         how long ago, and a block stated false (「ブロックはされてない」) lifts what a block set."""
         s = turn.state
         s.no_phone = s.no_phone or "phone_averse" in frame.feelings  # 「電話とかは無理」, any turn
+        s.lawyer = s.lawyer or frame.lawyer  # 「弁護士挟んで話しとる」: kept for the talk
+        if "drinking" in frame.feelings:
+            s.drinking_at = turn.now  # a drive mentioned later in the night is then a worry
         if (
             not frame.draft
             and s.phase is not Phase.AWAITING_DRAFT
