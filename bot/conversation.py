@@ -230,8 +230,10 @@ class Conversations:
         """Drafts and reminders, in the transaction that saves the state."""
         for effect in outcome.effects:
             match effect:
-                case HoldDraft(text=text, reasons=reasons, remind_at=at):
-                    repo.hold_draft(session, user, text, list(reasons), at, now, held_from, quote)
+                case HoldDraft(text=text, reasons=reasons, remind_at=at, intro=intro,
+                               reread=reread):  # fmt: skip
+                    repo.hold_draft(session, user, text, list(reasons), at, now, held_from, quote,
+                                    (intro, reread))  # fmt: skip
                 case CancelHeld(draft_id=draft_id):
                     repo.cancel_held(session, user, draft_id)
                 case ResolveDraft(draft_id=draft_id, outcome=result):

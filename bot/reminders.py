@@ -27,9 +27,10 @@ def compose(content: Content, due: DueReminder, local_hour: int | None = None,
             for key, value in (("reminder_sent", "sent"), ("reminder_rewrite", "rewrite"),
                                ("reminder_dropped", "dropped"))
         ]  # fmt: skip
+        intro, reread = due.around
         return [
-            Text(p("reminder_intro_later" if later else "reminder_intro")),
+            Text(p("reminder_intro_later") if later else intro or p("reminder_intro")),
             Text(due.draft_text, quote_token=due.quote_token),  # above it: what they wrote
-            Text(p("reminder_reread")),
+            Text(reread or p("reminder_reread")),
         ], choices
     return [Text(due.message or content.phrase("thanks"))], []

@@ -490,3 +490,37 @@ def test_a_draft_that_came_without_a_quote_token_is_pushed_without_one(
     assert line.wait_for(lambda s: len(s.replies()) == 2)
     assert dispatch(settings, MORNING) == 1
     assert all("quoteToken" not in m for m in line.pushes()[-1].json["messages"])
+
+
+def test_a_draft_held_three_days_is_not_called_last_nights(
+    server: AppServer, line, settings
+) -> None:
+    """「3日後の朝」: the push says how long it was held, not 「昨夜」 or 「一晩たって」."""
+    server.post(payload(text_event("U3days", f"下書き：{RISKY}", ts=ms(NIGHT))))
+    server.post(payload(postback_event("U3days", "hold:3d", ts=ms(NIGHT + timedelta(minutes=1)))))
+    assert line.wait_for(lambda s: len(s.replies()) == 2)
+    assert dispatch(settings, MORNING + timedelta(days=2)) == 0
+    assert dispatch(settings, MORNING + timedelta(days=3)) == 1
+    intro, draft, reread = line.pushes()[-1].texts()
+    assert draft == RISKY
+    assert "3日前" in intro and "昨夜" not in intro
+    assert "3日たって" in reread and "一晩" not in reread
+
+
+def test_a_draft_held_on_a_crisis_night_comes_back_asking_how_they_are(
+    server: AppServer, line, settings
+) -> None:
+    """A draft held the night they said they wanted to disappear: the morning push first asks
+    how they are and says the draft can wait, rather than a bright 「おはよう」 and the draft."""
+    server.post(payload(text_event("Uhard", "もう消えたい", ts=ms(NIGHT))))
+    server.post(payload(text_event("Uhard", f"下書き：{RISKY}",
+                                   ts=ms(NIGHT + timedelta(minutes=5)))))  # fmt: skip
+    server.post(
+        payload(postback_event("Uhard", "hold:morning", ts=ms(NIGHT + timedelta(minutes=6))))
+    )
+    assert line.wait_for(lambda s: len(s.replies()) == 3)
+    assert "預かった" in "".join(line.replies()[-1].texts())
+    assert dispatch(settings, MORNING) == 1
+    intro = line.pushes()[-1].texts()[0]
+    assert "休めたかな" in intro and "あとでいい" in intro
+    assert "おはよう。昨夜" not in intro

@@ -87,9 +87,15 @@ Reply = Text | Card
 
 @dataclass(frozen=True, slots=True)
 class HoldDraft:
+    """Keep a draft and give it back at `remind_at`. `intro` and `reread`: the bubbles before
+    and after it in that push, chosen now, when the register, the night it was and the length
+    of the hold are known (None: the store's defaults)."""
+
     text: str
     reasons: tuple[str, ...]
     remind_at: datetime
+    intro: str | None = None
+    reread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,9 @@ _UNQUOTED = re.compile(r"^(.{2,60}?)\s*(って|とか?)\s*" + _SEND, re.I | re.S
 # An unquoted draft is a short message (おはよう, 元気?, ありがとね), not a plan (元カノに会って
 # 話したいって連絡したい) or a noun (元彼と連絡したい).
 _MESSAGE_END = re.compile(r"[?!？！~〜ー笑w♡❤♪。ねよな\U0001F300-\U0001FAFF]$")
+# 「なんで冷たくなったの？会って話したい。お願いだから返事して って送ろうかな」: a question
+# to them inside, then more: written to them, however it ends.
+_ASKS_THEM = re.compile(r"[?？]\s*\S")
 _NOT_A_DRAFT = re.compile(r"([にをがはもので]|のは|のも|んは|こと|それ|これ|あれ|なに)$")
 
 
@@ -136,6 +139,7 @@ def find_draft(text: str) -> str | None:
     if unquoted:
         body = unquoted.group(1).strip()
         short = _MESSAGE_END.search(body) or (unquoted.group(2) == "って" and len(body) <= 10)
+        short = short or (_ASKS_THEM.search(body) and _SPOKEN_TO.search(body))
         if short and not _NOT_A_DRAFT.search(body) and "「" not in body and "『" not in body:
             return body
     return None

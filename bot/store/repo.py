@@ -174,10 +174,12 @@ def erase_user(session: Session, line_user_id: str) -> bool:
 def hold_draft(
     session: Session, user: LockedUser, text: str, reasons: list[str], remind_at: datetime,
     now: datetime, source_message_id: str | None = None, quote_token: str | None = None,
+    around: tuple[str | None, str | None] = (None, None),
 ) -> Draft:  # fmt: skip
     """Keep the draft and schedule its return, with a retry key fixed from the start.
     `source_message_id` names the message it came from (see `drop_drafts_from`),
-    `quote_token` lets the push quote it."""
+    `quote_token` lets the push quote it, `around` holds the push's words before and after
+    the draft (kept, encrypted, in the reminder's message; see `DueReminder.around`)."""
     draft = Draft(user_id=user.id, text=text, reasons=json.dumps(reasons, ensure_ascii=False),
                   status="held", created_at=now, source_message_id=source_message_id,
                   quote_token=quote_token)  # fmt: skip
@@ -185,7 +187,8 @@ def hold_draft(
     session.flush()
     session.add(Reminder(user_id=user.id, draft_id=draft.id, kind="draft", due_at=remind_at,
                          next_attempt_at=remind_at, retry_key=str(uuid.uuid4()),
-                         created_at=now))  # fmt: skip
+                         created_at=now, message=json.dumps(around, ensure_ascii=False)
+                         if any(around) else None))  # fmt: skip
     return draft
 
 
@@ -263,6 +266,15 @@ class DueReminder:
     draft_text: str | None
     message: str | None
     quote_token: str | None = None  # of the user's message the draft came from
+
+    @property
+    def around(self) -> tuple[str | None, str | None]:
+        """A draft's push words chosen when it was held (intro, reread); (None, None) for a
+        reminder held before they were kept."""
+        if self.kind != "draft" or not self.message:
+            return None, None
+        intro, reread = json.loads(self.message)
+        return intro, reread
 
 
 def claim_due(

@@ -8,10 +8,10 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogue.handlers.base import Base, format_when
+from bot.dialogue.handlers.base import MORNING, Base, format_when
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import home_phase
-from bot.dialogue.turn import COOLING_DAYS, EVENING_HOUR, MAX_HOLD, Turn
+from bot.dialogue.turn import COOLING_DAYS, EVENING_HOUR, GENTLE_FOR, MAX_HOLD, Turn
 from bot.dialogue.types import (
     CancelHeld,
     Choice,
@@ -412,11 +412,12 @@ class DraftHandlers(Base):
                 self._say(turn, "hold_bad_time")
                 turn.out.choices = self._hold_choices(s, turn.now)
                 return
-        turn.out.effects.append(HoldDraft(s.draft_text, tuple(s.draft_reasons), at))
+        intro, reread = self._return_words(turn, at)
+        turn.out.effects.append(HoldDraft(s.draft_text, tuple(s.draft_reasons), at, intro, reread))
         s.held_until = max(filter(None, (s.held_until, at)))
         s.held_text, s.draft_text, s.draft_reasons = s.draft_text, None, []
         self._say(turn, "held", time=format_when(at), start=_opening(s.held_text))
-        s.phase = home_phase(s)
+        s.phase = _after_draft(s)
 
     def _draft_choice_made(self, turn: Turn, choice: str) -> None:
         s = turn.state
@@ -426,7 +427,7 @@ class DraftHandlers(Base):
             s.phase = Phase.AWAITING_DRAFT
         else:
             self._say(turn, "dropped")
-            s.phase = home_phase(s)
+            s.phase = _after_draft(s)
 
     def _outcome(self, turn: Turn, arg: str) -> None:
         """The user's answer to a draft given back in the morning."""
@@ -439,6 +440,23 @@ class DraftHandlers(Base):
         if outcome == "rewrite":
             turn.state.night_passed_at = turn.now  # the rewrite is read with the night behind it
         turn.state.phase = Phase.AWAITING_DRAFT if outcome == "rewrite" else home_phase(turn.state)
+
+    def _return_words(self, turn: Turn, at: datetime) -> tuple[str, str]:
+        """The words around the draft when it comes back at `at`: おはよう only in the morning,
+        「昨夜」 only after one night, a word for the night it was after a crisis message, and
+        the user's register."""
+        now, s = turn.now.astimezone(self.tz), turn.state
+        back = at.astimezone(self.tz)
+        nights = (back.date() - (now - timedelta(hours=DAWN)).date()).days
+        days = max(2, round((at - turn.now) / timedelta(days=1)))
+        if s.crisis_at is not None and turn.now - s.crisis_at < GENTLE_FOR and nights <= 1:
+            intro = "reminder_intro_hard_night"
+        elif back.hour not in MORNING:
+            intro = "reminder_intro_later"
+        else:
+            intro = "reminder_intro_days" if nights > 1 else "reminder_intro"
+        reread = "reminder_reread_days" if nights > 1 else "reminder_reread"
+        return self._phrase(turn, intro, days=days), self._phrase(turn, reread, days=days)
 
     def _cooling(self, turn: Turn, arg: str) -> None:
         s = turn.state
@@ -495,6 +513,14 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 
 
 AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
+
+
+def _after_draft(s: DialogueState) -> Phase:
+    """Where a held or dropped draft leaves the talk: still gentle on the night of a crisis
+    message (the draft was offered a hold from there), else home."""
+    return Phase.GENTLE if s.phase is Phase.GENTLE else home_phase(s)
+
+
 DAWN = 5  # before this hour, 「明日」 is the day that is starting
 
 

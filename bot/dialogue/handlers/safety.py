@@ -212,7 +212,9 @@ class SafetyHandlers(Base):
         s = turn.state
         night = turn.now.astimezone(self.tz).hour not in DAYTIME
         offered = s.morning_asked_at is not None and turn.now - s.morning_asked_at < GENTLE_FOR
-        if night and not offered:
+        # a draft held till morning comes back asking how they are: no second morning word
+        held = s.held_until is not None and turn.now < s.held_until < turn.now + GENTLE_FOR
+        if night and not offered and not held:
             s.morning_asked_at = turn.now
             self._say(turn, "morning_offer")
             turn.out.choices = [self._button("btn_morning_yes", "morning:yes"),
@@ -259,6 +261,17 @@ class SafetyHandlers(Base):
         self._say(turn, "no_sorry")
 
     def do_gentle_no_tactics(self, turn: Turn) -> None:
+        """No tactics on the night of a crisis message. A draft shown then is offered a hold:
+        out of reach of a 3 a.m. send, and given back when they have rested."""
+        draft = turn.frame.draft if turn.frame else None
+        if draft and not turn.state.no_contact:
+            turn.state.draft_text, turn.state.draft_reasons = draft, []
+            self._say(turn, "gentle_hold_offer")
+            turn.out.choices = [self._button("hold_morning", "hold:morning"),
+                                self._button("hold_3d", "hold:3d"),
+                                self._button("dont_send", "draft:drop"),
+                                self._button("btn_lines_again", "crisis:lines")]  # fmt: skip
+            return
         self._say(turn, "gentle_no_tactics")
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
