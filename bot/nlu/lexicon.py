@@ -26,7 +26,8 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "share_joy", "contact_ok_ask", "means", "means_secured", "drives",
             "lawyer", "filler", "self_harm", "hedged", "family_told", "their_life")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
-ABOUT_BOT = ("sends", "memory", "hold", "erasing", "operator", "line", "is_bot", "external", "who_reads", "stored")
+ABOUT_BOT = ("for_whom", "sends", "memory", "hold", "erasing", "operator", "line", "is_bot",
+             "external", "who_reads", "stored")  # fmt: skip
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.dialogue.echo import wished_words
@@ -160,7 +161,13 @@ class TalkHandlers(Base):
         self._say(turn, "unsent_received")
 
     def do_normalize(self, turn: Turn) -> None:
-        """「失恋でこんなふうになるのって変?」: not strange, said plainly, then listening on."""
+        """「失恋でこんなふうになるのって変?」: not strange, said plainly, then listening on.
+        A word they called themselves (「私って惨め?」) is the one denied."""
+        if m := _SELF_LABEL.search(turn.text):
+            word = m.group()
+            no = f"{word[:-1]}くなんかない" if word.endswith("い") else f"{word}なんかじゃない"
+            self._say(turn, "normalize_named", no=no)
+            return
         self._say(turn, "normalize")
 
     def do_reflect(self, turn: Turn) -> None:
@@ -182,6 +189,8 @@ class TalkHandlers(Base):
         s = turn.state
         if asked == "sends":  # 「一晩から彼に何か送られることってある?」: never
             self._say(turn, "about_sends")
+        elif asked == "for_whom":  # 「付き合ってないんだけど使っていい?」: yes
+            self._say(turn, "about_for_whom")
         elif asked == "memory":  # after 「全部消す」 it knows nothing: said so, not a card
             knows = s.situation or s.given or s.no_contact or s.holding(turn.now)
             self._say(turn, "about_memory_kept" if knows else "about_memory_empty")
@@ -215,3 +224,10 @@ def _story_told(frame: Frame | None, read_as_well: bool = False) -> str | None:
         return None
     return next((f for f in ("refused", "ghosted") if frame.fact(f) or (
         read_as_well and frame.intent == f and frame.fact(f) is not False)), None)  # fmt: skip
+
+
+# What they call themselves when asking if they are strange (「私って惨め?」「俺、痛い?」): said
+# back as the word it is not.
+_SELF_LABEL = re.compile(
+    r"惨め|みじめ|バカ|ばか|馬鹿|アホ|あほ|滑稽|痛い|イタい|キモい|きもい|情けない|未練がましい|女々しい"
+)
