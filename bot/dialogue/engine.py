@@ -92,7 +92,7 @@ require_phrases(
     "boundary_after", "why_wait", "why_wait_general", "gentle_tomorrow", "gentle_sorry", "listen_again", "sorry_missed", "about_operator",
     "about_line", "said_again_lead",
     "crisis_joke",
-    "check_in_phone", "check_in_open", "gentle_answer", "still_here", "someone_home",
+    "check_in_phone", "check_in_open", "check_in_unsure", "gentle_answer", "still_here", "someone_home",
     "gentle_sorry_unanswered", "warning_sorry", "go_ahead", "survey_men_note", "how_long_night",
     "send_ok", "send_later", "send_not_now", "same_sex_heard", "no_contact_apology",
     "about_memory_empty", "about_memory_kept", "about_sends",
@@ -463,6 +463,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "crisis_yes" if yes else "crisis_no"
         if (
             s.last_action in CHECKED_IN
+            and frame.hedged
+            and not frame.draft
+            and not frame.not_planning
+        ):
+            return "check_in_unsure"  # 「え なんで わかんない」: a maybe, not a no
+        if (
+            s.last_action in CHECKED_IN
             and not frame.ask
             and not frame.draft
             and (
@@ -664,6 +671,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and not frame.asks_advice
         ):
             return "gentle_answer"  # 「あいつ、いつか俺のこと思い出すんかな」: an honest word, no tactics
+        if s.phase is Phase.GENTLE and frame.send_or_not and not frame.draft:
+            return "gentle_no_tactics"  # 「おくっていい?」 that night: not tonight, rest first
         gentle = s.phase is Phase.GENTLE and intent in TOLD_OR_ASKED
         if gentle and frame.ask and not frame.in_domain:
             return "reflect"  # after a crisis message, a question not about the ex: heard first

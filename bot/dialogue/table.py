@@ -65,7 +65,9 @@ DEFAULT: dict[str, Step] = {
     "check_in": Step("check_in"),  # concern: ask directly and gently
     "check_in_phone": Step("check_in_phone"),  # 「電話とかはいい」: no call needed, asked again
     "check_in_open": Step("check_in_open"),  # 「べつに」: no answer pressed for, stayed with
+    "check_in_unsure": Step("check_in_unsure", Phase.GENTLE),  # 「わかんない」: a maybe, kept safe
     "gentle_answer": Step("gentle_answer", Phase.GENTLE),  # a question about the ex, honestly
+    "gentle_no_tactics": Step("gentle_no_tactics", Phase.GENTLE),  # 「送っていい?」: not tonight
     "still_here": Step("still_here"),  # 「もう終わり?」: not over
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
     "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words

@@ -136,12 +136,12 @@ class Base:
         polite = f"{key}_polite"
         return polite if turn.state.polite and polite in self.content.phrases else key
 
-    def _say_with_line(self, turn: Turn, key: str) -> None:
+    def _say_with_line(self, turn: Turn, key: str, chat: bool = False) -> None:
         """A phrase followed by one crisis line, in one bubble: the first, or the first chat
-        line for someone who said they cannot phone."""
+        line for someone who said they cannot phone (or when the phrase names one)."""
         lines = self.content.crisis_lines
-        first = next((x for x in lines if x.kind != "phone"), lines[0]) if turn.state.no_phone \
-            else lines[0]  # fmt: skip
+        first = next((x for x in lines if x.kind != "phone"), lines[0]) \
+            if turn.state.no_phone or chat else lines[0]  # fmt: skip
         text = self._variant(turn, key, turn.state.turn)
         turn.out.replies.append(Text(f"{text}\n{first.name} {first.contact}({first.hours})"))
 

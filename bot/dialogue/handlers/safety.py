@@ -102,6 +102,18 @@ class SafetyHandlers(Base):
         self._say(turn, "check_in_phone")
         turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
 
+    def do_check_in_unsure(self, turn: Turn) -> None:
+        """「わかんない」「かも」 to 「消えたいと思うくらいつらい?」: a maybe is taken as one. Why
+        it was asked, if they ask; the night stays gentle, with a line to write to."""
+        s = turn.state
+        s.answered_at = turn.now
+        s.crisis_at = s.crisis_at or turn.now  # the day of care a maybe deserves
+        asked_why = (turn.frame is not None and turn.frame.topic == "why") or "なんで" in turn.text
+        key = "check_in_unsure_why" if asked_why else "check_in_unsure"
+        self._say_with_line(turn, key, chat=True)  # the phrase names a line to write to
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines"),
+                            self._button("btn_listen", "crisis:listen")]  # fmt: skip
+
     def do_check_in_open(self, turn: Turn) -> None:
         """「べつに」 to the direct question: no answer pressed for, no menu; still here."""
         turn.state.answered_at = turn.now
