@@ -671,6 +671,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and not frame.asks_advice
         ):
             return "gentle_answer"  # 「あいつ、いつか俺のこと思い出すんかな」: an honest word, no tactics
+        if (
+            frame.straight
+            and (frame.topic == "chance" or intent == "chance")
+            and s.phase is not Phase.GENTLE
+            and not s.no_contact
+            and not frame.draft
+        ):
+            return "straight_chance"  # 「ワンチャンあるかないかで答えて」: the honest word first
         if s.phase is Phase.GENTLE and frame.send_or_not and not frame.draft:
             return "gentle_no_tactics"  # 「おくっていい?」 that night: not tonight, rest first
         gentle = s.phase is Phase.GENTLE and intent in TOLD_OR_ASKED

@@ -71,6 +71,8 @@ _MESSAGE_END = re.compile(r"[?!？！~〜ー笑w♡❤♪。ねよな\U0001F300-
 # 「なんで冷たくなったの？会って話したい。お願いだから返事して って送ろうかな」: a question
 # to them inside, then more: written to them, however it ends.
 _ASKS_THEM = re.compile(r"[?？]\s*\S")
+# 「じゃ4日待って送るわ」: って after a verb's stem is its te-form (待って, 行って), not a quote
+_TE_FORM = re.compile(r"(待|行|持|立|帰|言|思|送|取|使|会|打|勝|黙|迷|知|切|走|座|作|頑張)って$")
 _NOT_A_DRAFT = re.compile(r"([にをがはもので]|のは|のも|んは|こと|それ|これ|あれ|なに)$")
 
 
@@ -141,7 +143,13 @@ def find_draft(text: str) -> str | None:
         body = unquoted.group(1).strip()
         short = _MESSAGE_END.search(body) or (unquoted.group(2) == "って" and len(body) <= 10)
         short = short or (_ASKS_THEM.search(body) and _SPOKEN_TO.search(body))
-        if short and not _NOT_A_DRAFT.search(body) and "「" not in body and "『" not in body:
+        if (
+            short
+            and not _NOT_A_DRAFT.search(body)
+            and not _TE_FORM.search(body + unquoted.group(2))
+            and "「" not in body
+            and "『" not in body
+        ):
             return body
     return None
 

@@ -161,6 +161,8 @@ def agreed_wait(normalized: str) -> int | None:
 _AHEAD = re.compile(
     r"(\d+|[一二三四五六七八九十]+)\s*(週間|週|ヶ月|か月|カ月|ヵ月|ケ月|日)\s*(後|ご(?!ろ)|先)"
     r"|(\d+|[一二三四五六七八九十]+)\s*(日)\s*(?:くらい|ぐらい|ほど)(?!\s*(?:前|まえ|経|たっ|も))"
+    # 「じゃ4日待って送るわ」: the wait they chose, before sending
+    r"|(\d+|[一二三四五六七八九十]+)\s*(週間|週|ヶ月|か月|カ月|ヵ月|ケ月|日)\s*待って(?:から)?\s*(?:送|おく|出|連絡)"
 )
 _AHEAD_WORDS = (("明後日", 2), ("あさって", 2), ("再来週", 14), ("来週", 7), ("来月", 30))
 
@@ -168,6 +170,6 @@ _AHEAD_WORDS = (("明後日", 2), ("あさって", 2), ("再来週", 14), ("来�
 def days_ahead(normalized: str) -> int | None:
     """「1ヶ月後」「3日後」「来週」: how many days ahead (a held draft's return), or None."""
     if m := _AHEAD.search(normalized):  # 「3日後」, or 「3日くらい」 asked of a hold
-        n = _number(m.group(1) or m.group(4))
-        return n * _UNITS[m.group(2) or m.group(5)] if n else None
+        n = _number(m.group(1) or m.group(4) or m.group(6))
+        return n * _UNITS[m.group(2) or m.group(5) or m.group(7)] if n else None
     return next((days for word, days in _AHEAD_WORDS if word in normalized), None)

@@ -228,6 +228,16 @@ class AdviceHandlers(Base):
             return
         self._show_card(turn, self.content.cards[chain[0]], answer=False)  # not what was asked
 
+    def do_straight_chance(self, turn: Turn) -> None:
+        """「ワンチャンあるかないかで答えて」: the honest word (no one can say for sure, and it is
+        not zero), what it hangs on in their story, and what is theirs to do meanwhile."""
+        s = turn.state
+        key = {"ghosted": "straight_chance_ghosted", "paused": "straight_chance_paused"}.get(
+            s.situation or "", "straight_chance"
+        )
+        self._say(turn, key)
+        turn.out.choices = self._menu(turn, situation=False)
+
     def do_explain(self, turn: Turn) -> None:
         """「それってどういうこと?」: the card's point again, in one short sentence."""
         card = self.content.cards.get(turn.state.last_card or "")
@@ -351,6 +361,8 @@ class AdviceHandlers(Base):
             return
         for topic in self.index.topics_in(_query(turn)):
             key = f"ack_{topic}"
+            if topic == "reply" and turn.frame and turn.frame.fact("got_reply") is False:
+                continue  # 「連絡きてないってw」: no 「連絡がきたんだね」
             if key in self.content.phrases:
                 self._say(turn, key)
                 return
