@@ -437,7 +437,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "no_contact_returning"  # 「荷物、ポストに入れてくるだけ」: by post, alone
         if s.no_contact and frame.go_between and not frame.decided:  # a go-between after a block
             return "stalking_risk"
-        if s.last_action == "boundary" and frame.minimizing and not frame.decided:
+        if s.boundary_told and frame.urge_back and not frame.decided:
+            return "urge_back"  # 「明日の夕方とかまた行きたくなりそう笑」: a plan for that hour
+        if (
+            s.last_action in ("boundary", "stalking_risk", "warning_sorry")
+            and frame.minimizing
+            and not frame.decided
+        ):
             return "stalking_risk"  # 「話しかけないし、客として行くだけだし」: the boundary, again
         if frame.followup == "not_that" and s.phase is Phase.GENTLE:
             s.alone_said = s.alone_said or frame.alone
@@ -647,6 +653,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             *SHOWED_A_CARD,
             "reflect",
             "vent",
+            "listen",
+            "normalize",
             *WARNED,
             "warning_sorry",
             "decided",

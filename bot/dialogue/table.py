@@ -68,6 +68,7 @@ DEFAULT: dict[str, Step] = {
     "check_in_unsure": Step("check_in_unsure", Phase.GENTLE),  # 「わかんない」: a maybe, kept safe
     "gentle_answer": Step("gentle_answer", Phase.GENTLE),  # a question about the ex, honestly
     "gentle_no_tactics": Step("gentle_no_tactics", Phase.GENTLE),  # 「送っていい?」: not tonight
+    "urge_back": Step("urge_back"),  # 「また行きたくなりそう」 after a boundary: a plan for then
     "straight_chance": Step("straight_chance"),  # 「あるかないかで答えて」: no one can say, not zero
     "still_here": Step("still_here"),  # 「もう終わり?」: not over
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home

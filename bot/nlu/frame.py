@@ -81,6 +81,7 @@ class Frame:
     family_told: bool = False  # whether family or school would be told (「親にバレる?」)
     their_life: bool = False  # worry for the other's life (「生きてるか知りたい」)
     straight: bool = False  # a plain answer demanded (「あるかないかで答えて」「正直に」)
+    urge_back: bool = False  # 「また行きたくなりそう」: the pull to go again
     contact_denied: bool = False  # 「送らないことにします」「連絡したいんじゃなくて」
     ends_thanked: bool = False  # the last sentence is a thanks (「…ええんか。ありがと」)
     ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
@@ -322,6 +323,7 @@ class Reader:
             family_told=any_match(lex.family_told, own, own_folded),
             their_life=any_match(lex.their_life, own, own_folded),
             straight=any_match(lex.straight, own, own_folded),
+            urge_back=any_match(lex.urge_back, own, own_folded),
             contact_denied=any_match(lex.contact_denied, own, own_folded),
             contact_ok_ask=bool(ask) and any_match(lex.contact_ok_ask, own, own_folded),
             plan_dropped=any_match(lex.plan_dropped, own, own_folded)

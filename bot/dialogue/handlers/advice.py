@@ -346,8 +346,12 @@ class AdviceHandlers(Base):
             also += [_QUOTED.sub(" ", t) for t in frame.sentences[max(0, at - 3) : at]]
             # 「…病みストーリーあげたい衝動がすごい。…これってやめといたほうがいい?」
         ranked = self.index.rank(query, turn.state, [i for i in intents if i], also)
-        # 「彼からは何もなか」: no card for a reply the message says did not come
-        return [m for m in ranked if not (frame and frame.fact(m.card.intents[0]) is False)]
+        # 「彼からは何もなか」: no card for a reply the message says did not come; the card for
+        # a worry about their safety (#9110) only for that worry, told now or before
+        health = "health" in self.index.topics_in(query) or bool(frame and frame.their_life)
+        return [m for m in ranked if not (frame and frame.fact(m.card.intents[0]) is False)
+                and (health or "health" not in m.card.first_for
+                     or m.card.id in turn.state.given)]  # fmt: skip
 
     def _replying(self, turn: Turn) -> bool:
         """A reply came and this asks how to answer it (「なんて返したらいいと?」)."""

@@ -92,8 +92,8 @@ class Base:
             text = self._phrase(turn, "echo").format(words=words) + text
         if (
             turn.previous_action in LISTENING
-        ):  # a question every turn starts to feel like an interview
-            ask = n % 2 == 0
+        ):  # a question every turn starts to feel like an interview, but a bare 「そうだったんだね。」
+            ask = n % 2 == 0 or (name == "general" and not words)  # feels like being left on read
         question = None
         if (
             ask

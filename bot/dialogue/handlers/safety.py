@@ -102,6 +102,13 @@ class SafetyHandlers(Base):
         self._say(turn, "check_in_phone")
         turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
 
+    def do_urge_back(self, turn: Turn) -> None:
+        """「明日の夕方とかまた行きたくなりそう」 once a boundary was named: the pull is normal,
+        the answer is still no, and a plan for that hour (write here, someone asked to stop
+        them), not the law again."""
+        self._say(turn, "urge_back")
+        turn.out.choices = self._menu(turn, situation=False)
+
     def do_check_in_unsure(self, turn: Turn) -> None:
         """「わかんない」「かも」 to 「消えたいと思うくらいつらい?」: a maybe is taken as one. Why
         it was asked, if they ask; the night stays gentle, with a line to write to."""
