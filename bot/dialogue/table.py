@@ -69,7 +69,7 @@ DEFAULT: dict[str, Step] = {
     "gentle_answer": Step("gentle_answer", Phase.GENTLE),  # a question about the ex, honestly
     "gentle_no_tactics": Step("gentle_no_tactics", Phase.GENTLE),  # 「送っていい?」: not tonight
     "urge_back": Step("urge_back"),  # 「また行きたくなりそう」 after a boundary: a plan for then
-    "straight_chance": Step("straight_chance"),  # 「あるかないかで答えて」: no one can say, not zero
+    "straight_chance": Step("straight_chance"),  # 「あるかないかで答えて」: not sure, not zero
     "still_here": Step("still_here"),  # 「もう終わり?」: not over
     "someone_home": Step("someone_home"),  # after a crisis message: someone is at home
     "warning_sorry": Step("warning_sorry"),  # hurt by a boundary warning: sorry for the words
