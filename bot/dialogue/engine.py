@@ -202,9 +202,19 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         ]  # fmt: skip  (a line to reach is never dropped)
         if len(fresh) < len(turn.out.replies):
             first = turn.out.replies[0]
+            dropped = [r for r in turn.out.replies if r not in fresh and isinstance(r, Text)]
             if not fresh and isinstance(first, Text) and turn.frame and turn.frame.ask:
                 # asked again (「運営者は誰?」 twice): the answer again, said to be a repeat
                 fresh = [Text(f"{self.content.phrase('said_again_lead')}\n{first.text}")]
+            elif (
+                turn.frame
+                and turn.frame.ask
+                and dropped
+                and sum(len(r.text) for r in fresh if isinstance(r, Text)) < ACK_ONLY
+                and not any(isinstance(r, Card) for r in fresh)
+            ):  # only 「SNSのこと、気になるよね。」 was left: the answer again, said to be a repeat
+                again = f"{self.content.phrase('said_again_lead')}\n{dropped[-1].text}"
+                fresh = [*fresh, Text(again)]
             elif not fresh:
                 fresh = [Text(self.content.phrase("said_again", turn.state.turn))]
             turn.out.replies = fresh
@@ -277,6 +287,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             frame.about_bot in ("line", "erasing", "operator", "is_bot", "for_whom")  # (the others'
             # words are everyday ones: 「見れない」「残ってる」)
             and (frame.ask or "聞いて" in frame.text)
+            and not (frame.about_bot == "is_bot" and not _IS_BOT.search(_asked_part(frame)))
             and frame.request in (None, "keep_data", "about_bot")
             and s.phase is not Phase.CONFIRM_ERASE
             and intent not in SAFETY_INTENTS
@@ -1005,6 +1016,17 @@ MOVES_ON = ("advice", "advice_or_ask", "answer", "situation", "more", "explain",
 ANSWERS = ("yes", "no", "yes_then", "no_then")  # to the direct question: 「うん…」「ううん、ただ…」
 CHECKED_IN = ("check_in", "check_in_phone")  # 「消えたいと思うくらいつらい?」 asked (again)
 THANKS_CHARS = 40  # a short message that ends in thanks is a thanks, whatever came before
+# 「ロボットかよ。…口かたい友達でもあかんのかって聞いてんねん」: a joke about the bot, not the
+# question; what the bot is, is asked only when the asking sentence names it.
+_IS_BOT = re.compile(r"ai|bot|ボット|人間|ロボット|機械|プログラム|中の人|人が", re.I)
+
+
+def _asked_part(frame: Frame) -> str:
+    """The sentence that asks: the ask, else the one that says it asks (「…って聞いてんねん」)."""
+    return frame.ask or next((x for x in frame.sentences if "聞いて" in x), frame.text)
+
+
+ACK_ONLY = 40  # what is left of a reply this short is an ack, not the answer asked for
 SHORT_FOLLOW_UP = 15  # 「それっていつまで?」: a follow-up this short leans on the last reply
 WARNED = ("boundary", "stalking_risk", "no_contact", "blocked", "block_chance")
 SAID_GOODBYE = ("thanks", "gentle_goodbye", "decided")
