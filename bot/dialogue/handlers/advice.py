@@ -432,7 +432,8 @@ class AdviceHandlers(Base):
             self.do_fallback(turn)
             return
         again = card.id == turn.state.last_card and "cooling" in card.intents
-        if again and not asks_days and not counted:
+        asked_more = bool(turn.frame and turn.frame.ask) and self._direct_answer(turn, card, True)
+        if again and not asks_days and not counted and not asked_more:
             since = since or self._since_line(turn)
             if since:  # 「1ヶ月経った私はどうしたら?」: the days counted answer it, not the card
                 turn.out.replies.append(Text(since))
