@@ -448,6 +448,18 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "no_contact_returning"  # 「荷物、ポストに入れてくるだけ」: by post, alone
         if s.no_contact and frame.go_between and not frame.decided:  # a go-between after a block
             return "stalking_risk"
+        if frame.later_decided and s.draft_text and not frame.ask and not frame.draft:
+            return "later_agreed"  # 「まあいいや、朝にする」: agreed; the hold still offered
+        came_back = s.night_passed_at is not None and turn.now - s.night_passed_at < GENTLE_FOR
+        if (
+            frame.sent_it
+            and not frame.ask
+            and not frame.draft
+            and not s.no_contact
+            and (s.draft_text or came_back)
+            and intent not in SAFETY_INTENTS
+        ):
+            return "sent_told"  # 「送ったよ〜緊張した😂」 after the draft came back: heard
         if s.boundary_told and frame.urge_back and not frame.decided:
             return "urge_back"  # 「明日の夕方とかまた行きたくなりそう笑」: a plan for that hour
         if (

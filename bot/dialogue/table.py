@@ -68,6 +68,8 @@ DEFAULT: dict[str, Step] = {
     "check_in_unsure": Step("check_in_unsure", Phase.GENTLE),  # 「わかんない」: a maybe, kept safe
     "gentle_answer": Step("gentle_answer", Phase.GENTLE),  # a question about the ex, honestly
     "gentle_no_tactics": Step("gentle_no_tactics", Phase.GENTLE),  # 「送っていい?」: not tonight
+    "later_agreed": Step("later_agreed", Phase.REVIEWING_DRAFT),  # 「朝にする」: agreed
+    "sent_told": Step("sent_told"),  # 「送ったよ〜」 after the draft came back: the next step
     "urge_back": Step("urge_back"),  # 「また行きたくなりそう」 after a boundary: a plan for then
     "straight_chance": Step("straight_chance"),  # 「あるかないかで答えて」: not sure, not zero
     "still_here": Step("still_here"),  # 「もう終わり?」: not over

@@ -441,6 +441,21 @@ class DraftHandlers(Base):
             turn.state.night_passed_at = turn.now  # the rewrite is read with the night behind it
         turn.state.phase = Phase.AWAITING_DRAFT if outcome == "rewrite" else home_phase(turn.state)
 
+    def do_later_agreed(self, turn: Turn) -> None:
+        """「まあいいや、朝にする」 with the hold buttons up: the choice agreed with, and holding
+        it till then still offered (the buttons stay)."""
+        self._say(turn, "later_agreed")
+        turn.out.choices = self._hold_choices(turn.state, turn.now)
+
+    def do_sent_told(self, turn: Turn) -> None:
+        """「送ったよ〜緊張した😂」, typed rather than tapped: heard as the 送った button would
+        be (the pace is theirs now, no follow-up message), the feeling in it named first."""
+        if self._feeling(turn):
+            self._reflect(turn, ask=False)
+        self._say(turn, "outcome_sent")
+        turn.state.draft_text, turn.state.draft_reasons = None, []
+        turn.state.phase = home_phase(turn.state)
+
     def _return_words(self, turn: Turn, at: datetime) -> tuple[str, str]:
         """The words around the draft when it comes back at `at`: おはよう only in the morning,
         「昨夜」 only after one night, a word for the night it was after a crisis message, and
