@@ -734,6 +734,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             turn.intent = intent
             asked = bool(frame.ask) and (
                 frame.asks_advice
+                or frame.send_or_not  # 「今すぐ謝罪を送るべきでしょうか?」: asked outright
+                or frame.contact_ok_ask
                 or (
                     not frame.wondering  # 「ブロックされてんのかなって思って…」: wondered aloud
                     and (

@@ -24,6 +24,7 @@ from bot.dialogue.types import (
 from bot.nlu.drafts import draft_or_whole
 from bot.nlu.durations import days_ahead
 from bot.nlu.normalize import normalize
+from bot.nlu.sentences import find_quotes
 from bot.nudge.review import Context, Verdict, morning_after
 
 MAX_FILL_IN = 300  # LINE's limit for a postback's fillInText
@@ -101,7 +102,12 @@ class DraftHandlers(Base):
 
     def _review_again(self, turn: Turn, draft: str) -> None:
         """The draft already shown, looked at again for its words: what may weigh on the other
-        person, or that it reads light. Nothing held or changed."""
+        person, or that it reads light. Nothing held or changed. 「「返事はいらない」は突き放して
+        見える?」: those words answered (the advice asks for them), not the whole review again."""
+        quoted = " ".join(q.text for q in find_quotes(turn.text) if q.text in draft)
+        if _NO_REPLY_ASKED.search(quoted):
+            self._say(turn, "wording_no_reply")
+            return
         verdict = self._review(turn, draft)
         words = [
             r
@@ -444,6 +450,9 @@ class DraftHandlers(Base):
     def do_later_agreed(self, turn: Turn) -> None:
         """「まあいいや、朝にする」 with the hold buttons up: the choice agreed with, and holding
         it till then still offered (the buttons stay)."""
+        if _OWN_KEEPING.search(turn.text):  # 「預けずに自分で朝読み返します」: their choice
+            self._say(turn, "later_agreed_own")
+            return
         self._say(turn, "later_agreed")
         turn.out.choices = self._hold_choices(turn.state, turn.now)
 
@@ -528,6 +537,13 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 
 
 AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
+
+
+# 「返事はいらない」「返信不要です」 in the draft, asked about: the words the advice itself asks for
+_NO_REPLY_ASKED = re.compile(r"(返事|返信)(は|も)?(いらない|要らない|不要|大丈夫|気にしな|しなくて)")
+
+# 「預けずに自分で朝読み返すことにします」: the draft kept by them, not held
+_OWN_KEEPING = re.compile(r"預け(ず|ない|ません|なくて|んと)|預けるのは(やめ|いい)|自分で(持|読|見)")
 
 
 def _after_draft(s: DialogueState) -> Phase:
