@@ -540,10 +540,14 @@ AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back
 
 
 # 「返事はいらない」「返信不要です」 in the draft, asked about: the words the advice itself asks for
-_NO_REPLY_ASKED = re.compile(r"(返事|返信)(は|も)?(いらない|要らない|不要|大丈夫|気にしな|しなくて)")
+_NO_REPLY_ASKED = re.compile(
+    r"(返事|返信)(は|も)?(いらない|要らない|不要|大丈夫|気にしな|しなくて)"
+)
 
 # 「預けずに自分で朝読み返すことにします」: the draft kept by them, not held
-_OWN_KEEPING = re.compile(r"預け(ず|ない|ません|なくて|んと)|預けるのは(やめ|いい)|自分で(持|読|見)")
+_OWN_KEEPING = re.compile(
+    r"預け(ず|ない|ません|なくて|んと)|預けるのは(やめ|いい)|自分で(持|読|見)"
+)
 
 
 def _after_draft(s: DialogueState) -> Phase:
