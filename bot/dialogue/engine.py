@@ -448,7 +448,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "no_contact_returning"  # 「荷物、ポストに入れてくるだけ」: by post, alone
         if s.no_contact and frame.go_between and not frame.decided:  # a go-between after a block
             return "stalking_risk"
-        if frame.later_decided and s.draft_text and not frame.ask and not frame.draft:
+        if (
+            frame.later_decided
+            and s.draft_text
+            and not frame.ask
+            and not frame.draft
+            # 「明日にするわ。朝まで持っといて」: held, below; 「暗号化はオフとのことでしたので…」
+            and frame.request in (None, "about_bot")  # is no question about the bot
+        ):
             return "later_agreed"  # 「まあいいや、朝にする」: agreed; the hold still offered
         came_back = s.night_passed_at is not None and turn.now - s.night_passed_at < GENTLE_FOR
         if (

@@ -10,6 +10,7 @@ from bot.content import AdviceCard
 from bot.dialogue import advice, ranking
 from bot.dialogue.handlers.base import Base
 from bot.dialogue.state import Phase
+from bot.dialogue.table import home_phase
 from bot.dialogue.turn import COOLING_DAYS, MAX_GIVEN, Turn
 from bot.dialogue.types import (
     Card,
@@ -370,6 +371,20 @@ class AdviceHandlers(Base):
             if key in self.content.phrases:
                 self._say(turn, key)
                 return
+
+    def do_sent_told(self, turn: Turn) -> None:
+        """「送ったよ〜緊張した😂」, typed rather than tapped: heard as the 送った button would
+        be (the pace is theirs now, no follow-up message), the feeling in it named first; a
+        reply to their reply (「次なにか来たらどうしよ」) gets the card for the pace after it."""
+        s = turn.state
+        if self._feeling(turn):
+            self._reflect(turn, ask=False)
+        self._say(turn, "outcome_sent")
+        s.draft_text, s.draft_reasons = None, []
+        s.phase = home_phase(s)
+        pace = {"ghosted": "ghost_got_reply", "refused": "refused_got_reply"}.get(s.situation or "")
+        if s.replied and pace in self.content.cards and pace not in s.given:
+            self._show_card(turn, self.content.cards[pace])
 
     def do_advice(self, turn: Turn) -> None:
         ranked = self._ranked(turn) if turn.frame else []

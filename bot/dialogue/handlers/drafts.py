@@ -456,15 +456,6 @@ class DraftHandlers(Base):
         self._say(turn, "later_agreed")
         turn.out.choices = self._hold_choices(turn.state, turn.now)
 
-    def do_sent_told(self, turn: Turn) -> None:
-        """「送ったよ〜緊張した😂」, typed rather than tapped: heard as the 送った button would
-        be (the pace is theirs now, no follow-up message), the feeling in it named first."""
-        if self._feeling(turn):
-            self._reflect(turn, ask=False)
-        self._say(turn, "outcome_sent")
-        turn.state.draft_text, turn.state.draft_reasons = None, []
-        turn.state.phase = home_phase(turn.state)
-
     def _return_words(self, turn: Turn, at: datetime) -> tuple[str, str]:
         """The words around the draft when it comes back at `at`: おはよう only in the morning,
         「昨夜」 only after one night, a word for the night it was after a crisis message, and
