@@ -579,6 +579,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.listening = s.listening and frame.request == "listen"
             return f"request:{frame.request}"
         shown = s.draft_text or s.held_text
+        part = next((q.text.strip() for q in find_quotes(frame.text) if shown and len(q.text) >= 2
+                     and q.text.strip() in shown and q.text.strip() != shown.strip()
+                     and _ONLY.match(frame.text[q.end :])), None)  # fmt: skip
+        if part and frame.ask and not s.no_contact:
+            s.draft_text = part  # 「「お幸せに」だけでも送っちゃだめ?」: that part alone, answered
+            return "send_or_not"
         quoted = [q.text for q in find_quotes(frame.text) if len(q.text) >= 4]
         if frame.ask and shown and any(q in shown for q in quoted):
             turn.about_draft = True  # 「最後の「元気にしていますか」は削った方が?」: its words
@@ -1047,6 +1053,7 @@ def _asked_part(frame: Frame) -> str:
     return frame.ask or next((x for x in frame.sentences if "聞いて" in x), frame.text)
 
 
+_ONLY = re.compile(r"\s*(だけ|のみ|くらい|ぐらい)")  # after a quote: that part alone
 ACK_ONLY = 40  # what is left of a reply this short is an ack, not the answer asked for
 SHORT_FOLLOW_UP = 15  # 「それっていつまで?」: a follow-up this short leans on the last reply
 WARNED = ("boundary", "stalking_risk", "no_contact", "blocked", "block_chance")
