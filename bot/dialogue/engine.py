@@ -410,7 +410,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if (
             frame.contact_ok_ask
             and not frame.draft
-            and s.situation in ("refused", "ghosted")
+            and s.situation in ("refused", "ghosted", "paused")
             and s.days_since(turn.now) is not None
             and not (s.no_contact or s.new_partner or s.moving_on)
             and intent not in SAFETY_INTENTS
@@ -920,7 +920,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.dumped = True
         if s.ex_woman is None and frame.ex_is:
             s.ex_woman = frame.ex_is == "woman"  # 「元カノ」「彼女が」: said once, kept
-        told = any(frame.fact(f) for f in ("refused", "ghosted", "broke_up")) or frame.intent in (
+        told = any(
+            frame.fact(f) for f in ("refused", "ghosted", "broke_up", "paused")
+        ) or frame.intent in (
             "refused",
             "ghosted",
         )

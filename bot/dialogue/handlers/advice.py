@@ -135,6 +135,9 @@ class AdviceHandlers(Base):
         if s.situation == "refused":
             stage = "early" if days < 30 else "mid" if days < 60 else "late"
             left = 30 - days
+        elif s.situation == "paused":  # time asked for: theirs to end, a light word after a month
+            stage = "early" if days < 30 else "late"
+            left = 30 - days
         else:
             stage = "early" if days < 14 else "late"
             left = 14 - days
