@@ -281,6 +281,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         """What to answer first: safety, then the user's request, their draft, their question,
         their feelings, the story's facts. Returns the row of the table to run."""
         s = turn.state
+        if (
+            frame.cut_urge
+            and s.crisis_at is not None
+            and turn.now - s.crisis_at < GENTLE_FOR
+            and not frame.self_harm
+        ):  # 「余計きりたくなってきた」 once asked: ways through the wave, not the question again
+            return "cut_urge"
         if intent == "delete_data" and frame.source == "model" and frame.ask and frame.about_bot:
             return "request:about_bot"  # 「「データを消して」でそちらも消えるのですか?」: asked
         if (
@@ -699,6 +706,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "not_that"  # 「そういうことじゃなくて…」: not the same card again
         if s.phase is Phase.GENTLE and "phone_averse" in frame.feelings and not frame.ask:
             return "vent"  # the gentle row: 「電話はしない」 gets the chat line first, from now on
+        if frame.family_told and (s.phase is Phase.GENTLE or s.crisis_at) and not frame.draft:
+            return "chat_line"  # 「これ親に連絡いったりしないよね?」: no, here or on the chat line
         if frame.chat_line_ask and (s.phase is Phase.GENTLE or s.crisis_at):
             return "chat_line"  # 「チャットのやつは文字だけでいいのか」: yes, and the line
         if s.phase is Phase.GENTLE and frame.tonight:

@@ -84,6 +84,7 @@ class Frame:
     urge_back: bool = False  # 「また行きたくなりそう」: the pull to go again
     sent_it: bool = False  # 「送ったよ〜緊張した」: they sent it
     later_decided: bool = False  # 「まあいいや、朝にする」: the draft left for the morning
+    cut_urge: bool = False  # 「余計きりたくなってきた」: an urge to cut
     contact_denied: bool = False  # 「送らないことにします」「連絡したいんじゃなくて」
     ends_thanked: bool = False  # the last sentence is a thanks (「…ええんか。ありがと」)
     ex_is: str | None = None  # woman | man: who the ex is, when only one is named (元カノ, 元彼)
@@ -328,6 +329,7 @@ class Reader:
             urge_back=any_match(lex.urge_back, own, own_folded),
             sent_it=any_match(lex.sent_it, own, own_folded),
             later_decided=any_match(lex.later_decided, own, own_folded),
+            cut_urge=any_match(lex.cut_urge, own, own_folded),
             contact_denied=any_match(lex.contact_denied, own, own_folded),
             contact_ok_ask=bool(ask) and any_match(lex.contact_ok_ask, own, own_folded),
             plan_dropped=any_match(lex.plan_dropped, own, own_folded)

@@ -66,7 +66,8 @@ class SafetyHandlers(Base):
         連絡いったりする?」: no name is asked, so no one is told who they are."""
         family = turn.frame is not None and turn.frame.family_told
         self._say(turn, "chat_line_private" if family else "chat_line_how")
-        turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
+        if turn.previous_action not in LINES_SHOWN:  # just shown: not the same bubble again
+            turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
         turn.state.no_phone = True
 
     def do_lines(self, turn: Turn) -> None:
@@ -101,6 +102,18 @@ class SafetyHandlers(Base):
         turn.state.no_phone = True
         self._say(turn, "check_in_phone")
         turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
+
+    def do_cut_urge(self, turn: Turn) -> None:
+        """An urge to cut told again that night (「切りたいのどうしたら止まるの」): what gets
+        people through the wave (it ebbs; the blade away; cold water or ice in the hand), the
+        time already kept counted as strength, and a line to write to now."""
+        s = turn.state
+        s.crisis_at = turn.now
+        turn.out.replies.append(Text(self._variant(turn, "cut_urge", s.turn)))
+        if turn.previous_action not in LINES_SHOWN:  # just shown: not the same bubble again
+            lines = self._crisis_lines(turn, chat_first=True, only_chat=s.no_phone)
+            turn.out.replies.append(Text(lines))
+        turn.out.choices = [self._button("btn_listen", "crisis:listen")]
 
     def do_urge_back(self, turn: Turn) -> None:
         """「明日の夕方とかまた行きたくなりそう」 once a boundary was named: the pull is normal,
@@ -382,7 +395,8 @@ class SafetyHandlers(Base):
         out of reach tonight, how, and a line to write to; said plainly, never as a question
         back (「薬、どうしたらいいんでしょう」 is answered)."""
         before, turn.state.means_at = turn.state.means_at, turn.now
-        self._say(turn, "means")
+        blade = _BLADE.search(turn.text)  # 「カッター」: named as what it is, never 「その薬」
+        self._say(turn, "means", what=blade.group() if blade else "その薬")
         chat_first = self._cannot_phone(turn)
         if before is None or turn.now - before > GENTLE_FOR:  # the line once, not every time
             turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=chat_first,
@@ -457,3 +471,9 @@ def _open(hours: str, hour: int) -> bool:
         return True
     start, end = int(m.group(1)), int(m.group(2))
     return start <= hour < end if start < end else hour >= start or hour < end
+
+
+LINES_SHOWN = ("means", "chat_line", "cut_urge")  # rows whose reply ends with the chat line(s)
+
+# Means named by what they are (the means phrase says 「{what}を…」): blades, not pills.
+_BLADE = re.compile(r"カッター|かみそり|カミソリ|剃刀|刃物|包丁|ナイフ|ロープ")
