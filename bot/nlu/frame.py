@@ -417,6 +417,8 @@ class Reader:
         quoted = [q.inner for q in find_quotes(norm)]
         figures += [m.span() for m in search_both(self.lexicon.draft_hyperbole, norm, folded)
                     if any(x <= m.start() and m.end() <= y for x, y in quoted)]  # fmt: skip
+        # 「「もう終わりにしたい」って言われて」: the other's words about the relationship, quoted
+        figures += [q.inner for q in find_quotes(norm) if _THEIR_WORDS.match(norm[q.end :])]
         denied_any = figured = False
         for a, b in spans:
             if any(x <= a and b <= y for x, y in figures):
@@ -570,3 +572,11 @@ def _last_question(sentences: tuple[Sentence, ...]) -> Sentence | None:
         before = sentences[at - 1]
         return Sentence(before.start, last.end, before.text + last.text, True)
     return last
+
+
+# After a quote: words someone else said or wrote (「…」って言われた), not the user's own
+_THEIR_WORDS = re.compile(
+    r"\s*(って|と)\s*(言われ|いわれ|ゆわれ|言って(き|た)|言い出さ|切り出さ|書いて(あ|た|き)|"
+    r"(line|ライン|メッセ|dm)(が|で)?(き|来)|返って|返され|告げられ)",
+    re.I,
+)
