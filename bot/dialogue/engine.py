@@ -341,7 +341,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         recent = s.crisis_at is not None and turn.now - s.crisis_at < GENTLE_FOR
         if recent and frame.means_secured and not frame.draft:
             return "means_secured"  # 「薬は引き出しの奥にしまっときます」: the step it is, said
-        if recent and frame.means and not frame.draft:
+        told_means = s.means_at is not None and turn.now - s.means_at < GENTLE_FOR
+        if recent and (frame.means or (told_means and frame.means_where)) and not frame.draft:
             return "means"  # 「家に睡眠薬があって…」「捨てたほうがいい?」: out of reach tonight
         if intent == "crisis" and frame.chat_line_ask and s.crisis_at:
             return "chat_line"  # 「「消えたいです」っていきなり書いていいの?」: how to write to the line
@@ -453,6 +454,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "unsent_ok"  # 「送らないからここに書いてもいい?」, or after a block
         if s.no_contact and frame.returning and not frame.draft and intent not in SAFETY_INTENTS:
             return "no_contact_returning"  # 「荷物、ポストに入れてくるだけ」: by post, alone
+        if s.no_contact and frame.apology_wish and not frame.draft and intent not in SAFETY_INTENTS:
+            return "no_contact_returning"  # 「時間置いたらいつか謝れるの?」: the sorry kept, here
         if s.no_contact and frame.go_between and not frame.decided:  # a go-between after a block
             return "stalking_risk"
         if (

@@ -25,7 +25,8 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "candidate_ask", "returning", "doctor_ask", "request_denied", "plan_dropped",
             "share_joy", "contact_ok_ask", "means", "means_secured", "drives",
             "lawyer", "filler", "self_harm", "hedged", "family_told", "their_life",
-            "straight", "urge_back", "sent_it", "later_decided", "cut_urge")  # fmt: skip
+            "straight", "urge_back", "sent_it", "later_decided", "cut_urge",
+            "means_where")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("for_whom", "sends", "memory", "hold", "erasing", "operator", "line", "is_bot",
              "external", "who_reads", "stored")  # fmt: skip
@@ -125,6 +126,7 @@ class Lexicon:
     sent_it: Patterns  # 「送ったよ〜」: the draft was sent, told
     later_decided: Patterns  # 「まあいいや、朝にする」: the draft left for the morning
     cut_urge: Patterns  # 「切りたいのどうしたら止まるの」: an urge to cut, told again
+    means_where: Patterns  # 「しまうってどこに?」: where to put the means
     someone_home: Patterns  # 「兄貴と住んでる」: someone near tonight
     in_person: Patterns  # 「会った時」「口で言う」: words to say face to face, not a draft
     wording_ask: Patterns  # 「…だけだとそっけない?」: a short phrase's wording asked about

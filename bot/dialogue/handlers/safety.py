@@ -394,9 +394,17 @@ class SafetyHandlers(Base):
         """Pills (or another means) at hand after a crisis message, told or asked about: yes,
         out of reach tonight, how, and a line to write to; said plainly, never as a question
         back (「薬、どうしたらいいんでしょう」 is answered)."""
-        before, turn.state.means_at = turn.state.means_at, turn.now
+        s = turn.state
+        before, s.means_at = s.means_at, turn.now
         blade = _BLADE.search(turn.text)  # 「カッター」: named as what it is, never 「その薬」
-        self._say(turn, "means", what=blade.group() if blade else "その薬")
+        if turn.frame is not None and turn.frame.means_where and not blade:
+            self._say(turn, "means_where")  # 「しまうってどこに?一人暮らしだから」: where, plainly
+        else:
+            self._say(turn, "means", what=blade.group() if blade else "その薬")
+        drank = s.drinking_at is not None and turn.now - s.drinking_at < timedelta(hours=12)
+        if drank and not blade and "means_drink" not in s.asked:  # pills and alcohol: once
+            s.asked = [*s.asked, "means_drink"]
+            self._say(turn, "means_drink")
         chat_first = self._cannot_phone(turn)
         if before is None or turn.now - before > GENTLE_FOR:  # the line once, not every time
             turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=chat_first,
