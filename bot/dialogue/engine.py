@@ -437,7 +437,12 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "plan_dropped"  # 「家とか職場に行くのはやめとく」: the choice said to be good
         if turn.moved_on and not frame.ask and not frame.draft and intent not in SAFETY_INTENTS:
             return "moving_on"  # 「べつに戻りたいとか言ってないし」: heard; no reunion drill now
-        if frame.fact("ended_it") is True and turn.known != "ended" and not frame.ask:
+        if (
+            frame.fact("ended_it") is True
+            and turn.known != "ended"
+            and not frame.ask
+            and frame.request != "listen"  # 「自分から振ったの…聞いてくれるだけでいい」: heard
+        ):
             return "ended_ack"  # 「うちが振った側なんよ」: heard as that, not as a refusal
         if (
             s.situation == "paused"
@@ -477,6 +482,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and intent not in SAFETY_INTENTS
         ):
             return "sent_told"  # 「送ったよ〜緊張した😂」 after the draft came back: heard
+        if frame.cheat_blame and not frame.draft and intent not in SAFETY_INTENTS:
+            return "not_your_fault"  # 「それで浮気していい理由にはならんよね??」: no, it was theirs
         if s.boundary_told and frame.urge_back and not frame.decided:
             return "urge_back"  # 「明日の夕方とかまた行きたくなりそう笑」: a plan for that hour
         if (

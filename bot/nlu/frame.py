@@ -74,6 +74,7 @@ class Frame:
     means: bool = False  # a means at hand told or asked about (「家に睡眠薬が少しあって」)
     means_secured: bool = False  # put out of reach (「薬は引き出しの奥にしまっときます」)
     means_where: bool = False  # 「しまうってどこに?」: where to put them, asked
+    cheat_blame: bool = False  # 「浮気されても仕方ないの?」: whether it was their fault
     drives: bool = False  # driving soon (「朝5時からトラック乗んのに」)
     lawyer: bool = False  # lawyers or a mediation in the story (「弁護士挟んで話しとる」)
     filler: bool = False  # 「なんか」「わからん」 alone: a word said, not a question
@@ -320,6 +321,7 @@ class Reader:
             means=any_match(lex.means, own, own_folded),
             means_secured=any_match(lex.means_secured, own, own_folded),
             means_where=any_match(lex.means_where, own, own_folded),
+            cheat_blame=any_match(lex.cheat_blame, own, own_folded),
             drives=any_match(lex.drives, own, own_folded),
             lawyer=any_match(lex.lawyer, own, own_folded),
             filler=any_match(lex.filler, own, own_folded),

@@ -26,7 +26,7 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "share_joy", "contact_ok_ask", "means", "means_secured", "drives",
             "lawyer", "filler", "self_harm", "hedged", "family_told", "their_life",
             "straight", "urge_back", "sent_it", "later_decided", "cut_urge",
-            "means_where")  # fmt: skip
+            "means_where", "cheat_blame")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("for_whom", "sends", "memory", "hold", "erasing", "operator", "line", "is_bot",
              "external", "who_reads", "stored")  # fmt: skip
@@ -34,7 +34,7 @@ FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
 FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "burden", "regret", "embarrassed", "hopeless", "anxiety", "anger",
-            "self_blame", "loneliness", "absence", "joy", "relief", "phone_averse")  # fmt: skip
+            "self_blame", "distrust", "loneliness", "absence", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
 
@@ -127,6 +127,7 @@ class Lexicon:
     later_decided: Patterns  # 「まあいいや、朝にする」: the draft left for the morning
     cut_urge: Patterns  # 「切りたいのどうしたら止まるの」: an urge to cut, told again
     means_where: Patterns  # 「しまうってどこに?」: where to put the means
+    cheat_blame: Patterns  # 「冷たかったから浮気されても仕方ないの?」: it was not their fault
     someone_home: Patterns  # 「兄貴と住んでる」: someone near tonight
     in_person: Patterns  # 「会った時」「口で言う」: words to say face to face, not a draft
     wording_ask: Patterns  # 「…だけだとそっけない?」: a short phrase's wording asked about

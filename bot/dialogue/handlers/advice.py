@@ -275,7 +275,8 @@ class AdviceHandlers(Base):
         want asked (the cards that assume a reunion are set aside from now on)."""
         if self._feeling(turn):
             self._reflect(turn, ask=False)
-        self._say(turn, "moving_on_ack")
+        assumed = turn.previous_action not in (None, "greeting", "welcome", "follow", "listen")
+        self._say(turn, "moving_on_ack" if assumed else "moving_on_heard")  # no sorry for nothing
 
     def do_wait_agreed(self, turn: Turn) -> None:
         """「ほな16日な」: the wait they agreed to, with the day it ends (not counted as the

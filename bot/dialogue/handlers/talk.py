@@ -160,6 +160,11 @@ class TalkHandlers(Base):
         turn.state.unsent = False
         self._say(turn, "unsent_received")
 
+    def do_not_your_fault(self, turn: Turn) -> None:
+        """「冷たかったから浮気されても仕方ないの?」: no; whatever was hard between them, the
+        choice to cheat was the other's. Then listening on (no card)."""
+        self._say(turn, "not_your_fault")
+
     def do_normalize(self, turn: Turn) -> None:
         """「失恋でこんなふうになるのって変?」: not strange, said plainly, then listening on.
         A word they called themselves (「私って惨め?」) is the one denied."""
