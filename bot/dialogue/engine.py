@@ -626,6 +626,15 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.phase = home_phase(s)  # case 「今のが下書き」 follows
             s.draft_text = draft_or_whole(frame.text)
             return "reflect"
+        if (
+            s.phase is Phase.AWAITING_DRAFT
+            and not frame.draft
+            and frame.ask
+            and _WORDS_JUDGED.search(frame.text)
+        ):  # 「「もう俺のこと嫌いになった?」とか重っ…て思った。カフェ誘うのは早いと?」: about the
+            s.phase = home_phase(s)  # draft's words, and a question: talk, not the new draft
+            if intent == "draft":
+                intent = frame.topic or "want_contact"
         if frame.closing and not frame.ask and not frame.draft and s.phase is Phase.AWAITING_DRAFT:
             s.phase = home_phase(s)  # 「ありがと、もう寝る」 is no draft
             return "thanks"
@@ -1074,6 +1083,7 @@ def _asked_part(frame: Frame) -> str:
     return frame.ask or next((x for x in frame.sentences if "聞いて" in x), frame.text)
 
 
+_WORDS_JUDGED = re.compile(r"[」』](とか|って|は)[^。]{0,8}(思っ|思う|重|おも|恥ずかし|キモ|きも|痛)")
 _ONLY = re.compile(r"\s*(だけ|のみ|くらい|ぐらい)")  # after a quote: that part alone
 ACK_ONLY = 40  # what is left of a reply this short is an ack, not the answer asked for
 SHORT_FOLLOW_UP = 15  # 「それっていつまで?」: a follow-up this short leans on the last reply
