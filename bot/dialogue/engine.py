@@ -1083,7 +1083,9 @@ def _asked_part(frame: Frame) -> str:
     return frame.ask or next((x for x in frame.sentences if "聞いて" in x), frame.text)
 
 
-_WORDS_JUDGED = re.compile(r"[」』](とか|って|は)[^。]{0,8}(思っ|思う|重|おも|恥ずかし|キモ|きも|痛)")
+_WORDS_JUDGED = re.compile(
+    r"[」』](とか|って|は)[^。]{0,8}(思っ|思う|重|おも|恥ずかし|キモ|きも|痛)"
+)
 _ONLY = re.compile(r"\s*(だけ|のみ|くらい|ぐらい)")  # after a quote: that part alone
 ACK_ONLY = 40  # what is left of a reply this short is an ack, not the answer asked for
 SHORT_FOLLOW_UP = 15  # 「それっていつまで?」: a follow-up this short leans on the last reply
