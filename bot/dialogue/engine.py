@@ -482,6 +482,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             and intent not in SAFETY_INTENTS
         ):
             return "sent_told"  # 「送ったよ〜緊張した😂」 after the draft came back: heard
+        if (
+            (frame.they_want_back or (s.they_want_back and frame.ask))
+            and not frame.draft
+            and not s.no_contact
+            and intent not in SAFETY_INTENTS
+            and not frame.request
+        ):  # 「『やり直したい』ってきた」「考えさせてって言うのはずるい?」: the one deciding is heard
+            return "they_want_back"
         if frame.cheat_blame and not frame.draft and intent not in SAFETY_INTENTS:
             return "not_your_fault"  # 「それで浮気していい理由にはならんよね??」: no, it was theirs
         if s.boundary_told and frame.urge_back and not frame.decided:
@@ -939,6 +947,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.no_contact, s.no_contact_by = False, None
             self._say(turn, "blocked_lifted")
         s.replied = s.replied or frame.fact("got_reply") is True or frame.intent == "got_reply"
+        if frame.they_want_back:  # 「元彼から『やり直したい』ってきた」: theirs to decide now
+            s.they_want_back = s.replied = True
         s.new_partner = (s.new_partner or frame.fact("new_partner") is True) and (
             frame.fact("new_partner") is not False
         )

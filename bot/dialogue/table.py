@@ -70,6 +70,7 @@ DEFAULT: dict[str, Step] = {
     "gentle_no_tactics": Step("gentle_no_tactics", Phase.GENTLE),  # 「送っていい?」: not tonight
     "later_agreed": Step("later_agreed", Phase.REVIEWING_DRAFT),  # 「朝にする」: agreed
     "sent_told": Step("sent_told"),  # 「送ったよ〜」 after the draft came back: the next step
+    "they_want_back": Step("they_want_back"),  # the ex asks to come back: the user decides
     "not_your_fault": Step("not_your_fault"),  # 「浮気されても仕方ないの?」: no, said plainly
     "cut_urge": Step("cut_urge", Phase.GENTLE),  # an urge to cut again: through the wave
     "urge_back": Step("urge_back"),  # 「また行きたくなりそう」 after a boundary: a plan for then

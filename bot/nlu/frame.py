@@ -75,6 +75,7 @@ class Frame:
     means_secured: bool = False  # put out of reach (「薬は引き出しの奥にしまっときます」)
     means_where: bool = False  # 「しまうってどこに?」: where to put them, asked
     cheat_blame: bool = False  # 「浮気されても仕方ないの?」: whether it was their fault
+    they_want_back: bool = False  # 「『やり直したい』ってきた」: the ex asks to get back together
     drives: bool = False  # driving soon (「朝5時からトラック乗んのに」)
     lawyer: bool = False  # lawyers or a mediation in the story (「弁護士挟んで話しとる」)
     filler: bool = False  # 「なんか」「わからん」 alone: a word said, not a question
@@ -322,6 +323,7 @@ class Reader:
             means_secured=any_match(lex.means_secured, own, own_folded),
             means_where=any_match(lex.means_where, own, own_folded),
             cheat_blame=any_match(lex.cheat_blame, own, own_folded),
+            they_want_back=any_match(lex.they_want_back, norm, folded),  # quotes are the point
             drives=any_match(lex.drives, own, own_folded),
             lawyer=any_match(lex.lawyer, own, own_folded),
             filler=any_match(lex.filler, own, own_folded),

@@ -18,6 +18,7 @@ from bot.dialogue.types import (
     Text,
 )
 
+THEY_WANT_BACK = "any_they_want_back"  # the card for an ex who asks to come back
 CLOSE = 0.5  # a card's own questions match the ask this well: it answers it
 SURVEY_OF_MEN = "男性"  # the articles cite surveys of men (content/advice.yaml)
 CLEARER = 0.15  # another card this much closer than the last one: the question moved on
@@ -375,6 +376,30 @@ class AdviceHandlers(Base):
             if key in self.content.phrases:
                 self._say(turn, key)
                 return
+
+    def do_they_want_back(self, turn: Turn) -> None:
+        """The ex asked to get back together: the user is the one deciding, and no reunion
+        drill applies. First the mixed feeling heard and the card for it; then each question
+        (「考えさせてって言うのはずるい?」) answered from it, or from the card that answers."""
+        s = turn.state
+        card = self.content.cards.get(THEY_WANT_BACK)
+        if card is None:
+            self.do_advice(turn)
+            return
+        if card.id not in s.given:
+            if self._feeling(turn):
+                self._reflect(turn, ask=False)
+            else:
+                self._say(turn, "they_want_back_ack")
+            self._show_card(turn, card, answer=bool(turn.frame and turn.frame.ask))
+            return
+        answer = self._direct_answer(turn, card, True)
+        if answer:
+            self._feeling_first(turn)
+            turn.out.replies.append(Text(answer))
+            turn.out.choices = self._menu(turn, situation=False)
+            return
+        self.do_advice(turn)
 
     def do_sent_told(self, turn: Turn) -> None:
         """「送ったよ〜緊張した😂」, typed rather than tapped: heard as the 送った button would
