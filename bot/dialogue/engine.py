@@ -769,6 +769,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if gentle and (felt or frame.risk == "concern"):
             return "reflect"  # a question asked in pain, after a crisis message: heard first
         if (
+            gentle
+            and frame.ask
+            and not frame.asks_advice
+            and not _ABOUT_EX.search(frame.ask)  # 「まだ復縁の可能性ってある?」: moving on, advice
+            and max((m.similarity for m in self._ranked(turn)), default=0.0) < CLOSE
+        ):  # 「いちばん重いのは、お母さんにもわかってもらえないこと?」 that night: heard, no card
+            return "reflect"
+        if (
             frame.days_ago
             and frame.days_ago <= MAX_SINCE
             and s.situation
@@ -1097,6 +1105,12 @@ _WORDS_JUDGED = re.compile(
     r"[」』](とか|って|は)[^。]{0,8}(思っ|思う|重|おも|恥ずかし|キモ|きも|痛)"
 )
 _ONLY = re.compile(r"\s*(だけ|のみ|くらい|ぐらい)")  # after a quote: that part alone
+# A question that names the ex or the story (「まだ復縁の可能性ってある?」) moves on to advice
+# after a crisis message; one that does not (「お母さんにもわかってもらえないこと?」) is heard.
+_ABOUT_EX = re.compile(
+    r"元カノ|元彼|元カレ|彼氏|彼女|彼|あの人|あいつ|復縁|連絡|ライン|line|送|返事|返信|可能性|脈|戻",
+    re.I,
+)
 ACK_ONLY = 40  # what is left of a reply this short is an ack, not the answer asked for
 SHORT_FOLLOW_UP = 15  # 「それっていつまで?」: a follow-up this short leans on the last reply
 WARNED = ("boundary", "stalking_risk", "no_contact", "blocked", "block_chance")

@@ -378,6 +378,7 @@ class Reader:
             and figure != "hyperbole"
             and not (ask and any_match(lex.not_concern, ask.text, fold_kana(ask.text)))
             and not any_match(lex.their_life, own, own_folded)  # 「生きてるか知りたい」: hers
+            and not any_match(lex.their_end, own, own_folded)  # 「彼は終わりにしたいんだと思う」
             and not parts["closing"]  # 「もういいわ、寝る」: a goodnight, no sign a rule saw
         ):  # 「時間たったら楽になるもんなの?」 asks about getting better: answered, not a worry
             risk = "concern"

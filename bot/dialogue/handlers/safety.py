@@ -268,7 +268,10 @@ class SafetyHandlers(Base):
         morning = turn.now.astimezone(self.tz).hour in MORNING
         if turn.frame and turn.frame.sorry_to_bot:
             self._say(turn, "no_sorry")
-        self._say(turn, "gentle_back_morning" if morning else "gentle_back")
+        if _WOKE.search(turn.text):  # 「ふつうに起きちゃった」 after a wish not to wake: met as that
+            self._say(turn, "gentle_back_woke")
+        else:
+            self._say(turn, "gentle_back_morning" if morning else "gentle_back")
         turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
     def do_body_worry(self, turn: Turn) -> None:
@@ -481,6 +484,7 @@ def _open(hours: str, hour: int) -> bool:
     return start <= hour < end if start < end else hour >= start or hour < end
 
 
+_WOKE = re.compile(r"(起き|おき|目が覚め|めがさめ)(ちゃった|ちゃいました|てしまった|てもうた|た)")
 LINES_SHOWN = ("means", "chat_line", "cut_urge")  # rows whose reply ends with the chat line(s)
 
 # Means named by what they are (the means phrase says 「{what}を…」): blades, not pills.
