@@ -268,7 +268,7 @@ class SafetyHandlers(Base):
         morning = turn.now.astimezone(self.tz).hour in MORNING
         if turn.frame and turn.frame.sorry_to_bot:
             self._say(turn, "no_sorry")
-        if _WOKE.search(turn.text):  # 「ふつうに起きちゃった」 after a wish not to wake: met as that
+        if _WOKE.search(turn.text):  # 「ふつうに起きちゃった」 after a wish not to wake
             self._say(turn, "gentle_back_woke")
         else:
             self._say(turn, "gentle_back_morning" if morning else "gentle_back")
