@@ -234,5 +234,6 @@ def _story_told(frame: Frame | None, read_as_well: bool = False) -> str | None:
 # What they call themselves when asking if they are strange (「私って惨め?」「俺、痛い?」): said
 # back as the word it is not.
 _SELF_LABEL = re.compile(
-    r"惨め|みじめ|バカ|ばか|馬鹿|アホ|あほ|滑稽|痛い|イタい|キモい|きもい|情けない|未練がましい|女々しい"
+    r"惨め|みじめ|バカ|ばか|馬鹿|アホ|あほ|滑稽|痛い|イタい|キモい|きもい|情けない|未練がましい|女々しい|"
+    r"悪い人|ひどい人|最低な人"
 )
