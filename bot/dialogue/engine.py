@@ -291,9 +291,9 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if intent == "delete_data" and frame.source == "model" and frame.ask and frame.about_bot:
             return "request:about_bot"  # 「「データを消して」でそちらも消えるのですか?」: asked
         if (
-            frame.about_bot in ("line", "erasing", "operator", "is_bot", "for_whom")  # (the others'
-            # words are everyday ones: 「見れない」「残ってる」)
-            and (frame.ask or "聞いて" in frame.text)
+            frame.about_bot in ("line", "erasing", "operator", "is_bot", "for_whom", "backup")
+            # (the others' words are everyday ones: 「見れない」「残ってる」)
+            and (frame.ask or "聞いて" in frame.text or "質問" in frame.text)
             and not (frame.about_bot == "is_bot" and not _IS_BOT.search(_asked_part(frame)))
             and frame.request in (None, "keep_data", "about_bot")
             and s.phase is not Phase.CONFIRM_ERASE

@@ -28,7 +28,7 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "straight", "urge_back", "sent_it", "later_decided", "cut_urge",
             "means_where", "cheat_blame", "they_want_back", "their_end")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
-ABOUT_BOT = ("for_whom", "sends", "memory", "hold", "erasing", "operator", "line", "is_bot",
+ABOUT_BOT = ("backup", "for_whom", "sends", "memory", "hold", "erasing", "operator", "line", "is_bot",
              "external", "who_reads", "stored")  # fmt: skip
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a

@@ -194,6 +194,8 @@ class TalkHandlers(Base):
         s = turn.state
         if asked == "sends":  # 「一晩から彼に何か送られることってある?」: never
             self._say(turn, "about_sends")
+        elif asked == "backup":  # 「完全に消える?バックアップは?」: honestly, both parts
+            self._say(turn, "about_backup")
         elif asked == "for_whom":  # 「付き合ってないんだけど使っていい?」: yes
             self._say(turn, "about_for_whom")
         elif asked == "memory":  # after 「全部消す」 it knows nothing: said so, not a card
