@@ -205,7 +205,7 @@ class CardIndex:
 
     def best_sentence(self, card: AdviceCard, text: str) -> str:
         """The sentence of the card's body that answers the question best (its point for it)."""
-        sentences = [x.strip() for x in re.split(r"(?<=。)|\n", card.body) if x.strip()]
+        sentences = [x.strip() for x in _sentences(card.body) if x.strip()]
         sentences = [x for x in sentences if len(x) >= POINT_CHARS] or sentences
         if not sentences:
             return card.title
@@ -265,4 +265,17 @@ def allowed(cards: Mapping[str, AdviceCard], state: DialogueState) -> list[Advic
         ):
             continue
         out.append(card)
+    return out
+
+
+def _sentences(body: str) -> list[str]:
+    """The body's sentences, split at 。 and at lines, but never inside 「」 (「誕生日おめでとう。
+    いい一年になりますように」 is one example, not two sentences)."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(body):
+        depth += (ch in "「『") - (ch in "」』")
+        if ch == "\n" or (ch == "。" and depth <= 0):
+            out.append(body[start : i + (ch == "。")])
+            start = i + 1
+    out.append(body[start:])
     return out

@@ -33,8 +33,8 @@ ABOUT_BOT = ("backup", "for_whom", "sends", "memory", "hold", "erasing", "operat
 FOLLOWUPS = ("explain", "more", "no", "yes", "not_that", "no_then", "yes_then")
 # In the order they are named when several are felt: the more particular first (a fear of a
 # fade-out, or checking the phone, says more than anxiety alone).
-FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "burden", "regret", "embarrassed", "hopeless", "anxiety", "anger",
-            "self_blame", "distrust", "loneliness", "absence", "joy", "relief", "phone_averse")  # fmt: skip
+FEELINGS = ("grief", "drinking", "not_eating", "tired", "sleepless", "crying", "fade_fear", "phone_checking", "burden", "regret", "embarrassed", "hopeless", "anxiety", "self_blame", "anger",
+            "distrust", "loneliness", "absence", "joy", "relief", "phone_averse")  # fmt: skip
 
 Patterns = tuple[re.Pattern[str], ...]
 
