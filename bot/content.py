@@ -89,6 +89,7 @@ class AdviceCard(_Strict):
     suggests_contact: bool = False  # never shown after a block or a boundary risk
     after_block: bool = False  # only shown after a block or 「連絡しないで」
     after_new_partner: bool = False  # only once someone new is told of: never invented
+    after_breakup: bool = False  # never to a couple still together (「別れてないってば」)
     # Topics (understanding.yaml topics:) that, told in a story, bring this card first: a worry
     # for their health (「倒れてないか」) outranks the cooling card the silence would get.
     first_for: tuple[str, ...] = ()

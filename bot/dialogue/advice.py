@@ -10,7 +10,7 @@ from bot.dialogue.state import DialogueState
 
 def candidates(
     cards: Mapping[str, AdviceCard], intent: str, situation: str | None, no_contact: bool,
-    new_partner: bool = False,
+    new_partner: bool = False, together: bool = False,
 ) -> list[AdviceCard]:  # fmt: skip
     """Cards for the intent: the situation's own first, then `any` ones; within each, cards
     whose main (first) intent it is come first, then file order.
@@ -23,6 +23,7 @@ def candidates(
         and not (no_contact and c.suggests_contact)
         and not (c.after_block and not no_contact)
         and not (c.after_new_partner and not new_partner)
+        and not (c.after_breakup and together)
     ]
     fitting.sort(key=lambda c: c.intents.index(intent))  # stable: file order within a rank
     own = [c for c in fitting if situation and situation in c.situations]
@@ -39,7 +40,7 @@ def pick(cards: Mapping[str, AdviceCard], intent: str, state: DialogueState) -> 
     """The first candidate not shown yet; else the least recently shown one. Never the card
     shown just before, when there is another."""
     options = candidates(cards, intent, state.situation, state.no_contact or state.new_partner,
-                         state.new_partner)  # fmt: skip
+                         state.new_partner, state.together)  # fmt: skip
     if not options:
         return None
     fresh = [c for c in options if c.id not in state.given]

@@ -955,6 +955,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             s.no_contact, s.no_contact_by = False, None
             self._say(turn, "blocked_lifted")
         s.replied = s.replied or frame.fact("got_reply") is True or frame.intent == "got_reply"
+        if frame.together:  # 「別れてないってば」: still a couple, kept (no breakup's cards)
+            s.together = True
         if frame.they_want_back:  # 「元彼から『やり直したい』ってきた」: theirs to decide now
             s.they_want_back = s.replied = True
         s.new_partner = (s.new_partner or frame.fact("new_partner") is True) and (

@@ -256,6 +256,8 @@ def allowed(cards: Mapping[str, AdviceCard], state: DialogueState) -> list[Advic
             continue
         if card.after_new_partner and not state.new_partner:
             continue  # 「もう完全に嫌われてんのかな」: no new partner invented
+        if card.after_breakup and state.together:
+            continue  # 「別れてないってば」: no 「久しぶり」, no reunion, to a couple still together
         if state.moving_on and "any" not in card.situations:
             continue  # 「戻りたいわけじゃない」: no reunion drill
         if (

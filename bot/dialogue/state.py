@@ -48,6 +48,7 @@ class DialogueState(BaseModel):
     no_phone: bool = False  # said they cannot phone: chat lines first
     replied: bool = False  # the ex wrote or replied: the wait is over, answering is fine
     they_want_back: bool = False  # the ex asked to get back together: the user decides
+    together: bool = False  # still a couple (「別れてはない」): no breakup's cards
     moving_on: bool = False  # no reunion wanted: only the cards that hold for anyone, no countdown
     new_partner: bool = False  # the ex has someone new (a prior for which card answers)
     ex_woman: bool | None = None  # the ex is a woman (元カノ): a survey of men is said to be one

@@ -76,6 +76,7 @@ class Frame:
     means_where: bool = False  # 「しまうってどこに?」: where to put them, asked
     cheat_blame: bool = False  # 「浮気されても仕方ないの?」: whether it was their fault
     they_want_back: bool = False  # 「『やり直したい』ってきた」: the ex asks to get back together
+    together: bool = False  # 「別れてはないけん」: still a couple
     drives: bool = False  # driving soon (「朝5時からトラック乗んのに」)
     lawyer: bool = False  # lawyers or a mediation in the story (「弁護士挟んで話しとる」)
     filler: bool = False  # 「なんか」「わからん」 alone: a word said, not a question
@@ -324,6 +325,7 @@ class Reader:
             means_where=any_match(lex.means_where, own, own_folded),
             cheat_blame=any_match(lex.cheat_blame, own, own_folded),
             they_want_back=any_match(lex.they_want_back, norm, folded),  # quotes are the point
+            together=any_match(lex.together, own, own_folded),
             drives=any_match(lex.drives, own, own_folded),
             lawyer=any_match(lex.lawyer, own, own_folded),
             filler=any_match(lex.filler, own, own_folded),

@@ -26,7 +26,7 @@ OPTIONAL = ("rhetorical", "help_words", "hyperbole", "contact_denied", "closing"
             "share_joy", "contact_ok_ask", "means", "means_secured", "drives",
             "lawyer", "filler", "self_harm", "hedged", "family_told", "their_life",
             "straight", "urge_back", "sent_it", "later_decided", "cut_urge",
-            "means_where", "cheat_blame", "they_want_back", "their_end")  # fmt: skip
+            "means_where", "cheat_blame", "they_want_back", "their_end", "together")  # fmt: skip
 # What a question about the bot asks, in the order checked (bot/dialogue/handlers/talk.py).
 ABOUT_BOT = ("backup", "for_whom", "sends", "memory", "hold", "erasing", "operator", "line", "is_bot",
              "external", "who_reads", "stored")  # fmt: skip
@@ -130,6 +130,7 @@ class Lexicon:
     cheat_blame: Patterns  # 「冷たかったから浮気されても仕方ないの?」: it was not their fault
     they_want_back: Patterns  # 「元彼から『やり直したい』ってきた」: the ex asks, the user decides
     their_end: Patterns  # 「彼はもう終わりにしたいんだと思う」: the other's wish, not a sign
+    together: Patterns  # 「別れてはないけん」: still a couple with the one gone silent
     someone_home: Patterns  # 「兄貴と住んでる」: someone near tonight
     in_person: Patterns  # 「会った時」「口で言う」: words to say face to face, not a draft
     wording_ask: Patterns  # 「…だけだとそっけない?」: a short phrase's wording asked about
