@@ -344,6 +344,16 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         told_means = s.means_at is not None and turn.now - s.means_at < GENTLE_FOR
         if recent and (frame.means or (told_means and frame.means_where)) and not frame.draft:
             return "means"  # 「家に睡眠薬があって…」「捨てたほうがいい?」: out of reach tonight
+        worried = any("health" in c.first_for for c in self.content.cards.values()
+                      if c.id in s.given)  # fmt: skip  (the card for their safety was shown)
+        if (
+            worried
+            and frame.ask
+            and _VISIT_OR_POLICE.search(frame.text)
+            and not frame.draft
+            and intent not in SAFETY_INTENTS
+        ):  # 「アパートに行ってみるべき?」「警察は大げさ?」 after a worry for their safety
+            return "their_life"
         if intent == "crisis" and frame.chat_line_ask and s.crisis_at:
             return "chat_line"  # 「「消えたいです」っていきなり書いていいの?」: how to write to the line
         if frame.warning_hurt and s.last_action in WARNED and intent != "crisis":
@@ -1112,6 +1122,10 @@ _ONLY = re.compile(r"\s*(だけ|のみ|くらい|ぐらい)")  # after a quote: 
 _ABOUT_EX = re.compile(
     r"元カノ|元彼|元カレ|彼氏|彼女|彼|あの人|あいつ|復縁|連絡|ライン|line|送|返事|返信|可能性|脈|戻",
     re.I,
+)
+# Going to see, or asking the police, about someone feared for (after the safety card)
+_VISIT_OR_POLICE = re.compile(
+    r"(アパート|家|部屋|マンション)(に|へ|まで)?[^。]{0,6}(行|見に|様子)|警察|#9110|管理会社|大げさ|おおげさ"
 )
 ACK_ONLY = 40  # what is left of a reply this short is an ack, not the answer asked for
 SHORT_FOLLOW_UP = 15  # 「それっていつまで?」: a follow-up this short leans on the last reply

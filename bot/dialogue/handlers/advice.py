@@ -192,6 +192,11 @@ class AdviceHandlers(Base):
         if card is None:
             self.do_fallback(turn)
             return
+        answer = self._direct_answer(turn, card, True) if card.id in turn.state.given else None
+        if answer:  # 「アパートに行くべき?」「警察は大げさ?」 once the card was shown: that answer
+            turn.out.replies.append(Text(answer))
+            turn.out.choices = self._menu(turn, situation=False)
+            return
         self._show_card(turn, card)
 
     def do_answer(self, turn: Turn) -> None:

@@ -207,9 +207,11 @@ class DraftHandlers(Base):
         """「やっぱり17時にして」 with a draft held: the same draft held again for that time."""
         s = turn.state
         s.draft_text, s.draft_reasons = s.held_text, []
-        turn.out.effects.append(CancelHeld())
+        # only that draft is called off (another held one keeps its time)
+        same = [h.draft_id for h in turn.held or () if h.text == s.held_text]
+        turn.out.effects.append(CancelHeld(same[0] if len(same) == 1 else None))
         s.held_until = None
-        self._hold(turn, "pick", {"datetime": turn.retime_at or ""})
+        self._hold(turn, "pick", {"datetime": turn.retime_at or ""}, key="held_retimed")
 
     def do_show_held(self, turn: Turn) -> None:
         s = turn.state
@@ -394,7 +396,7 @@ class DraftHandlers(Base):
         suggested = morning_after(local, rules.morning_hour, rules.min_gap)
         return min(max(suggested, earliest), latest), earliest, latest
 
-    def _hold(self, turn: Turn, when: str, params: dict[str, str]) -> None:
+    def _hold(self, turn: Turn, when: str, params: dict[str, str], key: str = "held") -> None:
         s = turn.state
         if s.draft_text is None:
             self._say(turn, "held_nothing")
@@ -422,7 +424,7 @@ class DraftHandlers(Base):
         turn.out.effects.append(HoldDraft(s.draft_text, tuple(s.draft_reasons), at, intro, reread))
         s.held_until = max(filter(None, (s.held_until, at)))
         s.held_text, s.draft_text, s.draft_reasons = s.draft_text, None, []
-        self._say(turn, "held", time=format_when(at), start=_opening(s.held_text))
+        self._say(turn, key, time=format_when(at), start=_opening(s.held_text))
         s.phase = _after_draft(s)
 
     def _draft_choice_made(self, turn: Turn, choice: str) -> None:
