@@ -534,7 +534,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 return "crisis" if yes else "concern_no"
             return "crisis_yes" if yes else "crisis_no"
         if (
-            s.last_action in CHECKED_IN
+            s.last_action in ASKED_DIRECTLY  # the check-in or the crisis question
             and frame.hedged
             and not frame.draft
             and not frame.not_planning
