@@ -54,11 +54,16 @@ def _short_asks(v: tuple[str, ...]) -> tuple[str, ...]:
     return v
 
 
+ANSWER_ASKS = 3  # an answer's own questions, at least
+
+
 class CardAnswer(_Strict):
     """A direct answer to one question a card answers (「ストーリー見るのはあり?」 → 「見るのも、今は
     お休みがおすすめ。…」): said before the card, so a yes/no question gets its yes or no."""
 
-    asks: tuple[str, ...] = Field(min_length=1)  # that question, as people ask it
+    # that question, as people ask it: three at least, for the answer model learns each answer
+    # from its own questions (three-fold calibration)
+    asks: tuple[str, ...] = Field(min_length=ANSWER_ASKS)
     say: str = Field(min_length=1, max_length=120)
     say_polite: str | None = Field(default=None, max_length=120)  # from advice_polite.yaml
     suggests_contact: bool = False  # never said after a block or a boundary risk

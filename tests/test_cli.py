@@ -93,3 +93,21 @@ def test_check_content_warns_when_two_cards_answer_the_same_question(tmp_path) -
     r = run(["check-content"], {"CONTENT_DIR": str(content)})
     assert r.returncode == 0, r.stderr
     assert f"warning: advice.yaml: {second['id']}" in r.stdout and first["id"] in r.stdout
+
+
+def test_check_content_refuses_an_answer_with_too_few_questions(tmp_path) -> None:
+    """The answer model learns each answer from its own questions (three-fold calibration): an
+    answer with two would crash the bot at start, so the check names it instead."""
+    import shutil
+
+    import yaml
+
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    data = yaml.safe_load((content / "advice.yaml").read_text(encoding="utf-8"))
+    card = next(c for c in data["cards"] if c.get("answers"))
+    card["answers"][0]["asks"] = card["answers"][0]["asks"][:2]
+    (content / "advice.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    r = run(["check-content"], {"CONTENT_DIR": str(content)})
+    assert r.returncode != 0
+    assert card["id"] in r.stderr + r.stdout and "Traceback" not in r.stderr
