@@ -21,7 +21,11 @@ from bot.dialogue.state import DialogueState
 from bot.dialogue.types import PostbackIn, Text, TextIn
 
 LISTENED = {"vent", "reflect"}
-SAME_ROW = {"gentle_goodbye": "thanks", "concern_no": "crisis_no"}  # one row each (table.py)
+# Rows that are one row of the labels' vocabulary, said for a narrower case (table.py): a maybe
+# to the check-in is the check-in still; the pull to go again is the boundary again; 「浮気されても
+# 仕方ないの?」 answered is the answer to a self-judgement
+SAME_ROW = {"gentle_goodbye": "thanks", "concern_no": "crisis_no", "check_in_unsure": "check_in",
+            "urge_back": "stalking_risk", "not_your_fault": "normalize"}  # fmt: skip
 NIGHT = datetime(2026, 11, 20, 16, 40, tzinfo=UTC)  # 01:40 in Tokyo
 
 
