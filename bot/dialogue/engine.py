@@ -471,7 +471,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         if s.no_contact and frame.returning and not frame.draft and intent not in SAFETY_INTENTS:
             return "no_contact_returning"  # 「荷物、ポストに入れてくるだけ」: by post, alone
         if s.no_contact and frame.apology_wish and not frame.draft and intent not in SAFETY_INTENTS:
-            return "no_contact_returning"  # 「時間置いたらいつか謝れるの?」: the sorry kept, here
+            return "no_contact_sorry"  # 「時間置いたらいつか謝れるの?」: the sorry kept, here
         if s.no_contact and frame.go_between and not frame.decided:  # a go-between after a block
             return "stalking_risk"
         if (

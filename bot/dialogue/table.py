@@ -114,6 +114,7 @@ DEFAULT: dict[str, Step] = {
     "means_secured": Step("means_secured", Phase.GENTLE),  # 「しまっときます」: the step it is
     "drink_drive": Step("drink_drive"),  # drinking, driving at 5: no driving on it
     "no_contact_returning": Step("no_contact", Phase.NO_CONTACT),  # things back, by post
+    "no_contact_sorry": Step("no_contact", Phase.NO_CONTACT),  # a sorry wished for: kept here
     "lawyer": Step("lawyer"),  # lawyers in it: writing to them goes by the lawyer first
     "their_life": Step("their_life"),  # 「生きてるか知りたい」: how to check they are safe
     "share_joy": Step("share_joy"),  # 「もっと喜んでよ」: glad with them
