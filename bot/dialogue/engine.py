@@ -676,6 +676,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             intent = frame.topic or "want_contact"
         if s.phase is Phase.CONFIRM_ERASE and frame.ask and intent not in ("cancel", "delete_data"):
             return "erase_explain"  # 「消したら最初からになりますか?」: answered, still asked
+        if (
+            s.phase is Phase.CONFIRM_ERASE
+            and not frame.ask
+            and frame.request not in ("keep_data", "cancel_hold")
+            and (frame.followup in ("yes", "yes_then") or frame.request == "erase" or frame.deletes)
+            and frame.followup not in ("no", "no_then")
+        ):  # 「うん、消して」 typed to 「本当に消していい?」: the erase, as the button would
+            return "erase_confirmed"
         if intent == "draft" or s.phase in (Phase.AWAITING_DRAFT, Phase.CONFIRM_ERASE):
             return intent
         if (

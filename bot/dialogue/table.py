@@ -98,6 +98,7 @@ DEFAULT: dict[str, Step] = {
     "normalize": Step("normalize"),  # 「こんなふうになるのって変?」: it is not
     "alone": Step("alone", Phase.GENTLE),  # after a crisis message: no one with them tonight
     "erase_explain": Step("erase_explain", Phase.CONFIRM_ERASE),  # what erasing means
+    "erase_confirmed": Step("erase_confirmed"),  # 「うん、消して」 typed to the erase question
     "unsent_ok": Step("unsent_ok"),  # 「送らないからここに書いていい?」: yes
     "unsent_letter": Step("unsent_letter"),  # the letter, received
     "concern_no": Step("concern_no"),  # 「ううん、そこまでじゃない」

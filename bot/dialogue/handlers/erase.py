@@ -28,6 +28,10 @@ class EraseHandlers(Base):
         self._say(turn, "erase_explain")
         self.do_ask_erase(turn)
 
+    def do_erase_confirmed(self, turn: Turn) -> None:
+        """「うん、消して」 typed instead of tapping 全部消す: the same erase."""
+        self.do_erase(turn, confirmed=True)
+
     def do_erase(self, turn: Turn, confirmed: bool) -> None:
         if confirmed:
             self._say(turn, "erase_done")
