@@ -600,6 +600,14 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             return "send_or_not" if s.draft_text else "send_or_not_held"
         if frame.why_wait and (s.draft_text or held) and not frame.draft:
             return "why_wait"  # 「なんで今送ったらあかんの?」: the reasons again, nothing held
+        if (
+            s.phase is Phase.REVIEWING_DRAFT
+            and s.draft_text
+            and not frame.draft
+            and _GIVE_BACK.search(frame.text)
+            and self._typed_time(frame.text, turn) is not None
+        ):  # 「夕方5時くらいに返してほしい」 with the hold buttons up: held till then
+            return "request:hold"
         if frame.retime and held and (at := self._typed_time(frame.text, turn)) is not None:
             turn.retime_at = at
             return "retime"  # 「やっぱり17時にして」 after holding: the same draft, a new time
@@ -1127,6 +1135,7 @@ def _asked_part(frame: Frame) -> str:
 _WORDS_JUDGED = re.compile(
     r"[」』](とか|って|は)[^。]{0,8}(思っ|思う|重|おも|恥ずかし|キモ|きも|痛)"
 )
+_GIVE_BACK = re.compile(r"返して|かえして|戻して|リマインド|預か|あずか|持っといて")
 _ONLY = re.compile(r"\s*(だけ|のみ|くらい|ぐらい)")  # after a quote: that part alone
 # A question that names the ex or the story (「まだ復縁の可能性ってある?」) moves on to advice
 # after a crisis message; one that does not (「お母さんにもわかってもらえないこと?」) is heard.
