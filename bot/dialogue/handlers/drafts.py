@@ -282,6 +282,9 @@ class DraftHandlers(Base):
 
     def do_cancel(self, turn: Turn) -> None:
         s = turn.state
+        if s.draft_text is not None and s.holding(turn.now) and _HELD_NAMED.search(turn.text):
+            s.draft_text, s.draft_reasons = None, []  # 「さっき預けたやつだけ消して」: the held
+            # one is meant, not the draft under review (that one is let go too, unsaid)
         if s.draft_text is None and turn.held is not None and len(turn.held) > 1:
             self._list_held(turn, turn.held)  # 「さっきの変なやつは消しといて」: which one, asked
             return
@@ -531,6 +534,9 @@ def _picked(value: str, tz: ZoneInfo) -> datetime | None:
 
 AFTER_NIGHT = timedelta(hours=12)  # a rewrite this soon after a draft came back had its night
 
+
+# 「さっき預けたやつ」: the draft held, named (not the one under review)
+_HELD_NAMED = re.compile(r"預けた|あずけた|預かって(る|もらって)|預かってもらった|預けてる")
 
 # 「返事はいらない」「返信不要です」 in the draft, asked about: the words the advice itself asks for
 _NO_REPLY_ASKED = re.compile(

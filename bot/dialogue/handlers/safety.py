@@ -65,7 +65,9 @@ class SafetyHandlers(Base):
         """「チャットのやつは文字だけでいいのか」: yes, how, and the chat lines open now; 「親に
         連絡いったりする?」: no name is asked, so no one is told who they are."""
         family = turn.frame is not None and turn.frame.family_told
-        self._say(turn, "chat_line_private" if family else "chat_line_how")
+        young = _YOUNG.search(turn.text) is not None  # 「高校生でもつかえる?」: yes, any age
+        self._say(turn, "chat_line_private" if family else "chat_line_young" if young
+                  else "chat_line_how")  # fmt: skip
         if turn.previous_action not in LINES_SHOWN:  # just shown: not the same bubble again
             turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
         turn.state.no_phone = True
@@ -485,6 +487,7 @@ def _open(hours: str, hour: int) -> bool:
 
 
 _WOKE = re.compile(r"(起き|おき|目が覚め|めがさめ)(ちゃった|ちゃいました|てしまった|てもうた|た)")
+_YOUNG = re.compile(r"高校生|中学生|中高生|未成年|学生|子ども|子供")
 LINES_SHOWN = ("means", "chat_line", "cut_urge")  # rows whose reply ends with the chat line(s)
 
 # Means named by what they are (the means phrase says 「{what}を…」): blades, not pills.
