@@ -949,8 +949,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         ):  # です・ます kept until casual talk; a letter's です (pasted when a draft is awaited,
             s.polite = frame.polite  # or marked as one) is said to the ex, not to the bot
         for situation, other in (("refused", "ghosted"), ("ghosted", "refused")):
-            if situation == "ghosted" and frame.fact("got_reply") is True:
-                continue  # 「「友達でいよう」ってきてて、既読だけして返してない」: theirs came
+            if situation == "ghosted" and frame.fact("got_reply") is True and s.dumped:
+                continue  # dumped, then 「「友達でいよう」ってきてて、既読だけして返してない」
             if frame.fact(situation) is True and frame.fact(other) is False:
                 s.situation = situation  # 「断られたんじゃなくて、既読無視されてるだけ」
             elif frame.fact(situation) is True and frame.intent not in ("refused", "ghosted"):

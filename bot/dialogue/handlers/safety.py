@@ -332,7 +332,8 @@ class SafetyHandlers(Base):
             variants = self.content.phrases[self._register(turn, "boundary")]  # the law once;
             # then said shorter
             turn.out.replies.append(Text(variants[min(said, len(variants) - 1)]))
-        if turn.frame and turn.frame.returning:  # 「傘を返すだけ」: the way that asks nothing
+        if turn.frame and turn.frame.returning and kind != "gifts":  # 「傘を返すだけ」: the way
+            # that asks nothing (a gift is no thing of theirs to give back)
             self._say(turn, "no_contact_return")
         if said == 0:
             self._own_days(turn)
