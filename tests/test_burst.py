@@ -228,7 +228,7 @@ def test_serve_workers_on_postgresql_all_dispatch(postgres_url, line) -> None:
            "DISPATCH_CONCURRENCY": str(bound), "DISPATCH_INTERVAL_SECONDS": "0.5",
            "LOG_LEVEL": "WARNING"}  # fmt: skip
     line.set_latency(0.05)
-    proc = ServeProcess(env, "--workers", "2").start()
+    proc = ServeProcess(env, "--workers", "2").start(timeout=180)  # two workers load models at once
     try:
         seed_held_drafts(postgres_url, datetime.now(JST) - timedelta(seconds=1), texts(n))
         assert line.wait_for(lambda s: len(s.pushes()) >= n, timeout=30)
