@@ -120,7 +120,7 @@ def test_with_workers_the_quota_is_the_channels_not_a_sum(line, postgres_url) ->
     line.used_before = 30
     env = {"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
            "LINE_API_BASE_URL": line.base_url, "DATABASE_URL": postgres_url}  # fmt: skip
-    proc = ServeProcess(env, "--workers", "2").start()
+    proc = ServeProcess(env, "--workers", "2").start(timeout=180)  # two workers load models at once
     try:
         # Generous waits: two workers start on a loaded 2-core machine (a bound, not a timing)
         assert line.wait_for(lambda s: len([r for r in s.requests if r.path == QUOTA]) >= 2,
