@@ -528,6 +528,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         ):
             # 「死ぬとかじゃない。ただ全部やめたいだけ」: a no in their words, believed, stayed with
             return "concern_no" if s.last_action in CHECKED_IN else "crisis_no"
+        if s.last_action in ASKED_DIRECTLY and frame.chat_line_ask:
+            return "chat_line"  # 「いえ、この程度のことで電話していいのか」: that, answered
         if s.last_action in ASKED_DIRECTLY and frame.followup in ANSWERS:
             yes = frame.followup.startswith("yes")
             if s.last_action in CHECKED_IN:  # the answer to 「消えたいと思うくらいつらい?」
@@ -758,6 +760,13 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
             "thanks",
         ):
             return "not_that"  # 「そういうことじゃなくて…」: not the same card again
+        if (
+            s.phase is Phase.GENTLE
+            and "drinking" in frame.feelings
+            and "gentle_drink" not in s.asked
+            and not frame.draft
+        ):  # 「今日も缶を4本」「もう一本開けて寝ます」 that night: the drinking named, once
+            return "gentle_drink"
         if s.phase is Phase.GENTLE and "phone_averse" in frame.feelings and not frame.ask:
             return "vent"  # the gentle row: 「電話はしない」 gets the chat line first, from now on
         if frame.family_told and (s.phase is Phase.GENTLE or s.crisis_at) and not frame.draft:

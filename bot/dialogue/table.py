@@ -73,6 +73,7 @@ DEFAULT: dict[str, Step] = {
     "they_want_back": Step("they_want_back"),  # the ex asks to come back: the user decides
     "not_your_fault": Step("not_your_fault"),  # 「浮気されても仕方ないの?」: no, said plainly
     "cut_urge": Step("cut_urge", Phase.GENTLE),  # an urge to cut again: through the wave
+    "gentle_drink": Step("gentle_drink", Phase.GENTLE),  # drinking that night: named, once
     "urge_back": Step("urge_back"),  # 「また行きたくなりそう」 after a boundary: a plan for then
     "straight_chance": Step("straight_chance"),  # 「あるかないかで答えて」: not sure, not zero
     "still_here": Step("still_here"),  # 「もう終わり?」: not over

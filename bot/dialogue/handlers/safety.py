@@ -66,8 +66,9 @@ class SafetyHandlers(Base):
         連絡いったりする?」: no name is asked, so no one is told who they are."""
         family = turn.frame is not None and turn.frame.family_told
         young = _YOUNG.search(turn.text) is not None  # 「高校生でもつかえる?」: yes, any age
+        small = _SMALL.search(turn.text) is not None  # 「この程度のことで電話していいのか」: yes
         self._say(turn, "chat_line_private" if family else "chat_line_young" if young
-                  else "chat_line_how")  # fmt: skip
+                  else "call_is_ok" if small else "chat_line_how")  # fmt: skip
         if turn.previous_action not in LINES_SHOWN:  # just shown: not the same bubble again
             turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
         turn.state.no_phone = True
@@ -116,6 +117,13 @@ class SafetyHandlers(Base):
             lines = self._crisis_lines(turn, chat_first=True, only_chat=s.no_phone)
             turn.out.replies.append(Text(lines))
         turn.out.choices = [self._button("btn_listen", "crisis:listen")]
+
+    def do_gentle_drink(self, turn: Turn) -> None:
+        """Drinking told on the night of a crisis message (「もう一本開けて寝ます」): named once,
+        plainly (it deepens the night's feelings), with water and rest, and the bot still here."""
+        turn.state.asked = [*turn.state.asked, "gentle_drink"]
+        self._say(turn, "gentle_drink")
+        turn.out.choices = [self._button("btn_lines_again", "crisis:lines")]
 
     def do_urge_back(self, turn: Turn) -> None:
         """「明日の夕方とかまた行きたくなりそう」 once a boundary was named: the pull is normal,
@@ -488,6 +496,7 @@ def _open(hours: str, hour: int) -> bool:
 
 
 _WOKE = re.compile(r"(起き|おき|目が覚め|めがさめ)(ちゃった|ちゃいました|てしまった|てもうた|た)")
+_SMALL = re.compile(r"この程度|こんなこと|こんな事|これくらい|このくらい|こんな理由|大したこと|たいしたこと")
 _YOUNG = re.compile(r"高校生|中学生|中高生|未成年|学生|子ども|子供")
 LINES_SHOWN = ("means", "chat_line", "cut_urge")  # rows whose reply ends with the chat line(s)
 
