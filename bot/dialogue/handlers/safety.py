@@ -496,7 +496,9 @@ def _open(hours: str, hour: int) -> bool:
 
 
 _WOKE = re.compile(r"(起き|おき|目が覚め|めがさめ)(ちゃった|ちゃいました|てしまった|てもうた|た)")
-_SMALL = re.compile(r"この程度|こんなこと|こんな事|これくらい|このくらい|こんな理由|大したこと|たいしたこと")
+_SMALL = re.compile(
+    r"この程度|こんなこと|こんな事|これくらい|このくらい|こんな理由|大したこと|たいしたこと"
+)
 _YOUNG = re.compile(r"高校生|中学生|中高生|未成年|学生|子ども|子供")
 LINES_SHOWN = ("means", "chat_line", "cut_urge")  # rows whose reply ends with the chat line(s)
 
