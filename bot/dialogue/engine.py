@@ -344,9 +344,8 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         told_means = s.means_at is not None and turn.now - s.means_at < GENTLE_FOR
         if recent and (frame.means or (told_means and frame.means_where)) and not frame.draft:
             return "means"  # 「家に睡眠薬があって…」「捨てたほうがいい?」: out of reach tonight
-        worried = any(
-            "health" in c.first_for for c in self.content.cards.values() if c.id in s.given
-        )  # fmt: skip  (the card for their safety was shown)
+        safety_card = self._safety_card()  # shown: a worry for their safety was told
+        worried = safety_card is not None and safety_card.id in s.given
         if (
             worried
             and frame.ask

@@ -175,6 +175,10 @@ class AdviceHandlers(Base):
     def _similarity_of(ranked: list[ranking.Match], card: AdviceCard) -> float:
         return next((m.similarity for m in ranked if m.card is card), 0.0)
 
+    def _safety_card(self) -> AdviceCard | None:
+        """The card for a worry about their safety (first for `health`: family once, #9110)."""
+        return next((c for c in self.content.cards.values() if "health" in c.first_for), None)
+
     def _first_for(self, turn: Turn) -> AdviceCard | None:
         """A card that comes first when the message speaks of one of its `first_for` topics."""
         if turn.frame is None:
@@ -188,7 +192,7 @@ class AdviceHandlers(Base):
     def do_their_life(self, turn: Turn) -> None:
         """「何より生きてるか知りたい」: worry for the other's life, answered with the card for a
         worry about their safety (family once, #9110, 119), its point again if already shown."""
-        card = next((c for c in self.content.cards.values() if "health" in c.first_for), None)
+        card = self._safety_card()
         if card is None:
             self.do_fallback(turn)
             return
