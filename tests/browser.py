@@ -44,7 +44,11 @@ def chromium() -> Any:
 
 
 def wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 20) -> Any:
-    """Until `condition(driver)` is truthy (the bot answers after its webhook's 200)."""
+    """Until `condition(driver)` is truthy (the bot answers after its webhook's 200). The page
+    redraws its quick replies as each bubble arrives, so an element read mid-redraw is stale:
+    asked again on the next poll, not a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)  # fmt: skip
