@@ -57,7 +57,7 @@ DEFAULT: dict[str, Step] = {
     "cancel": Step("cancel"),
     "other": Step("other"),
     "unclear": Step("clarify"),
-    # rows the policy picks from the frame (engine._policy), not intents of the contract
+    # rows the policy picks from the frame (policy.py), not intents of the contract
     "answer": Step("answer"),  # an in-domain question: the card that answers it
     "more": Step("more"),  # 「もっと」「うん」 after a card: the next one in its chain
     "explain": Step("explain"),  # 「それってどういうこと?」: the point again, shorter
@@ -151,7 +151,7 @@ BY_PHASE: dict[Phase, dict[str, Step]] = {
         "greeting": Step("gentle", Phase.GENTLE),
         "cancel": Step("gentle", Phase.GENTLE),  # 「やっぱ朝こなくていい」: no reminder to cancel
         # Asking how to get through the night gets a small plan for tonight; the story told
-        # without a question is listened to (engine._policy), a question moves on.
+        # without a question is listened to (policy.py), a question moves on.
         "what_to_do": Step("gentle_tonight", Phase.GENTLE),
         "thanks": Step("gentle_goodbye", Phase.GENTLE),
         "want_contact": Step("gentle_no_tactics", Phase.GENTLE),
