@@ -378,11 +378,11 @@ class Reader:
         if (
             probs.get("crisis", 0.0) >= CONCERN_LEAN
             and figure != "hyperbole"
-            and not (ask and any_match(lex.not_concern, ask.text, fold_kana(ask.text)))
+            and not any_match(lex.not_concern, own, own_folded)
             and not any_match(lex.their_life, own, own_folded)  # 「生きてるか知りたい」: hers
             and not any_match(lex.their_end, own, own_folded)  # 「彼は終わりにしたいんだと思う」
             and not parts["closing"]  # 「もういいわ、寝る」: a goodnight, no sign a rule saw
-        ):  # 「時間たったら楽になるもんなの?」 asks about getting better: answered, not a worry
+        ):  # 「時間たったら楽になるもんなの?」「ミスったら終わる気がして」: no worry for a life
             risk = "concern"
         topic = max(QUESTION_INTENTS, key=lambda i: probs.get(i, 0.0)) if ask else None
         parts["topic"] = topic if topic and probs.get(topic, 0.0) >= 0.15 else None
@@ -402,7 +402,8 @@ class Reader:
             probs = {**probs, "stalking_risk": 0.0}  # …nor the model's guess of one
         intent, confidence = self._model_intent(probs, facts, helpful)
         heavy = [f for f in feelings if f in HEAVY_FEELINGS]
-        if confidence < UNSURE:  # 「連絡きたの!!」: the story says more than the model
+        if confidence < UNSURE or intent in SMALL_TALK:
+            # 「連絡きたの!!」「こんばんは!…元カノから返信きたんだけど」: the story says more
             stated = next((f for f in FACT_ORDER if facts.get(f) is True), None)
             if stated:
                 return Frame(text, stated, UNSURE, "fact", risk=risk, **parts)

@@ -24,7 +24,9 @@ _QUESTION_WORD = re.compile(
     r"どう(したら|すれば|すべき|やったら|やって|したらええ|なる|思う|思います|なん(?!だ)|なの|かな)|(?<!気)(?<!き)なんで(?!す|しょ)|なぜ|何で(?!も)|"
     r"(どない|どげん|どがい|どんげ)(したら|すれば|しよう)|"
     r"どうして(?!る)|(?<![あこそど思お])いつ(?!も|く|き|け|こ|か(?!ら))(まで|から|なら|頃|ころ|になったら)?|何(ヶ月|か月|カ月|日|週間|年)|"
-    r"どれ(くらい|ぐらい)|どの(くらい|ぐらい)|でしょうか|のかな|んかな|やろか"
+    r"どれ(くらい|ぐらい)|どの(くらい|ぐらい)|でしょうか|のかな|んかな|やろか|"
+    # 「なんて返せばいいかわかんなくて」: what to write or say, asked without a question mark
+    r"(返|送|言|書|誘|伝)(せ|れ|け|え|っ|い|わ)?(ば|たら|ても)(いい|ええ|よい)か(どうか)?(わから|わかん|分から|迷|悩)(?!なくなっ)"
 )
 
 
@@ -84,11 +86,17 @@ _DENIED_END = re.compile(
 )
 
 
+# 「どうしたらいいか、は自分でも分かっているつもりです」: the question word names what they know
+_KNOWN = re.compile(
+    r"か[、,\s]*(は|も)?[^。?？]{0,10}(分かって|わかって|知って|決まって)(い|る|ま|た)"
+)
+
+
 def is_question(sentence: str) -> bool:
     """Ends as a question, or holds a question word; not 「どうしたらいいか教えてほしいわけじゃ
-    ない」, which says what is not asked."""
+    ない」, which says what is not asked, nor 「どうしたらいいかは分かってる」, what is known."""
     s = sentence.strip()
-    if _DENIED_END.search(s):
+    if _DENIED_END.search(s) or (_KNOWN.search(s) and not _QUESTION_END.search(s)):
         return False
     return bool(s) and bool(_QUESTION_END.search(s) or _QUESTION_WORD.search(s))
 
