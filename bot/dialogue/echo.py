@@ -12,6 +12,7 @@ _POLITE = re.compile(r"(ん|の)?(です|ます|でした|ました|ません)$"
 _SOFT_END = re.compile(r"(んだ|のだ|んや|んよ|[よねわなさぞ]|[ー~〜…!?])+$")
 _PLAIN_END = re.compile(r"([うすつぬむるいたぐぶ]|ない|ちゃう|じゃう|てる|でる)$")
 _FIRST_PERSON = re.compile(r"私|わたし|あたし|俺|おれ|僕|ぼく|うち|自分|わし")
+_OWN = re.compile(r"^(私|わたし|あたし|俺|僕|自分)の(?=[一-龯ァ-ヶ])")
 # Dialect endings said back inside standard speech sound like mimicry (「フェードアウトちゃうんだね」):
 # such a clause is left to the feeling's own line.
 _DIALECT = re.compile(
@@ -30,8 +31,41 @@ _TRAIL = re.compile(r"([^\w。、!?！？…〜~ー]|[笑wｗ草])+$")  # emoji,
 _LEAD = re.compile(r"^(ただ|でも|なんか|まあ|まぁ|正直|やっぱり?|てか|というか|結局)[、,\s]*")
 
 
-def echo_words(words: str | None) -> str | None:
-    """The clause ready for 「…んだね」, or None when it cannot be said back cleanly."""
+# To someone who writes in です・ます the echo is 「…んですね」, which takes a plain clause: the
+# forms that turn plain safely (「眠れていないんです」 → 「眠れていない」); any other polite
+# ending (「驚きます」, whose plain form depends on the verb) is not said back.
+_DEPOLITE = (
+    (re.compile(r"(て|で)(い)?ません$"), r"\1いない"),
+    (re.compile(r"(て|で)(い)?ます$"), r"\1いる"),
+    (re.compile(r"(て|で)(い)?ました$"), r"\1いた"),
+    (re.compile(r"(ん|の)(です|でした)$"), ""),
+    (re.compile(r"なります$"), "なる"),
+    (re.compile(r"なりません$"), "ならない"),
+    (re.compile(r"なりました$"), "なった"),
+    (re.compile(r"あります$"), "ある"),
+    (re.compile(r"ありません$"), "ない"),
+    (re.compile(r"でき(ます|ません)$"), lambda m: "できる" if m[1] == "ます" else "できない"),
+    (re.compile(r"(わか|分か)りません$"), r"\1らない"),
+    # a stem in the e-row is a ru-verb's (「眠れます」「食べません」): its plain form is sure
+    (re.compile(r"(?<=[えけせてねへめれげぜでべぺ])ません$"), "ない"),
+    (re.compile(r"(?<=[えけせてねへめれげぜでべぺ])ます$"), "る"),
+    (re.compile(r"(?<=[えけせてねへめれげぜでべぺ])ました$"), "た"),
+    (re.compile(r"(?<!く)(?<!ぐ)(しい|たい|ない|かった|らい|さい|わい|くい|いい)です$"), r"\1"),
+)
+
+
+def _plain(words: str) -> str:
+    for end, plain in _DEPOLITE:
+        if end.search(words):
+            return end.sub(plain, words)
+    return words
+
+
+def echo_words(words: str | None, polite: bool = False) -> str | None:
+    """The clause ready for 「…んだね」 (「…んですね」 when `polite`), or None when it cannot be
+    said back cleanly."""
+    if words:  # 「自分の五年間が…」 → 「五年間が…」: their own said back without the "I"
+        words = _OWN.sub("", words.strip().rstrip("。．."))
     if not words or _FIRST_PERSON.search(words) or words.rstrip().endswith(("?", "？")):
         return None
     if words.count("「") != words.count("」") or words.count("『") != words.count("』"):
@@ -39,6 +73,8 @@ def echo_words(words: str | None) -> str | None:
     words = _TRAIL.sub(
         "", _LEAD.sub("", words.strip())
     )  # 「しんどすぎるわ😭」: no emoji said back  # 「ただ誰にも言えてない」 → 「誰にも言えてないんだね」
+    if polite:
+        words = _plain(_SOFT_END.sub("", words.strip()))
     w = _POLITE.sub("", words.strip())
     if w != words.strip():
         return None  # polite speech echoed in plain form sounds like a correction
@@ -82,11 +118,11 @@ def _te(clause: str) -> str | None:
     return None
 
 
-def story_words(text: str) -> str | None:
+def story_words(text: str, polite: bool = False) -> str | None:
     """A long story's load said back for 「…んだね」: what happened and what they cannot do,
     chained, then the thought it leaves them with (quoted) or the last thing they said; None
     for a short message, or when too little of it can be said back cleanly."""
-    if len(text) < STORY_CHARS or _POLITE.search(text.rstrip("。!?！？ ")):
+    if len(text) < STORY_CHARS or (not polite and _POLITE.search(text.rstrip("。!?！？ "))):
         return None
     clauses = [_TRAIL.sub("", _LEAD.sub("", c.strip())) for c in _STORY_SPLIT.split(text)]
     clauses = [c for c in clauses if c]
@@ -98,12 +134,16 @@ def story_words(text: str) -> str | None:
         end = f"「{thought['q']}」{last[thought.end('q') :]}"
         end = _SOFT_END.sub("", end)
     else:
-        end = echo_words(last)
+        end = echo_words(last, polite)
     if not end or not _PLAIN_END.search(end) or _DIALECT.search(end):
         return None
     parts: list[str] = []
     for clause in clauses[:-1]:
         clause = _CONNECTIVE.sub("", _SUBJECT.sub("", clause))
+        if polite:
+            clause = _plain(clause)
+        if _POLITE.search(clause):
+            continue
         heavy = _HAPPENED.search(clause) or _CANNOT.search(clause)
         if not heavy or len(clause) > STORY_CLAUSE or len(clause) < MIN_CHARS:
             continue

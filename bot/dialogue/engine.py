@@ -7,7 +7,6 @@ content/. Postbacks (buttons) name their action directly.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from bot.content import Content, require_phrases
 from bot.dialogue.handlers.advice import AdviceHandlers
-from bot.dialogue.handlers.base import LISTENING, once_each, said_back
+from bot.dialogue.handlers.base import LISTENING, digest, once_each, said_back
 from bot.dialogue.handlers.drafts import DraftHandlers
 from bot.dialogue.handlers.erase import EraseHandlers
 from bot.dialogue.handlers.safety import SafetyHandlers
@@ -40,7 +39,6 @@ from bot.dialogue.types import (
     Incoming,
     NonTextIn,
     PostbackIn,
-    Reply,
     Text,
     TextIn,
 )
@@ -86,7 +84,7 @@ require_phrases(
 )  # fmt: skip
 require_phrases(
     "about_hold",
-    "boundary_after", "why_wait", "why_wait_general", "gentle_tomorrow", "gentle_sorry", "listen_again", "sorry_missed", "about_operator",
+    "boundary_after", "why_wait", "why_wait_general", "why_wait_again", "gentle_tomorrow", "gentle_sorry", "listen_again", "sorry_missed", "about_operator",
     "about_line", "said_again_lead",
     "crisis_joke",
     "check_in_phone", "check_in_open", "check_in_unsure", "gentle_answer", "still_here", "someone_home",
@@ -195,7 +193,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         fresh = [
             r
             for r in turn.out.replies
-            if _digest(r) not in last or (isinstance(r, Text) and any(c in r.text for c in lines))
+            if digest(r) not in last or (isinstance(r, Text) and any(c in r.text for c in lines))
         ]  # fmt: skip  (a line to reach is never dropped)
         if len(fresh) < len(turn.out.replies):
             first = turn.out.replies[0]
@@ -216,7 +214,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
                 fresh = [Text(self.content.phrase("said_again", turn.state.turn))]
             turn.out.replies = fresh
         if not any(isinstance(e, EraseUser) for e in turn.out.effects):  # erased means erased
-            turn.out.state.last_bubbles = [_digest(r) for r in turn.out.replies]
+            turn.out.state.last_bubbles = [digest(r) for r in turn.out.replies]
 
     def _text(self, turn: Turn, text: str) -> None:
         turn.text = text
@@ -295,6 +293,7 @@ class Engine(TalkHandlers, AdviceHandlers, DraftHandlers, SafetyHandlers, EraseH
         s = turn.state
         s.no_phone = s.no_phone or "phone_averse" in frame.feelings  # 「電話とかは無理」, any turn
         s.lawyer = s.lawyer or frame.lawyer  # 「弁護士挟んで話しとる」: kept for the talk
+        s.told = sorted({*s.told, *frame.said})  # 「夜って言ったじゃん」: not asked again
         if "drinking" in frame.feelings:
             s.drinking_at = turn.now  # a drive mentioned later in the night is then a worry
         if (
@@ -467,11 +466,6 @@ _OTHER_APP = re.compile(
     re.I,
 )
 PREV_CHARS = 40  # a message this long is kept one turn, in case 「今のは送るやつ」 follows
-
-
-def _digest(reply: Reply) -> str:
-    text = reply.text if isinstance(reply, Text) else f"{reply.title}\n{reply.body}"
-    return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
 
 
 __all__ = ["Engine", "FrameReader", "Outcome", "Privacy", "Turn"]

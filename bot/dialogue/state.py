@@ -55,6 +55,7 @@ class DialogueState(BaseModel):
     boundary_said: int = 0  # times the boundary was explained (the law once, then shorter)
     boundary_told: list[str] = Field(default_factory=list)  # plans answered (boundary_kinds)
     asked: list[str] = Field(default_factory=list)  # open questions asked lately (not twice)
+    told: list[str] = Field(default_factory=list)  # already_said names told (「夜」): not asked
     listening: bool = False  # "just listen": reflections and questions, no cards, until asked
     listen_asked: bool = False  # asked to just listen before: asked again, a sorry
     night_passed_at: datetime | None = None  # a held draft came back and they chose to rewrite it

@@ -14,10 +14,7 @@ from bot.dialogue.echo import echo_words, story_words
 from bot.dialogue.ranking import CardIndex
 from bot.dialogue.table import SITUATIONS
 from bot.dialogue.turn import Turn
-from bot.dialogue.types import (
-    Choice,
-    Text,
-)
+from bot.dialogue.types import Choice, Reply, Text
 from bot.nlu.frame import Frame
 from bot.nudge.review import Nudge
 
@@ -41,6 +38,12 @@ def said_back(frame: Frame | None) -> str | None:
     last = next((t for t in reversed(frame.sentences) if t != frame.ask), None)
     words = echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None
     return words if words and len(words) <= SAID_BACK_CHARS else None
+
+
+def digest(reply: Reply) -> str:
+    """A bubble's fingerprint (the state keeps last turn's: never the same bubble twice)."""
+    text = reply.text if isinstance(reply, Text) else f"{reply.title}\n{reply.body}"
+    return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
 
 
 def _key(question: str) -> str:
@@ -78,13 +81,13 @@ class Base:
         text = lines.line(n, polite)
         frame = turn.frame
         if frame and name != "general":
-            words = echo_words(frame.felt_words)
+            words = echo_words(frame.felt_words, polite)
         else:  # no feeling named: what happened (「元彼が結婚するって知った」), else the last
             # thing they said (「なんかもうわからない」), when it can be said back cleanly
             last = frame.sentences[-1] if frame and frame.sentences and not frame.ask else None
-            words = echo_words(frame.event) if frame else None
-            words = words or (echo_words(_CLAUSE_SPLIT.split(last)[-1]) if last else None)
-        story = story_words(frame.text) if frame else None
+            words = echo_words(frame.event, polite) if frame else None
+            words = words or (echo_words(_CLAUSE_SPLIT.split(last)[-1], polite) if last else None)
+        story = story_words(frame.text, polite) if frame else None
         words = story or words  # a long story: what happened, what they cannot do, the thought
         if words and name == "general":  # their words said back are the reflection itself
             text = self._phrase(turn, "echo").format(words=words)
@@ -101,7 +104,7 @@ class Base:
             asked = set(turn.state.asked)
             order = [lines.questions[(n + k) % len(lines.questions)]
                      for k in range(len(lines.questions))]  # fmt: skip
-            said = frame.said if frame else frozenset()
+            said = (frame.said if frame else frozenset()) | set(turn.state.told)
             chosen = next((q for q in order
                            if _key(q.ask) not in asked and not said & set(q.unless)), None)  # fmt: skip
             if chosen:  # remembered by its casual words, whichever voice says it

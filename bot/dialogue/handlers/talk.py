@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.dialogue.echo import wished_words
-from bot.dialogue.handlers.base import DAYTIME, MORNING, Base, format_when
+from bot.dialogue.handlers.base import DAYTIME, LISTENING, MORNING, Base, format_when
 from bot.dialogue.state import Phase
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import (
@@ -114,14 +114,18 @@ class TalkHandlers(Base):
     def do_listen(self, turn: Turn) -> None:
         """「アドバイスはいいから聞いてほしい」: listening until they ask something. Asked
         again (a card slipped in): sorry, and listening, not the same promise word for word."""
-        again = turn.state.listen_asked
+        # asked again with nothing but listening since: no sorry for advice never given
+        listened = turn.state.listening and turn.previous_action in LISTENING
+        complained = turn.frame is not None and turn.frame.followup == "not_that"  # 「3回目だよ」
+        again = turn.state.listen_asked and (not listened or complained)
         turn.state.listening = turn.state.listen_asked = True
         told = _story_told(turn.frame)
         if told:  # 「聞いてほしいんやけど…断られてしもうて」: the story heard before the ear
             turn.state.situation = turn.state.situation or told
             self._say(turn, f"{told}_ack")
-        if self._feeling(turn):
-            self._reflect(turn)
+        story = turn.frame is not None and len(turn.frame.sentences) > 2
+        if self._feeling(turn) or (listened and story):
+            self._reflect(turn)  # 「五年一緒に…ただ聞いていただきたいだけなのです」: heard
         else:
             self._say(turn, "listen_again" if again else "listen_start")
 
