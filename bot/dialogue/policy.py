@@ -21,7 +21,7 @@ from bot.dialogue.handlers.base import LISTENING
 from bot.dialogue.state import DialogueState, Phase
 from bot.dialogue.table import ADVICE, THEIR_MIND, home_phase
 from bot.dialogue.turn import BACK_AFTER, GENTLE_FOR, Turn
-from bot.nlu.drafts import draft_or_whole
+from bot.nlu.drafts import draft_or_whole, within
 from bot.nlu.frame import STORY_FACTS, Frame
 from bot.nlu.safety import SAFETY_INTENTS
 from bot.nlu.sentences import find_quotes
@@ -501,6 +501,13 @@ def time_apart_asked(p: Decision) -> str | None:
         return "paused"  # 「距離置きたいって言われて」: heard as time asked for, no refusal
 
 
+def no_silence_after_their_reply(p: Decision) -> str | None:
+    s, frame = p.s, p.frame
+    if p.intent == "ghosted" and s.replied and frame.fact("ghosted") is not True:
+        # 「既読つけたまま朝まで放置って感じ悪くない?」 once they replied: about answering it
+        p.intent = "got_reply"
+
+
 def story_not_retold(p: Decision) -> str | None:
     s, frame, intent = p.s, p.frame, p.intent
     if intent in ("refused", "ghosted") and s.situation and frame.fact(intent) is not True:
@@ -608,7 +615,12 @@ def gentle_not_that(p: Decision) -> str | None:
 
 def someone_home(p: Decision) -> str | None:
     s, frame = p.s, p.frame
-    if frame.someone_home and not frame.ask and (s.phase is Phase.GENTLE or s.crisis_at):
+    if (
+        frame.someone_home
+        and not frame.ask
+        and "phone_averse" not in frame.feelings  # 「電話無理。隣に親いるし」: the chat line
+        and (s.phase is Phase.GENTLE or s.crisis_at)
+    ):
         return "someone_home"  # 「兄貴と住んでるけど言ってない」: someone near, not a goodbye
 
 
@@ -709,7 +721,7 @@ def draft_line_asked(p: Decision) -> str | None:
         frame.draft
         and s.draft_text
         and frame.ask
-        and frame.draft in s.draft_text
+        and within(frame.draft, s.draft_text)
         and len(frame.draft) < len(s.draft_text)
     ):  # 「最後の「今度行かない?」って重い?」: a line of the draft asked about, not a new one
         turn.frame = frame = replace(frame, draft=None)
@@ -814,7 +826,7 @@ def request(p: Decision) -> str | None:
 def draft_part_alone(p: Decision) -> str | None:
     s, frame, shown = p.s, p.frame, p.shown
     part = next((q.text.strip() for q in find_quotes(frame.text) if shown and len(q.text) >= 2
-                 and q.text.strip() in shown and q.text.strip() != shown.strip()
+                 and within(q.text, shown) and q.text.strip() != shown.strip()
                  and _ONLY.match(frame.text[q.end :])), None)  # fmt: skip
     if part and frame.ask and not s.no_contact:
         s.draft_text = part  # 「「お幸せに」だけでも送っちゃだめ?」: that part alone, answered
@@ -824,7 +836,7 @@ def draft_part_alone(p: Decision) -> str | None:
 def draft_words_asked(p: Decision) -> str | None:
     turn, frame, shown = p.turn, p.frame, p.shown
     quoted = [q.text for q in find_quotes(frame.text) if len(q.text) >= 4]
-    if frame.ask and shown and any(q in shown for q in quoted):
+    if frame.ask and shown and any(within(q, shown) for q in quoted):
         turn.about_draft = True  # 「最後の「元気にしていますか」は削った方が?」: its words
         return "draft"
 
@@ -1371,6 +1383,7 @@ CHECKS: tuple[Check, ...] = (
     moving_on,
     they_ended_it,
     time_apart_asked,
+    no_silence_after_their_reply,
     story_not_retold,
     # After a block or a boundary; news that changes who decides
     unsent_letter,

@@ -213,3 +213,13 @@ def remove_part(draft: str, what: str) -> tuple[str, str] | None:
     edited = re.sub(r"^[、。!！?？\s]+|[、\s]+$", "", re.sub(r"([。!！?？])[、。]+", r"\1", edited))
     edited = re.sub(r"\n{3,}", "\n\n", edited).strip()
     return (edited, removed) if len(edited) >= 2 and edited != draft.strip() else None
+
+
+_MARKS = re.compile(r"[\s、。,.!?！？…・「」『』]")
+
+
+def within(part: str, whole: str) -> bool:
+    """Whether quoted words are the draft's, as people quote it back: 「好きじゃないならはっきり
+    言ってほしい」 is in 「…好きじゃないなら、はっきり言ってほしい。」 (marks and spaces aside)."""
+    bare = _MARKS.sub("", part)
+    return bool(bare) and bare in _MARKS.sub("", whole)

@@ -41,11 +41,13 @@ class Context:
     recent_drafts: tuple[datetime, ...] = ()
     cooling_days_left: int | None = None
     new_partner: bool = False  # they have a new partner: words of longing are not sent
+    polite: bool = False  # they write in です・ます: the reasons said so too
 
 
 @dataclass(frozen=True)
 class NudgeRules:
     reasons: dict[str, str]
+    reasons_polite: dict[str, str]
     patterns: dict[str, tuple[re.Pattern[str], ...]]
     thresholds: dict[str, float]
     pass_tip: str
@@ -71,6 +73,10 @@ class NudgeRules:
                 raise ValueError(f"{name}: {exc}") from None
         return cls(
             reasons={name: signals[name]["reason"] for name in ORDER},
+            reasons_polite={
+                name: signals[name].get("reason_polite") or signals[name]["reason"]
+                for name in ORDER
+            },
             patterns=patterns,
             thresholds={k: float(v) for k, v in (data.get("thresholds") or {}).items()},
             pass_tip=str(data.get("pass_tip") or ""),
@@ -113,6 +119,7 @@ class Nudge:
         forms = (norm, fold_kana(norm))
         t = self.rules.thresholds
         found: dict[str, str] = {}
+        said = self.rules.reasons_polite if context.polite else self.rules.reasons
 
         def search(name: str) -> list[re.Match[str]]:
             hits = []
@@ -124,33 +131,33 @@ class Nudge:
             return hits
 
         if context.no_contact or search("no_contact"):
-            found["no_contact"] = self.rules.reasons["no_contact"]
+            found["no_contact"] = said["no_contact"]
         if context.new_partner:
-            found["partnered"] = self.rules.reasons["partnered"]
+            found["partnered"] = said["partnered"]
         if t.get("late_night_from", 0) <= local.hour < t.get("late_night_to", 6):
-            found["late_night"] = self.rules.reasons["late_night"].format(time=f"{local:%H:%M}")
+            found["late_night"] = said["late_night"].format(time=f"{local:%H:%M}")
         if context.cooling_days_left and context.cooling_days_left > 0:
-            found["cooling"] = self.rules.reasons["cooling"].format(days=context.cooling_days_left)
+            found["cooling"] = said["cooling"].format(days=context.cooling_days_left)
         window = timedelta(hours=t.get("repeated_within_hours", 24))
         recent = [d for d in context.recent_drafts if timedelta(0) <= sent_at - d <= window]
         if len(recent) + 1 >= t.get("repeated_count", 2):
-            found["repeated"] = self.rules.reasons["repeated"].format(count=len(recent) + 1)
+            found["repeated"] = said["repeated"].format(count=len(recent) + 1)
         for name in PATTERNED[1:]:
             hits = search(name)
             if name == "apology_flood":
                 if len(hits) >= 2:
-                    found[name] = self.rules.reasons[name].format(count=len(hits))
+                    found[name] = said[name].format(count=len(hits))
             elif hits:
-                found[name] = self.rules.reasons[name].format(quote=_quote(norm, hits[0]))
+                found[name] = said[name].format(quote=_quote(norm, hits[0]))
         if len(draft) > t.get("long_chars", 120):
-            found["long"] = self.rules.reasons["long"].format(count=len(draft))
+            found["long"] = said["long"].format(count=len(draft))
         tone = [s for s in found
                 if s not in ("late_night", "cooling", "repeated", "long", "partnered")]  # fmt: skip
         margin = t.get("model_margin", 0.0)
         if not tone and self.model is not None and self.model.score(draft) > margin:
             quote = self.model.riskiest_clause(draft)
             quote = quote if len(quote) <= 24 else quote[:23] + "…"
-            found["heavy"] = self.rules.reasons["heavy"].format(quote=quote)
+            found["heavy"] = said["heavy"].format(quote=quote)
 
         signals = tuple(s for s in ORDER if s in found)
         reasons = tuple(found[s] for s in signals[:MAX_REASONS])

@@ -24,6 +24,7 @@ SURVEY_OF_MEN = "男性"  # the articles cite surveys of men (content/advice.yam
 CLEARER = 0.15  # another card this much closer than the last one: the question moved on
 FLOOR = 0.12  # below this no card's questions resemble the ask: say so, not a random card
 LOOSE = 0.15  # …this well: better than the intent's first card
+SAID_AROUND = 3  # a message this short is one question: its other sentences say what it asks
 AGAIN = 0.4  # the card just shown answers the question again: its point, said shorter
 ABOUT_THEM = ("why", "chance")  # questions about the other's mind, not about what to do
 _QUOTED = re.compile(r"[「『][^「『」』]*[」』]")
@@ -468,9 +469,10 @@ class AdviceHandlers(Base):
             and turn.frame.ask
             and not turn.frame.in_domain
             and not asks_days
+            and not (turn.state.situation and closest and closest.similarity >= CLOSE)
             and max(self.index.similarity(_query(turn), with_model=False).values(), default=0.0)
             < FLOOR
-        ):  # 「火星に住むのってありかな?」: no card's words near it, and nothing of the ex in it
+        ):  # (mid-story, 「目安みたいなのもないですか?」 names nothing, but its card is clear)  # 「火星に住むのってありかな?」: no card's words near it, and nothing of the ex in it
             card = self._core_card(turn)
             if card is None or card.id in turn.state.given:  # nothing new to follow the promise
                 self._say(turn, "no_card_plain")
@@ -595,8 +597,11 @@ class AdviceHandlers(Base):
         if frame is None or not frame.ask:
             return None
         query = _query(turn)
-        answer = self.index.best_answer(card, [query, *_clauses(query)], follow_up,
-                                        turn.state.situation)  # fmt: skip
+        texts = [query, *_clauses(query)]
+        if len(frame.sentences) <= SAID_AROUND and frame.text != query:
+            # 「目安みたいなのもないですか?2週間とか1ヶ月とか…」: what it asks is said around it
+            texts.append(_QUOTED.sub(" ", frame.text))
+        answer = self.index.best_answer(card, texts, follow_up, turn.state.situation)
         if answer is None:
             return None
         say = answer.say_polite if turn.state.polite and answer.say_polite else answer.say

@@ -21,7 +21,7 @@ from bot.dialogue.types import (
     ScheduleCheckin,
     Text,
 )
-from bot.nlu.drafts import draft_or_whole
+from bot.nlu.drafts import draft_or_whole, within
 from bot.nlu.durations import days_ahead
 from bot.nlu.normalize import normalize
 from bot.nlu.sentences import find_quotes
@@ -85,14 +85,14 @@ class DraftHandlers(Base):
             self._say(
                 turn,
                 "rewrite_reviewed",  # not 「一晩置いてから」 once more
-                reasons="\n".join(words) or f"・{self.content.phrase('nudge_words_ok')}",
+                reasons="\n".join(words) or f"・{self._phrase(turn, 'nudge_words_ok')}",
             )
             turn.out.choices = self._hold_choices(turn.state, turn.now)
             return
         if verdict.wait:
             lines = [f"・{r}" for r in verdict.reasons]
             if not set(verdict.signals) - {"late_night", "repeated"}:  # only the hour: say so
-                lines.append(f"・{self.content.phrase('nudge_words_ok')}")
+                lines.append(f"・{self._phrase(turn, 'nudge_words_ok')}")
             self._say(turn, "nudge_wait", reasons="\n".join(lines))
             assert verdict.remind_at is not None
             self._say(turn, "nudge_offer", time=format_when(verdict.remind_at))
@@ -104,11 +104,15 @@ class DraftHandlers(Base):
         """The draft already shown, looked at again for its words: what may weigh on the other
         person, or that it reads light. Nothing held or changed. 「「返事はいらない」は突き放して
         見える?」: those words answered (the advice asks for them), not the whole review again."""
-        quoted = " ".join(q.text for q in find_quotes(turn.text) if q.text in draft)
+        parts = [q.text for q in find_quotes(turn.text) if within(q.text, draft)]
+        quoted = (
+            parts[-1] if parts else ""
+        )  # 「「返事待ってます」は消す。じゃあ「…」は?」: the last
         if _NO_REPLY_ASKED.search(quoted):
             self._say(turn, "wording_no_reply")
             return
-        verdict = self._review(turn, draft)
+        # 「「好きじゃないならはっきり言ってほしい」ってところはどう?」: that part, not the whole
+        verdict = self._review(turn, quoted or draft)
         words = [
             r
             for sig, r in zip(verdict.signals, verdict.reasons, strict=False)
@@ -126,7 +130,8 @@ class DraftHandlers(Base):
         s = turn.state
         return self.nudge.review(draft, turn.now, Context(
             no_contact=no_contact, recent_drafts=recent,
-            cooling_days_left=self._wait_left(s, turn.now), new_partner=s.new_partner))  # fmt: skip
+            cooling_days_left=self._wait_left(s, turn.now), new_partner=s.new_partner,
+            polite=s.polite))  # fmt: skip
 
     def do_draft_edit(self, turn: Turn) -> None:
         """「返事待ってるねは消す」「飯の話は消すわ」: that part taken out of the draft shown,
@@ -166,8 +171,12 @@ class DraftHandlers(Base):
         """「なんで今送ったらあかんの?朝まで待ったって何が変わるん」: why, said for this draft
         (its reasons) and in general; holding stays their choice, nothing is held unasked."""
         s = turn.state
+        if self._feeling(turn):  # 「責めてんだよ。向こうが裏切ったんだぞ」: the anger first
+            self._reflect(turn, ask=False)
         reasons = "\n".join(f"・{r}" for r in s.draft_reasons)
-        if reasons:
+        if turn.previous_action == "why_wait":  # asked again: not the same list a second time
+            self._say(turn, "why_wait_again")
+        elif reasons:
             self._say(turn, "why_wait", reasons=reasons)
         else:
             self._say(turn, "why_wait_general")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.content import AdviceCard
 from bot.dialogue import ranking
 from bot.dialogue.echo import echo_words, story_words
-from bot.dialogue.handlers.base import DAYTIME, MORNING, Base
+from bot.dialogue.handlers.base import DAYTIME, MORNING, Base, digest
 from bot.dialogue.table import THEIR_MIND, home_phase
 from bot.dialogue.turn import GENTLE_FOR, Turn
 from bot.dialogue.types import Card, Choice, ScheduleCheckin, Text
@@ -69,8 +69,9 @@ class SafetyHandlers(Base):
         small = _SMALL.search(turn.text) is not None  # 「この程度のことで電話していいのか」: yes
         self._say(turn, "chat_line_private" if family else "chat_line_young" if young
                   else "call_is_ok" if small else "chat_line_how")  # fmt: skip
-        if turn.previous_action not in LINES_SHOWN:  # just shown: not the same bubble again
-            turn.out.replies.append(Text(self._crisis_lines(turn, chat_first=True, only_chat=True)))
+        line = Text(self._crisis_lines(turn, chat_first=True, only_chat=True))
+        if digest(line) not in turn.state.last_bubbles:  # just shown: not the same bubble again
+            turn.out.replies.append(line)
         turn.state.no_phone = True
 
     def do_lines(self, turn: Turn) -> None:
